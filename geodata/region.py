@@ -1,0 +1,380 @@
+"""The region package: one folder holding everything about a region.
+
+Layout on disk (all layers in EPSG:4326)::
+
+    REGION/
+      region.json          name, format version, provenance, licences, flags, file hashes
+      road_nodes.parquet   GeoParquet, schema ROAD_NODES
+      road_edges.parquet   GeoParquet, schema ROAD_EDGES
+      settlements.parquet  GeoParquet, schema SETTLEMENTS
+      centres.parquet      GeoParquet, schema CENTRES (kind == "existing")
+      candidates.parquet   GeoParquet, schema CANDIDATES (kind == "candidate")
+      boundaries.parquet   GeoParquet, schema BOUNDARIES
+      coverage.parquet     optional, schema COVERAGE
+      poverty.parquet      optional, schema POVERTY
+
+:func:`save_region` writes a new folder next to the target and swaps it in with renames, so a
+failed write leaves the old region intact. :func:`load_region` validates every table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+from geodata import schema as sc
+from geodata.errors import DataFileError, SchemaError
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Region",
+    "RoadNetwork",
+    "load_region",
+    "save_region",
+    "validate_region",
+]
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+
+_SPATIAL = {
+    "road_nodes": sc.ROAD_NODES,
+    "road_edges": sc.ROAD_EDGES,
+    "settlements": sc.SETTLEMENTS,
+    "centres": sc.CENTRES,
+    "candidates": sc.CANDIDATES,
+    "boundaries": sc.BOUNDARIES,
+}
+_TABLES = {"coverage": sc.COVERAGE, "poverty": sc.POVERTY}
+
+
+@dataclass(frozen=True)
+class RoadNetwork:
+    """A road graph as two tables.
+
+    ``nodes`` follows :data:`geodata.schema.ROAD_NODES` and ``edges``
+    :data:`geodata.schema.ROAD_EDGES`. An edge row is one segment ``u -> v``; when
+    ``oneway`` is false vehicles may use it both ways. Walking ignores ``oneway``.
+    """
+
+    nodes: gpd.GeoDataFrame
+    edges: gpd.GeoDataFrame
+
+    def validated(self, *, source: str = "") -> RoadNetwork:
+        """Return a copy with canonical dtypes; raise :class:`SchemaError` on problems."""
+        nodes = sc.validate(self.nodes, sc.ROAD_NODES, source=f"{source}road_nodes")
+        edges = sc.validate(self.edges, sc.ROAD_EDGES, source=f"{source}road_edges")
+        known = set(nodes["node_id"].tolist())
+        problems = []
+        for end in ("u", "v"):
+            bad = ~edges[end].isin(known)
+            for r in edges.index[bad.to_numpy()][:20]:
+                problems.append(
+                    sc.Problem(
+                        f"node {edges.at[r, end]} is not in road_nodes; rebuild the road tables",
+                        f"{source}road_edges",
+                        r,
+                        end,
+                    )
+                )
+        if problems:
+            raise SchemaError(problems, source=f"{source}road_edges")
+        return RoadNetwork(gpd.GeoDataFrame(nodes), gpd.GeoDataFrame(edges))
+
+
+@dataclass(frozen=True)
+class Region:
+    """Everything the analyses need about one region.
+
+    Attributes
+    ----------
+    name
+        Human name, e.g. "Sample District (synthetic)".
+    roads
+        The road graph.
+    settlements, centres, candidates, boundaries
+        GeoDataFrames in EPSG:4326 following their schemas.
+    coverage, poverty
+        Registry coverage and poverty tables, or ``None`` when unknown.
+    metadata
+        Provenance, licences and flags (e.g. ``{"synthetic": True}``).
+    """
+
+    name: str
+    roads: RoadNetwork
+    settlements: gpd.GeoDataFrame
+    centres: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    coverage: pd.DataFrame | None = None
+    poverty: pd.DataFrame | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def coverage_known(self) -> bool:
+        """Whether registry coverage data is present."""
+        return self.coverage is not None
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the region's figures are synthetic (the sample region)."""
+        return bool(self.metadata.get("synthetic", False))
+
+    def metric_crs(self) -> CRS:
+        """The projected metric CRS (UTM zone) used for measuring in this region."""
+        crs = self.metadata.get("metric_crs")
+        if crs:
+            return CRS.from_user_input(crs)
+        est = self.settlements.estimate_utm_crs()
+        return CRS.from_user_input(est)
+
+    def fingerprint(self) -> str:
+        """A hash of the region's content, for cache keys."""
+        fp = self.metadata.get("fingerprint")
+        if isinstance(fp, str) and fp:
+            return fp
+        return _content_hash(self)
+
+    def with_(self, **changes: Any) -> Region:
+        """Return a copy with some fields replaced (the region itself is immutable)."""
+        meta = dict(changes.pop("metadata", self.metadata))
+        meta.pop("fingerprint", None)
+        return replace(self, metadata=meta, **changes)
+
+
+def validate_region(region: Region, *, source: str = "") -> Region:
+    """Validate every table of ``region`` and the links between them.
+
+    Raises
+    ------
+    SchemaError
+        Listing every problem in every table.
+    """
+    problems: list[sc.Problem] = []
+    out: dict[str, Any] = {}
+    try:
+        out["roads"] = region.roads.validated(source=source)
+    except SchemaError as err:
+        problems.extend(err.problems)
+    for attr in ("settlements", "centres", "candidates", "boundaries"):
+        schema = _SPATIAL[attr]
+        try:
+            out[attr] = gpd.GeoDataFrame(
+                sc.validate(getattr(region, attr), schema, source=f"{source}{attr}")
+            )
+        except SchemaError as err:
+            problems.extend(err.problems)
+    for attr in ("coverage", "poverty"):
+        table = getattr(region, attr)
+        if table is None:
+            out[attr] = None
+            continue
+        try:
+            out[attr] = sc.validate(
+                table,
+                _TABLES[attr],
+                source=f"{source}{attr}",
+                crs=None,
+                unique_together=("level", "unit_id"),
+            )
+        except SchemaError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise SchemaError(problems, source=source.rstrip("/") or region.name)
+    return replace(region, **out)
+
+
+def save_region(region: Region, path: str | os.PathLike[str], *, validate: bool = True) -> Path:
+    """Write ``region`` to the folder ``path`` atomically.
+
+    The region is written to a temporary folder beside ``path`` and swapped in by renames;
+    if anything fails, the old folder at ``path`` is left as it was.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+
+    Raises
+    ------
+    SchemaError
+        If ``validate`` and a table breaks its contract (nothing is written).
+    """
+    target = Path(path)
+    if validate:
+        region = validate_region(region)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        files: dict[str, str] = {}
+        for attr in _SPATIAL:
+            gdf = (
+                region.roads.nodes
+                if attr == "road_nodes"
+                else (region.roads.edges if attr == "road_edges" else getattr(region, attr))
+            )
+            name = f"{attr}.parquet"
+            gdf.to_parquet(tmp / name, index=False, compression="zstd")
+            files[attr] = name
+        for attr in _TABLES:
+            table = getattr(region, attr)
+            if table is not None:
+                name = f"{attr}.parquet"
+                pd.DataFrame(table).to_parquet(tmp / name, index=False, compression="zstd")
+                files[attr] = name
+        hashes = {k: _file_sha256(tmp / v) for k, v in files.items()}
+        meta = {k: v for k, v in region.metadata.items() if k != "fingerprint"}
+        doc = {
+            "format_version": FORMAT_VERSION,
+            "name": region.name,
+            "crs": sc.STORAGE_CRS,
+            "files": files,
+            "sha256": hashes,
+            "fingerprint": hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()[
+                :16
+            ],
+            "metadata": meta,
+        }
+        (tmp / "region.json").write_text(
+            json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        _swap_in(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("wrote region %s to %s", region.name, target)
+    return target
+
+
+def load_region(path: str | os.PathLike[str], *, validate: bool = True) -> Region:
+    """Read and validate a region folder written by :func:`save_region`.
+
+    Raises
+    ------
+    DataFileError
+        When the folder, ``region.json`` or a listed file is missing or unreadable.
+    SchemaError
+        When a table breaks its contract (every problem listed, with file, row, column).
+
+    Examples
+    --------
+    >>> region = load_region("regions/sample")  # doctest: +SKIP
+    >>> region.settlements["households"].sum()  # doctest: +SKIP
+    """
+    folder = Path(path)
+    meta_path = folder / "region.json"
+    if not folder.is_dir():
+        raise DataFileError(
+            f"{folder}: no such region folder; build one with `accessgap sample --out {folder}` "
+            "or `accessgap region build`"
+        )
+    if not meta_path.is_file():
+        raise DataFileError(f"{meta_path}: missing; this folder is not a region package")
+    try:
+        doc = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataFileError(f"{meta_path}: cannot be read as JSON ({err})") from err
+    if not isinstance(doc, dict) or doc.get("format_version") != FORMAT_VERSION:
+        raise DataFileError(
+            f"{meta_path}: format_version {doc.get('format_version') if isinstance(doc, dict) else '?'}"
+            f" is not supported (this tool reads {FORMAT_VERSION}); rebuild the region"
+        )
+    files = doc.get("files", {})
+    tables: dict[str, Any] = {}
+    for attr in list(_SPATIAL) + list(_TABLES):
+        name = files.get(attr)
+        if name is None:
+            if attr in _SPATIAL:
+                raise DataFileError(f"{meta_path}: lists no file for '{attr}'; rebuild the region")
+            tables[attr] = None
+            continue
+        fpath = folder / Path(name).name
+        tables[attr] = _read_table(fpath, spatial=attr in _SPATIAL)
+    meta = dict(doc.get("metadata", {}))
+    meta["fingerprint"] = doc.get("fingerprint", "")
+    region = Region(
+        name=str(doc.get("name", folder.name)),
+        roads=RoadNetwork(tables["road_nodes"], tables["road_edges"]),
+        settlements=tables["settlements"],
+        centres=tables["centres"],
+        candidates=tables["candidates"],
+        boundaries=tables["boundaries"],
+        coverage=tables["coverage"],
+        poverty=tables["poverty"],
+        metadata=meta,
+    )
+    if validate:
+        region = validate_region(region, source=f"{folder}/")
+    return region
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _read_table(fpath: Path, *, spatial: bool) -> Any:
+    if not fpath.is_file():
+        raise DataFileError(f"{fpath}: file is missing; the region package is incomplete")
+    if fpath.stat().st_size == 0:
+        raise DataFileError(f"{fpath}: file is empty; rebuild the region")
+    try:
+        return gpd.read_parquet(fpath) if spatial else pd.read_parquet(fpath)
+    except Exception as err:  # pyarrow raises many kinds; all mean "unreadable"
+        raise DataFileError(f"{fpath}: cannot be read as (Geo)Parquet ({err})") from err
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _content_hash(region: Region) -> str:
+    h = hashlib.sha256()
+    for gdf in (
+        region.roads.nodes,
+        region.roads.edges,
+        region.settlements,
+        region.centres,
+        region.candidates,
+    ):
+        h.update(pd.util.hash_pandas_object(gdf.drop(columns="geometry"), index=False).values)
+        h.update(b"".join(gdf.geometry.to_wkb().tolist()))
+    return h.hexdigest()[:16]
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """Replace ``target`` by ``tmp`` with renames; the old folder survives a failure."""
+    if target.exists() and not (target / "region.json").is_file() and any(target.iterdir()):
+        raise DataFileError(
+            f"{target}: exists and is not a region package; choose another folder "
+            "(nothing was overwritten)"
+        )
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
