@@ -302,9 +302,9 @@ def _check_column(s: pd.Series, col: Column, src: str) -> tuple[pd.Series | None
             )
     converted: pd.Series | None = None
     if col.kind == "str":
-        converted = s.astype(object).where(~isnull, None)
-        converted = converted.map(lambda v: None if v is None else str(v))
-        empty = converted.map(lambda v: v is not None and v.strip() == "").to_numpy()
+        values = [None if n else str(v) for v, n in zip(s.tolist(), isnull, strict=True)]
+        converted = pd.Series(values, index=s.index, dtype=object)
+        empty = np.array([v is not None and v.strip() == "" for v in values], dtype=bool)
         if not col.nullable and empty.any():
             for r in _rows(s, empty):
                 problems.append(Problem("text is empty; give a value", src, r, col.name))

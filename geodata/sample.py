@@ -1,0 +1,582 @@
+"""A deterministic synthetic region: the tool's own sample district.
+
+Everything here is **synthetic** and labelled so in the region's metadata. The generator makes a
+plausible district of a few tehsils with a dense, well-connected plain in the east and a sparse
+mountainous part in the west, where roads are tracks and some villages have no road at all.
+It is reusable with size parameters (:class:`SampleParams`), so the national-scale benchmark
+can use it too.
+
+Steps (see ``docs/sample_region.md``):
+
+1. A population density field (plains vs mountains) on a ``width_km x height_km`` rectangle.
+2. Union council seeds drawn from the density; their Voronoi cells are the union councils.
+   Tehsil, district and province seeds are spread by farthest-point sampling and each unit is
+   the union of the cells nearest to its seed, so the hierarchy nests exactly.
+3. Settlements drawn from the density (plus clusters around union-council seeds), with
+   lognormal household counts scaled to ``households_target``; one headquarters town per
+   tehsil.
+4. Roads: Delaunay triangulation of settlement road anchors, its minimum spanning tree plus
+   short extra links (fewer in the mountains); classes from the household flow along a
+   shortest-path tree rooted at the headquarters towns (trunk between headquarters); surfaces
+   by class and terrain; each link densified into ~700 m segments with a detour wiggle.
+5. One existing registration centre per tehsil headquarters; candidate Union Council sites at
+   the largest settlements, spaced apart.
+
+Registry coverage and poverty are *not* made here (they depend on travel times, which are
+``access``'s job); see ``access.synthetic``.
+
+Examples
+--------
+>>> region = make_sample_geography(SampleParams(n_settlements=200, n_union_councils=10))
+>>> int(region.centres.shape[0])
+3
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
+from scipy.spatial import Delaunay, cKDTree
+
+from geodata.region import Region, RoadNetwork
+from geodata.schema import STORAGE_CRS
+
+__all__ = ["SampleParams", "make_sample_geography", "synthetic_name"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SampleParams:
+    """Size and shape of a synthetic region. Defaults give the sample district."""
+
+    seed: int = 2017
+    width_km: float = 100.0
+    height_km: float = 80.0
+    n_provinces: int = 1
+    n_districts: int = 1
+    n_tehsils: int = 3
+    n_union_councils: int = 40
+    n_settlements: int = 1100
+    households_target: int = 150_000
+    mountain_share: float = 0.35
+    roadless_share_mountain: float = 0.12
+    segment_m: float = 700.0
+    origin_lon: float = 69.3
+    origin_lat: float = 29.9
+    name: str = "Sample District (synthetic)"
+
+    def __post_init__(self) -> None:
+        for attr in ("n_provinces", "n_districts", "n_tehsils", "n_union_councils"):
+            if getattr(self, attr) < 1:
+                raise ValueError(f"SampleParams.{attr} must be at least 1")
+        if not (
+            self.n_provinces <= self.n_districts <= self.n_tehsils <= self.n_union_councils
+        ):
+            raise ValueError(
+                "SampleParams needs n_provinces <= n_districts <= n_tehsils <= n_union_councils"
+            )
+        if self.n_settlements < 2 * self.n_tehsils:
+            raise ValueError("SampleParams.n_settlements must be at least twice n_tehsils")
+        if not 0 <= self.mountain_share < 1:
+            raise ValueError("SampleParams.mountain_share must be in [0, 1)")
+
+
+# Syllables with their Urdu spelling, for plausible bilingual synthetic names.
+_PREFIX = [
+    ("Basti", "بستی"), ("Chak", "چک"), ("Dera", "ڈیرہ"), ("Goth", "گوٹھ"), ("Kot", "کوٹ"),
+    ("Mohalla", "محلہ"), ("Killi", "کلی"), ("Dhok", "ڈھوک"), ("Pind", "پنڈ"), ("Banda", "بانڈہ"),
+]
+_STEM = [
+    ("Sher", "شیر"), ("Mir", "میر"), ("Shah", "شاہ"), ("Gul", "گل"), ("Noor", "نور"),
+    ("Jan", "جان"), ("Fateh", "فتح"), ("Sultan", "سلطان"), ("Karim", "کریم"), ("Rahim", "رحیم"),
+    ("Bahadur", "بہادر"), ("Haji", "حاجی"), ("Malik", "ملک"), ("Sardar", "سردار"), ("Umar", "عمر"),
+    ("Daud", "داؤد"), ("Ismail", "اسماعیل"), ("Yousaf", "یوسف"), ("Qadir", "قادر"), ("Hassan", "حسن"),
+]
+_SUFFIX = [
+    ("Khan", "خان"), ("Abad", "آباد"), ("Pur", "پور"), ("Wala", "والا"), ("Garh", "گڑھ"),
+    ("Zai", "زئی"), ("Kalan", "کلاں"), ("Khurd", "خورد"), ("Nagar", "نگر"), ("Bala", "بالا"),
+]
+
+
+def synthetic_name(i: int) -> tuple[str, str]:
+    """The ``i``-th synthetic place name, in English and Urdu script (deterministic).
+
+    >>> synthetic_name(0)
+    ('Basti Sher Khan', 'بستی شیر خان')
+    """
+    p = _PREFIX[i % len(_PREFIX)]
+    s = _STEM[(i // len(_PREFIX)) % len(_STEM)]
+    x = _SUFFIX[(i // (len(_PREFIX) * len(_STEM))) % len(_SUFFIX)]
+    n = i // (len(_PREFIX) * len(_STEM) * len(_SUFFIX))
+    extra = f" {n + 1}" if n else ""
+    return f"{p[0]} {s[0]} {x[0]}{extra}", f"{p[1]} {s[1]} {x[1]}{extra}"
+
+
+def make_sample_geography(params: SampleParams | None = None) -> Region:
+    """Generate the synthetic region's geography (roads, places, centres, boundaries).
+
+    The same ``params`` always give the same region, byte for byte once saved.
+
+    Parameters
+    ----------
+    params
+        Size and shape; :class:`SampleParams` defaults give the sample district.
+
+    Returns
+    -------
+    Region
+        With ``coverage`` and ``poverty`` left ``None`` (see ``access.synthetic``).
+    """
+    p = params or SampleParams()
+    rng = np.random.default_rng(p.seed)
+    w, h = p.width_km * 1000.0, p.height_km * 1000.0
+    mountain_x = p.mountain_share * w
+
+    uc_xy = _sample_density(rng, p.n_union_councils, w, h, mountain_x)
+    uc_xy = uc_xy[np.lexsort((uc_xy[:, 1], uc_xy[:, 0]))]
+    teh_of_uc = _nest(uc_xy, p.n_tehsils, rng)
+    teh_xy = _centroids(uc_xy, teh_of_uc, p.n_tehsils)
+    dist_of_teh = _nest(teh_xy, p.n_districts, rng)
+    dist_xy = _centroids(teh_xy, dist_of_teh, p.n_districts)
+    prov_of_dist = _nest(dist_xy, p.n_provinces, rng)
+
+    # settlements: density field plus clusters around union-council seeds
+    n_cluster = p.n_settlements // 3
+    pts = np.vstack(
+        [
+            _sample_density(rng, p.n_settlements - n_cluster, w, h, mountain_x),
+            _clustered(rng, uc_xy, n_cluster, w, h),
+        ]
+    )
+    uc_of_pt = cKDTree(uc_xy).query(pts)[1]
+    teh_of_pt = teh_of_uc[uc_of_pt]
+    # headquarters town per tehsil: the settlement nearest the tehsil centre of mass
+    hq = np.empty(p.n_tehsils, dtype=np.int64)
+    for t in range(p.n_tehsils):
+        members = np.flatnonzero(teh_of_pt == t)
+        if members.size == 0:  # a tehsil with no settlement: put one at its seed centre
+            pts = np.vstack([pts, teh_xy[t]])
+            uc_of_pt = np.append(uc_of_pt, int(cKDTree(uc_xy).query(teh_xy[t])[1]))
+            teh_of_pt = np.append(teh_of_pt, t)
+            members = np.array([len(pts) - 1])
+        d = np.hypot(*(pts[members] - teh_xy[t]).T)
+        hq[t] = members[np.argmin(d)]
+    mountain = pts[:, 0] < mountain_x
+
+    hh = rng.lognormal(mean=np.log(90.0), sigma=0.85, size=len(pts))
+    hh[mountain] *= 0.55
+    hh[hq] = rng.uniform(25.0, 45.0, size=len(hq)) * np.median(hh)
+    # union-council seats (largest village near each seed) are bigger villages
+    seat = cKDTree(pts).query(uc_xy)[1]
+    hh[seat] *= 3.0
+    hh = hh / hh.sum() * p.households_target
+    households = np.maximum(np.round(hh), 1).astype(np.int64)
+    hh_size = rng.uniform(6.0, 7.2, size=p.n_tehsils)[teh_of_pt]
+    population = np.round(households * hh_size).astype(np.int64)
+
+    # road anchors: a road point near each settlement; some mountain villages have none
+    roadless = mountain & (rng.random(len(pts)) < p.roadless_share_mountain)
+    roadless[hq] = False
+    roadless[seat] = False
+    offset = rng.exponential(120.0, size=len(pts)) + 20.0
+    ang = rng.uniform(0, 2 * np.pi, size=len(pts))
+    anchors = pts + np.column_stack([np.cos(ang), np.sin(ang)]) * offset[:, None]
+    anchors = np.clip(anchors, 0, [w, h])
+    road_idx = np.flatnonzero(~roadless)
+    nodes_xy, edges = _roads(
+        rng, anchors[road_idx], households[road_idx], mountain[road_idx],
+        np.searchsorted(road_idx, hq), mountain_x, p.segment_m,
+    )
+
+    # names and admin labels
+    names = [synthetic_name(int(i)) for i in rng.permutation(len(pts))]
+    teh_names = [f"{synthetic_name(500 + 37 * t)[0].split()[1]} Tehsil" for t in range(p.n_tehsils)]
+    teh_names = [f"{n.split()[0]}{'' if i < 20 else i}" for i, n in enumerate(teh_names)]
+    dist_names = [f"Sample District {d + 1}" if p.n_districts > 1 else "Sample District"
+                  for d in range(p.n_districts)]
+    prov_names = [f"Sample Province {q + 1}" if p.n_provinces > 1 else "Sample Province"
+                  for q in range(p.n_provinces)]
+    uc_names = [f"UC-{u + 1:03d}" for u in range(p.n_union_councils)]
+    for t in range(p.n_tehsils):
+        names[hq[t]] = (teh_names[t], names[hq[t]][1].split()[1] + " " + "شہر")
+
+    to_ll = _transformer(p)
+    lon, lat = to_ll.transform(pts[:, 0], pts[:, 1])
+    width = len(str(len(pts)))
+    settlements = gpd.GeoDataFrame(
+        {
+            "settlement_id": [f"S{i:0{width}d}" for i in range(len(pts))],
+            "name": [n[0] for n in names],
+            "name_ur": [n[1] for n in names],
+            "province": [prov_names[prov_of_dist[dist_of_teh[t]]] for t in teh_of_pt],
+            "district": [dist_names[dist_of_teh[t]] for t in teh_of_pt],
+            "tehsil": [teh_names[t] for t in teh_of_pt],
+            "union_council": [uc_names[u] for u in uc_of_pt],
+            "households": households,
+            "population": population,
+            "terrain": np.where(mountain, "mountain", "plain"),
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=STORAGE_CRS,
+    )
+
+    nlon, nlat = to_ll.transform(nodes_xy[:, 0], nodes_xy[:, 1])
+    road_nodes = gpd.GeoDataFrame(
+        {"node_id": np.arange(len(nodes_xy), dtype=np.int64)},
+        geometry=gpd.points_from_xy(nlon, nlat),
+        crs=STORAGE_CRS,
+    )
+    coords = np.column_stack([nlon, nlat])
+    edges_gdf = gpd.GeoDataFrame(
+        edges.assign(
+            length_m=np.hypot(*(nodes_xy[edges["u"]] - nodes_xy[edges["v"]]).T).round(1)
+        ),
+        geometry=shapely.linestrings(
+            np.stack([coords[edges["u"].to_numpy()], coords[edges["v"].to_numpy()]], axis=1)
+        ),
+        crs=STORAGE_CRS,
+    )
+
+    centres = _sites(
+        settlements, hq, kind="existing", prefix="DRC",
+        capacity=150.0, cost=np.zeros(len(hq)),
+    )
+    cand_idx = _candidate_sites(pts, households, seat, hq, min_spacing_m=4000.0)
+    remote_premium = np.where(mountain[cand_idx], 1.5, 1.0)
+    candidates = _sites(
+        settlements, cand_idx, kind="candidate", prefix="UCC",
+        capacity=60.0, cost=np.round(3_000_000.0 * remote_premium),
+    )
+
+    boundaries = _boundaries(
+        uc_xy, teh_of_uc, dist_of_teh, prov_of_dist, w, h, to_ll,
+        uc_names, teh_names, dist_names, prov_names,
+    )
+    metadata = {
+        "synthetic": True,
+        "label": "SYNTHETIC sample region: no real place, road, household or registry figure",
+        "generator": "geodata.sample.make_sample_geography",
+        "params": asdict(p),
+        "metric_crs": _utm(p).to_string(),
+        "provenance": {
+            "roads": "synthetic (Delaunay/MST road hierarchy)",
+            "settlements": "synthetic (density field, lognormal households)",
+            "centres": "synthetic: one Dynamic Registration Centre per tehsil headquarters",
+            "candidates": "synthetic: union-council seats and large villages, 4 km apart",
+            "boundaries": "synthetic (nested Voronoi cells)",
+        },
+        "licences": {"all": "generated by accessgap; no third-party data"},
+    }
+    return Region(
+        name=p.name,
+        roads=RoadNetwork(road_nodes, edges_gdf),
+        settlements=settlements,
+        centres=centres,
+        candidates=candidates,
+        boundaries=boundaries,
+        coverage=None,
+        poverty=None,
+        metadata=metadata,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _utm(p: SampleParams) -> CRS:
+    zone = int((p.origin_lon + 180) // 6) + 1
+    return CRS.from_epsg(32600 + zone)
+
+
+def _transformer(p: SampleParams) -> Transformer:
+    utm = _utm(p)
+    fwd = Transformer.from_crs(STORAGE_CRS, utm, always_xy=True)
+    e0, n0 = fwd.transform(p.origin_lon, p.origin_lat)
+    inv = Transformer.from_pipeline(
+        f"+proj=pipeline +step +proj=affine +xoff={e0:.3f} +yoff={n0:.3f} "
+        f"+step +inv +proj=utm +zone={utm.utm_zone[:-1]} +ellps=WGS84"
+        if utm.utm_zone
+        else ""
+    )
+    return inv
+
+
+def _density(xy: np.ndarray, w: float, h: float, mountain_x: float) -> np.ndarray:
+    x, y = xy[:, 0], xy[:, 1]
+    plain = np.where(x < mountain_x, 0.2, 1.0)
+    # a river valley across the plain and a second one into the hills
+    valley = 0.8 * np.exp(-(((y - 0.45 * h - 0.1 * (x - w / 2)) / (0.08 * h)) ** 2))
+    hills = 0.25 * np.exp(-(((y - 0.7 * h) / (0.06 * h)) ** 2)) * (x < mountain_x)
+    return np.asarray(plain + valley * (x >= mountain_x) + hills)
+
+
+def _sample_density(
+    rng: np.random.Generator, n: int, w: float, h: float, mountain_x: float
+) -> np.ndarray:
+    out: list[np.ndarray] = []
+    got = 0
+    while got < n:
+        cand = rng.random((4 * n + 16, 2)) * [w, h]
+        keep = rng.random(len(cand)) * 1.9 < _density(cand, w, h, mountain_x)
+        out.append(cand[keep])
+        got += int(keep.sum())
+    return np.vstack(out)[:n]
+
+
+def _clustered(
+    rng: np.random.Generator, centres: np.ndarray, n: int, w: float, h: float
+) -> np.ndarray:
+    which = rng.integers(0, len(centres), size=n)
+    xy = centres[which] + rng.normal(0, 2500.0, size=(n, 2))
+    return np.clip(xy, 0, [w, h])
+
+
+def _nest(xy: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Group points into ``k`` parents by farthest-point seeds and a few k-means steps."""
+    if k >= len(xy):
+        return np.arange(len(xy))
+    seeds = [int(rng.integers(len(xy)))]
+    d = np.hypot(*(xy - xy[seeds[0]]).T)
+    for _ in range(1, k):
+        seeds.append(int(np.argmax(d)))
+        d = np.minimum(d, np.hypot(*(xy - xy[seeds[-1]]).T))
+    c = xy[seeds].copy()
+    for _ in range(10):
+        lab = cKDTree(c).query(xy)[1]
+        for j in range(k):
+            if (lab == j).any():
+                c[j] = xy[lab == j].mean(axis=0)
+    lab = cKDTree(c).query(xy)[1]
+    # relabel west to east for readable, stable names; empty parents keep their seed
+    order = np.lexsort((c[:, 1], c[:, 0]))
+    rank = np.empty(k, dtype=np.int64)
+    rank[order] = np.arange(k)
+    out = rank[lab]
+    for j in range(k):  # guarantee every parent has a child
+        if not (out == j).any():
+            out[seeds[order[j]]] = j
+    return np.asarray(out)
+
+
+def _centroids(xy: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
+    return np.array([xy[lab == j].mean(axis=0) for j in range(k)])
+
+
+def _roads(
+    rng: np.random.Generator,
+    xy: np.ndarray,
+    weight: np.ndarray,
+    mountain: np.ndarray,
+    hq: np.ndarray,
+    mountain_x: float,
+    segment_m: float,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    n = len(xy)
+    tri = Delaunay(xy)
+    s = tri.simplices
+    pairs = np.vstack([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]])
+    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    length = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
+    mnt = mountain[pairs[:, 0]] | mountain[pairs[:, 1]]
+    detour = np.where(mnt, rng.uniform(1.4, 1.9, len(pairs)), rng.uniform(1.05, 1.25, len(pairs)))
+    cost = length * detour
+    g = coo_matrix((cost, (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
+    mst = minimum_spanning_tree(g).tocoo()
+    in_mst = set(zip(np.minimum(mst.row, mst.col).tolist(), np.maximum(mst.row, mst.col).tolist(),
+                     strict=True))
+    is_mst = np.array([(a, b) in in_mst for a, b in pairs.tolist()])
+    extra_p = np.where(mnt, 0.04, 0.45) * (length < np.where(mnt, 4000.0, 7000.0))
+    keep = is_mst | (rng.random(len(pairs)) < extra_p)
+    pairs, length, cost, mnt, detour = pairs[keep], length[keep], cost[keep], mnt[keep], detour[keep]
+
+    # household flow along the shortest-path tree from the headquarters towns
+    sym = coo_matrix(
+        (np.r_[cost, cost], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
+        shape=(n, n),
+    ).tocsr()
+    dist, pred, src = dijkstra(sym, indices=hq, min_only=True, return_predecessors=True)
+    flow = weight.astype(float).copy()
+    for v in np.argsort(-dist):
+        if pred[v] >= 0:
+            flow[pred[v]] += flow[v]
+    tree_flow: dict[tuple[int, int], float] = {}
+    for v in range(n):
+        if pred[v] >= 0:
+            a, b = sorted((int(v), int(pred[v])))
+            tree_flow[(a, b)] = flow[v]
+    ef = np.array([tree_flow.get((int(a), int(b)), 0.0) for a, b in pairs])
+    total = float(weight.sum())
+    hw = np.full(len(pairs), "unclassified", dtype=object)
+    hw[ef > 0.004 * total] = "tertiary"
+    hw[ef > 0.02 * total] = "secondary"
+    hw[ef > 0.06 * total] = "primary"
+    hw[(hw == "unclassified") & mnt] = "track"
+    # trunk: shortest paths between consecutive headquarters
+    _, pred_all = dijkstra(sym, indices=hq, return_predecessors=True)
+    pair_index = {(int(a), int(b)): i for i, (a, b) in enumerate(pairs)}
+    order = hq[np.argsort(xy[hq, 0])]
+    for i in range(len(order) - 1):
+        row = int(np.flatnonzero(hq == order[i])[0])
+        v = int(order[i + 1])
+        while pred_all[row, v] >= 0:
+            u = int(pred_all[row, v])
+            hw[pair_index[(min(u, v), max(u, v))]] = "trunk"
+            v = u
+
+    surface = np.full(len(pairs), "asphalt", dtype=object)
+    r = rng.random(len(pairs))
+    surface[(hw == "tertiary") & mnt & (r < 0.4)] = "gravel"
+    surface[(hw == "unclassified") & (r < 0.5)] = "unpaved"
+    surface[hw == "track"] = np.where(r[hw == "track"] < 0.6, "dirt", "gravel")
+    maxspeed = np.full(len(pairs), np.nan)
+    maxspeed[(hw == "trunk") & (r < 0.7)] = 80.0
+    maxspeed[(hw == "primary") & (r < 0.3)] = 60.0
+
+    # densify with a lateral wiggle; anchors keep node ids 0..n-1
+    node_xy = [xy]
+    next_id = n
+    rows_u: list[int] = []
+    rows_v: list[int] = []
+    rows_e: list[int] = []
+    for e, (a, b) in enumerate(pairs):
+        real_len = length[e] * detour[e]
+        k = max(1, int(np.ceil(real_len / segment_m)))
+        if k == 1:
+            rows_u.append(int(a))
+            rows_v.append(int(b))
+            rows_e.append(e)
+            continue
+        t = np.linspace(0, 1, k + 1)[1:-1]
+        base = xy[a] + (xy[b] - xy[a]) * t[:, None]
+        nrm = np.array([-(xy[b] - xy[a])[1], (xy[b] - xy[a])[0]]) / max(length[e], 1.0)
+        halves = int(rng.integers(2, 4)) if mnt[e] else 1
+        amp = 0.18 * length[e] * np.sqrt(max(detour[e] ** 2 - 1, 0)) / halves
+        wig = np.sin(np.pi * t * halves) * amp * rng.choice([-1, 1])
+        mids = base + nrm * wig[:, None]
+        ids = np.arange(next_id, next_id + len(mids))
+        next_id += len(mids)
+        node_xy.append(mids)
+        chain = np.r_[a, ids, b]
+        rows_u.extend(chain[:-1].tolist())
+        rows_v.extend(chain[1:].tolist())
+        rows_e.extend([e] * (len(chain) - 1))
+    eidx = np.asarray(rows_e)
+    edges = pd.DataFrame(
+        {
+            "u": np.asarray(rows_u, dtype=np.int64),
+            "v": np.asarray(rows_v, dtype=np.int64),
+            "highway": hw[eidx].astype(str),
+            "oneway": np.zeros(len(eidx), dtype=bool),
+            "surface": surface[eidx].astype(str),
+            "maxspeed_kph": maxspeed[eidx],
+            "bridge": np.zeros(len(eidx), dtype=bool),
+            "name": np.where(
+                np.isin(hw[eidx], ["trunk", "primary"]),
+                np.char.add("N-", (eidx % 97 + 1).astype(str)),
+                None,
+            ),
+        }
+    )
+    all_xy = np.vstack(node_xy)
+    all_xy = np.clip(all_xy, 0, None)
+    return all_xy, edges
+
+
+def _sites(
+    settlements: gpd.GeoDataFrame,
+    idx: np.ndarray,
+    *,
+    kind: str,
+    prefix: str,
+    capacity: float,
+    cost: np.ndarray,
+) -> gpd.GeoDataFrame:
+    s = settlements.iloc[idx]
+    return gpd.GeoDataFrame(
+        {
+            "centre_id": [f"{prefix}{i + 1:03d}" for i in range(len(idx))],
+            "name": [f"{prefix} {n}" for n in s["name"]],
+            "kind": kind,
+            "capacity_per_day": capacity,
+            "opening_cost_pkr": np.asarray(cost, dtype=float),
+            "tehsil": s["tehsil"].to_numpy(),
+            "union_council": s["union_council"].to_numpy(),
+            "assumed": False,
+            "settlement_id": s["settlement_id"].to_numpy(),
+        },
+        geometry=s.geometry.to_numpy(),
+        crs=settlements.crs,
+    )
+
+
+def _candidate_sites(
+    pts: np.ndarray, households: np.ndarray, seat: np.ndarray, hq: np.ndarray,
+    *, min_spacing_m: float,
+) -> np.ndarray:
+    order = np.r_[np.unique(seat), np.argsort(-households, kind="stable")]
+    chosen: list[int] = []
+    taken = np.array(pts[hq])
+    for i in order:
+        if i in chosen or i in hq or households[i] < 60:
+            continue
+        if np.min(np.hypot(*(taken - pts[i]).T)) < min_spacing_m:
+            continue
+        chosen.append(int(i))
+        taken = np.vstack([taken, pts[i]])
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def _boundaries(
+    uc_xy: np.ndarray,
+    teh_of_uc: np.ndarray,
+    dist_of_teh: np.ndarray,
+    prov_of_dist: np.ndarray,
+    w: float,
+    h: float,
+    to_ll: Transformer,
+    uc_names: list[str],
+    teh_names: list[str],
+    dist_names: list[str],
+    prov_names: list[str],
+) -> gpd.GeoDataFrame:
+    box = shapely.box(0, 0, w, h)
+    cells = shapely.voronoi_polygons(shapely.multipoints(uc_xy), extend_to=box)
+    polys = [shapely.intersection(c, box) for c in shapely.get_parts(cells)]
+    # voronoi_polygons does not keep input order: match cells to seeds
+    owner = [int(np.flatnonzero(shapely.contains_xy(pg, uc_xy[:, 0], uc_xy[:, 1]))[0])
+             for pg in polys]
+    uc_poly = [polys[owner.index(u)] for u in range(len(uc_xy))]
+
+    def ll(g: shapely.Geometry) -> shapely.Geometry:
+        return shapely.transform(g, lambda a: np.column_stack(to_ll.transform(a[:, 0], a[:, 1])))
+
+    rows = []
+    teh_poly = [shapely.union_all([uc_poly[u] for u in np.flatnonzero(teh_of_uc == t)])
+                for t in range(len(teh_names))]
+    dist_poly = [shapely.union_all([teh_poly[t] for t in np.flatnonzero(dist_of_teh == d)])
+                 for d in range(len(dist_names))]
+    prov_poly = [shapely.union_all([dist_poly[d] for d in np.flatnonzero(prov_of_dist == q)])
+                 for q in range(len(prov_names))]
+    for q, pg in enumerate(prov_poly):
+        rows.append(("province", prov_names[q], prov_names[q], None, pg))
+    for d, pg in enumerate(dist_poly):
+        rows.append(("district", dist_names[d], dist_names[d], prov_names[prov_of_dist[d]], pg))
+    for t, pg in enumerate(teh_poly):
+        rows.append(("tehsil", teh_names[t], teh_names[t], dist_names[dist_of_teh[t]], pg))
+    for u, pg in enumerate(uc_poly):
+        rows.append(("union_council", uc_names[u], uc_names[u], teh_names[teh_of_uc[u]], pg))
+    gdf = gpd.GeoDataFrame(
+        pd.DataFrame(rows[:], columns=["level", "code", "name", "parent_code", "geometry"]),
+        geometry="geometry",
+    )
+    gdf["geometry"] = [shapely.make_valid(ll(g)) for g in gdf.geometry]
+    return gdf.set_crs(STORAGE_CRS)
