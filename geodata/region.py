@@ -43,6 +43,7 @@ __all__ = [
     "RoadNetwork",
     "load_region",
     "save_region",
+    "summarize",
     "validate_region",
 ]
 
@@ -287,10 +288,11 @@ def load_region(path: str | os.PathLike[str], *, validate: bool = True) -> Regio
         doc = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise DataFileError(f"{meta_path}: cannot be read as JSON ({err})") from err
-    if not isinstance(doc, dict) or doc.get("format_version") != FORMAT_VERSION:
+    version = doc.get("format_version") if isinstance(doc, dict) else "?"
+    if version != FORMAT_VERSION:
         raise DataFileError(
-            f"{meta_path}: format_version {doc.get('format_version') if isinstance(doc, dict) else '?'}"
-            f" is not supported (this tool reads {FORMAT_VERSION}); rebuild the region"
+            f"{meta_path}: format_version {version} is not supported "
+            f"(this tool reads {FORMAT_VERSION}); rebuild the region"
         )
     files = doc.get("files", {})
     tables: dict[str, Any] = {}
@@ -378,3 +380,28 @@ def _swap_in(tmp: Path, target: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def summarize(region: Region) -> dict[str, Any]:
+    """Headline counts of a region (households, settlements, units, centres, coverage)."""
+    s = region.settlements
+    hh = int(s["households"].sum())
+    doc: dict[str, Any] = {
+        "name": region.name,
+        "synthetic": region.synthetic,
+        "settlements": len(s),
+        "households": hh,
+        "population": int(s["population"].sum()),
+        "road_nodes": len(region.roads.nodes),
+        "road_edges": len(region.roads.edges),
+        "existing_centres": len(region.centres),
+        "candidate_sites": len(region.candidates),
+        "coverage_known": region.coverage_known,
+    }
+    for level in ("province", "district", "tehsil", "union_council"):
+        doc[f"n_{level}"] = int(s[level].nunique())
+    if region.coverage is not None:
+        reg = float(region.coverage["registered_households"].sum())
+        doc["registered_households"] = round(reg)
+        doc["coverage_share"] = round(reg / hh, 4) if hh else None
+    return doc

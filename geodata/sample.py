@@ -49,7 +49,13 @@ from scipy.spatial import Delaunay, cKDTree
 from geodata.region import Region, RoadNetwork
 from geodata.schema import STORAGE_CRS
 
-__all__ = ["SampleParams", "make_sample_geography", "synthetic_name"]
+__all__ = [
+    "RegistryTruth",
+    "SampleParams",
+    "add_synthetic_registry",
+    "make_sample_geography",
+    "synthetic_name",
+]
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +84,7 @@ class SampleParams:
         for attr in ("n_provinces", "n_districts", "n_tehsils", "n_union_councils"):
             if getattr(self, attr) < 1:
                 raise ValueError(f"SampleParams.{attr} must be at least 1")
-        if not (
-            self.n_provinces <= self.n_districts <= self.n_tehsils <= self.n_union_councils
-        ):
+        if not (self.n_provinces <= self.n_districts <= self.n_tehsils <= self.n_union_councils):
             raise ValueError(
                 "SampleParams needs n_provinces <= n_districts <= n_tehsils <= n_union_councils"
             )
@@ -92,18 +96,50 @@ class SampleParams:
 
 # Syllables with their Urdu spelling, for plausible bilingual synthetic names.
 _PREFIX = [
-    ("Basti", "بستی"), ("Chak", "چک"), ("Dera", "ڈیرہ"), ("Goth", "گوٹھ"), ("Kot", "کوٹ"),
-    ("Mohalla", "محلہ"), ("Killi", "کلی"), ("Dhok", "ڈھوک"), ("Pind", "پنڈ"), ("Banda", "بانڈہ"),
+    ("Basti", "بستی"),
+    ("Chak", "چک"),
+    ("Dera", "ڈیرہ"),
+    ("Goth", "گوٹھ"),
+    ("Kot", "کوٹ"),
+    ("Mohalla", "محلہ"),
+    ("Killi", "کلی"),
+    ("Dhok", "ڈھوک"),
+    ("Pind", "پنڈ"),
+    ("Banda", "بانڈہ"),
 ]
 _STEM = [
-    ("Sher", "شیر"), ("Mir", "میر"), ("Shah", "شاہ"), ("Gul", "گل"), ("Noor", "نور"),
-    ("Jan", "جان"), ("Fateh", "فتح"), ("Sultan", "سلطان"), ("Karim", "کریم"), ("Rahim", "رحیم"),
-    ("Bahadur", "بہادر"), ("Haji", "حاجی"), ("Malik", "ملک"), ("Sardar", "سردار"), ("Umar", "عمر"),
-    ("Daud", "داؤد"), ("Ismail", "اسماعیل"), ("Yousaf", "یوسف"), ("Qadir", "قادر"), ("Hassan", "حسن"),
+    ("Sher", "شیر"),
+    ("Mir", "میر"),
+    ("Shah", "شاہ"),
+    ("Gul", "گل"),
+    ("Noor", "نور"),
+    ("Jan", "جان"),
+    ("Fateh", "فتح"),
+    ("Sultan", "سلطان"),
+    ("Karim", "کریم"),
+    ("Rahim", "رحیم"),
+    ("Bahadur", "بہادر"),
+    ("Haji", "حاجی"),
+    ("Malik", "ملک"),
+    ("Sardar", "سردار"),
+    ("Umar", "عمر"),
+    ("Daud", "داؤد"),
+    ("Ismail", "اسماعیل"),
+    ("Yousaf", "یوسف"),
+    ("Qadir", "قادر"),
+    ("Hassan", "حسن"),
 ]
 _SUFFIX = [
-    ("Khan", "خان"), ("Abad", "آباد"), ("Pur", "پور"), ("Wala", "والا"), ("Garh", "گڑھ"),
-    ("Zai", "زئی"), ("Kalan", "کلاں"), ("Khurd", "خورد"), ("Nagar", "نگر"), ("Bala", "بالا"),
+    ("Khan", "خان"),
+    ("Abad", "آباد"),
+    ("Pur", "پور"),
+    ("Wala", "والا"),
+    ("Garh", "گڑھ"),
+    ("Zai", "زئی"),
+    ("Kalan", "کلاں"),
+    ("Khurd", "خورد"),
+    ("Nagar", "نگر"),
+    ("Bala", "بالا"),
 ]
 
 
@@ -193,18 +229,27 @@ def make_sample_geography(params: SampleParams | None = None) -> Region:
     anchors = np.clip(anchors, 0, [w, h])
     road_idx = np.flatnonzero(~roadless)
     nodes_xy, edges = _roads(
-        rng, anchors[road_idx], households[road_idx], mountain[road_idx],
-        np.searchsorted(road_idx, hq), mountain_x, p.segment_m,
+        rng,
+        anchors[road_idx],
+        households[road_idx],
+        mountain[road_idx],
+        np.searchsorted(road_idx, hq),
+        mountain_x,
+        p.segment_m,
     )
 
     # names and admin labels
     names = [synthetic_name(int(i)) for i in rng.permutation(len(pts))]
     teh_names = [f"{synthetic_name(500 + 37 * t)[0].split()[1]} Tehsil" for t in range(p.n_tehsils)]
     teh_names = [f"{n.split()[0]}{'' if i < 20 else i}" for i, n in enumerate(teh_names)]
-    dist_names = [f"Sample District {d + 1}" if p.n_districts > 1 else "Sample District"
-                  for d in range(p.n_districts)]
-    prov_names = [f"Sample Province {q + 1}" if p.n_provinces > 1 else "Sample Province"
-                  for q in range(p.n_provinces)]
+    dist_names = [
+        f"Sample District {d + 1}" if p.n_districts > 1 else "Sample District"
+        for d in range(p.n_districts)
+    ]
+    prov_names = [
+        f"Sample Province {q + 1}" if p.n_provinces > 1 else "Sample Province"
+        for q in range(p.n_provinces)
+    ]
     uc_names = [f"UC-{u + 1:03d}" for u in range(p.n_union_councils)]
     for t in range(p.n_tehsils):
         names[hq[t]] = (teh_names[t], names[hq[t]][1].split()[1] + " " + "شہر")
@@ -237,9 +282,7 @@ def make_sample_geography(params: SampleParams | None = None) -> Region:
     )
     coords = np.column_stack([nlon, nlat])
     edges_gdf = gpd.GeoDataFrame(
-        edges.assign(
-            length_m=np.hypot(*(nodes_xy[edges["u"]] - nodes_xy[edges["v"]]).T).round(1)
-        ),
+        edges.assign(length_m=np.hypot(*(nodes_xy[edges["u"]] - nodes_xy[edges["v"]]).T).round(1)),
         geometry=shapely.linestrings(
             np.stack([coords[edges["u"].to_numpy()], coords[edges["v"].to_numpy()]], axis=1)
         ),
@@ -247,19 +290,36 @@ def make_sample_geography(params: SampleParams | None = None) -> Region:
     )
 
     centres = _sites(
-        settlements, hq, kind="existing", prefix="DRC",
-        capacity=150.0, cost=np.zeros(len(hq)),
+        settlements,
+        hq,
+        kind="existing",
+        prefix="DRC",
+        capacity=150.0,
+        cost=np.zeros(len(hq)),
     )
     cand_idx = _candidate_sites(pts, households, seat, hq, min_spacing_m=4000.0)
     remote_premium = np.where(mountain[cand_idx], 1.5, 1.0)
     candidates = _sites(
-        settlements, cand_idx, kind="candidate", prefix="UCC",
-        capacity=60.0, cost=np.round(3_000_000.0 * remote_premium),
+        settlements,
+        cand_idx,
+        kind="candidate",
+        prefix="UCC",
+        capacity=60.0,
+        cost=np.round(3_000_000.0 * remote_premium),
     )
 
     boundaries = _boundaries(
-        uc_xy, teh_of_uc, dist_of_teh, prov_of_dist, w, h, to_ll,
-        uc_names, teh_names, dist_names, prov_names,
+        uc_xy,
+        teh_of_uc,
+        dist_of_teh,
+        prov_of_dist,
+        w,
+        h,
+        to_ll,
+        uc_names,
+        teh_names,
+        dist_names,
+        prov_names,
     )
     metadata = {
         "synthetic": True,
@@ -325,7 +385,7 @@ def _sample_density(
     out: list[np.ndarray] = []
     got = 0
     while got < n:
-        cand = rng.random((4 * n + 16, 2)) * [w, h]
+        cand = 200.0 + rng.random((4 * n + 16, 2)) * [w - 400.0, h - 400.0]
         keep = rng.random(len(cand)) * 1.9 < _density(cand, w, h, mountain_x)
         out.append(cand[keep])
         got += int(keep.sum())
@@ -337,7 +397,7 @@ def _clustered(
 ) -> np.ndarray:
     which = rng.integers(0, len(centres), size=n)
     xy = centres[which] + rng.normal(0, 2500.0, size=(n, 2))
-    return np.clip(xy, 0, [w, h])
+    return np.clip(xy, 200.0, [w - 200.0, h - 200.0])
 
 
 def _nest(xy: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -391,12 +451,23 @@ def _roads(
     cost = length * detour
     g = coo_matrix((cost, (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
     mst = minimum_spanning_tree(g).tocoo()
-    in_mst = set(zip(np.minimum(mst.row, mst.col).tolist(), np.maximum(mst.row, mst.col).tolist(),
-                     strict=True))
+    in_mst = set(
+        zip(
+            np.minimum(mst.row, mst.col).tolist(),
+            np.maximum(mst.row, mst.col).tolist(),
+            strict=True,
+        )
+    )
     is_mst = np.array([(a, b) in in_mst for a, b in pairs.tolist()])
     extra_p = np.where(mnt, 0.04, 0.45) * (length < np.where(mnt, 4000.0, 7000.0))
     keep = is_mst | (rng.random(len(pairs)) < extra_p)
-    pairs, length, cost, mnt, detour = pairs[keep], length[keep], cost[keep], mnt[keep], detour[keep]
+    pairs, length, cost, mnt, detour = (
+        pairs[keep],
+        length[keep],
+        cost[keep],
+        mnt[keep],
+        detour[keep],
+    )
 
     # household flow along the shortest-path tree from the headquarters towns
     sym = coo_matrix(
@@ -519,8 +590,12 @@ def _sites(
 
 
 def _candidate_sites(
-    pts: np.ndarray, households: np.ndarray, seat: np.ndarray, hq: np.ndarray,
-    *, min_spacing_m: float,
+    pts: np.ndarray,
+    households: np.ndarray,
+    seat: np.ndarray,
+    hq: np.ndarray,
+    *,
+    min_spacing_m: float,
 ) -> np.ndarray:
     order = np.r_[np.unique(seat), np.argsort(-households, kind="stable")]
     chosen: list[int] = []
@@ -552,20 +627,28 @@ def _boundaries(
     cells = shapely.voronoi_polygons(shapely.multipoints(uc_xy), extend_to=box)
     polys = [shapely.intersection(c, box) for c in shapely.get_parts(cells)]
     # voronoi_polygons does not keep input order: match cells to seeds
-    owner = [int(np.flatnonzero(shapely.contains_xy(pg, uc_xy[:, 0], uc_xy[:, 1]))[0])
-             for pg in polys]
+    owner = [
+        int(np.flatnonzero(shapely.contains_xy(pg, uc_xy[:, 0], uc_xy[:, 1]))[0]) for pg in polys
+    ]
     uc_poly = [polys[owner.index(u)] for u in range(len(uc_xy))]
 
     def ll(g: shapely.Geometry) -> shapely.Geometry:
+        g = shapely.segmentize(g, 1000.0)
         return shapely.transform(g, lambda a: np.column_stack(to_ll.transform(a[:, 0], a[:, 1])))
 
     rows = []
-    teh_poly = [shapely.union_all([uc_poly[u] for u in np.flatnonzero(teh_of_uc == t)])
-                for t in range(len(teh_names))]
-    dist_poly = [shapely.union_all([teh_poly[t] for t in np.flatnonzero(dist_of_teh == d)])
-                 for d in range(len(dist_names))]
-    prov_poly = [shapely.union_all([dist_poly[d] for d in np.flatnonzero(prov_of_dist == q)])
-                 for q in range(len(prov_names))]
+    teh_poly = [
+        shapely.union_all([uc_poly[u] for u in np.flatnonzero(teh_of_uc == t)])
+        for t in range(len(teh_names))
+    ]
+    dist_poly = [
+        shapely.union_all([teh_poly[t] for t in np.flatnonzero(dist_of_teh == d)])
+        for d in range(len(dist_names))
+    ]
+    prov_poly = [
+        shapely.union_all([dist_poly[d] for d in np.flatnonzero(prov_of_dist == q)])
+        for q in range(len(prov_names))
+    ]
     for q, pg in enumerate(prov_poly):
         rows.append(("province", prov_names[q], prov_names[q], None, pg))
     for d, pg in enumerate(dist_poly):
@@ -580,3 +663,105 @@ def _boundaries(
     )
     gdf["geometry"] = [shapely.make_valid(ll(g)) for g in gdf.geometry]
     return gdf.set_crs(STORAGE_CRS)
+
+
+@dataclass(frozen=True)
+class RegistryTruth:
+    """The true parameters behind synthetic coverage, kept so tests can check recovery.
+
+    ``logit P(unregistered) = intercept + travel_coef_per_h * travel_h``; poverty does not
+    change exclusion within a settlement (so unregistered poor = unregistered x poor share).
+    """
+
+    intercept: float
+    travel_coef_per_h: float
+    travel_cap_h: float
+    poor_share_target: float
+    coverage_target: float
+
+
+def add_synthetic_registry(
+    region: Region,
+    travel_min: np.ndarray,
+    *,
+    seed: int = 2017,
+    travel_coef_per_h: float = 0.6,
+    coverage_target: float = 0.84,
+    poor_share_target: float = 0.45,
+    travel_cap_h: float = 8.0,
+) -> tuple[Region, RegistryTruth]:
+    """Attach synthetic registry coverage and poverty that fall with travel time.
+
+    Exclusion follows ``logit p = b0 + b_t * min(t_h, cap)`` per household, with ``b0``
+    calibrated (bisection) so the household-weighted coverage equals ``coverage_target``;
+    registered households are ``households - Binomial(households, p)``. Poverty shares follow
+    a logistic in terrain and travel time, calibrated to ``poor_share_target``.
+
+    Parameters
+    ----------
+    region
+        A region from :func:`make_sample_geography`.
+    travel_min
+        Travel minutes from each settlement (row order) to its nearest centre; NaN for
+        unreachable settlements (they take the cap).
+
+    Returns
+    -------
+    (Region, RegistryTruth)
+        The region with ``coverage`` and ``poverty`` tables (flagged synthetic) and the truth.
+    """
+    s = region.settlements
+    t = np.asarray(travel_min, dtype=float)
+    if t.shape != (len(s),):
+        raise ValueError(f"travel_min has shape {t.shape}; expected ({len(s)},)")
+    rng = np.random.default_rng(seed + 1)
+    th = np.minimum(np.nan_to_num(t / 60.0, nan=travel_cap_h), travel_cap_h)
+    hh = s["households"].to_numpy()
+    w = hh / hh.sum()
+
+    def _calib(f: object, target: float) -> float:
+        lo, hi = -20.0, 20.0
+        for _ in range(80):
+            mid = (lo + hi) / 2
+            val = float(np.sum(w * f(mid)))  # type: ignore[operator]
+            lo, hi = (mid, hi) if val < target else (lo, mid)
+        return (lo + hi) / 2
+
+    def _sig(z: np.ndarray) -> np.ndarray:
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+    b0 = _calib(lambda b: _sig(b + travel_coef_per_h * th), 1 - coverage_target)
+    p_unreg = _sig(b0 + travel_coef_per_h * th)
+    unreg = rng.binomial(hh, p_unreg)
+    mnt = (s["terrain"] == "mountain").to_numpy() if "terrain" in s else np.zeros(len(s), bool)
+    z = 0.9 * mnt + 0.4 * th + rng.normal(0, 0.4, len(s))
+    a0 = _calib(lambda a: _sig(a + z), poor_share_target)
+    poor = np.round(_sig(a0 + z), 4)
+    coverage = pd.DataFrame(
+        {
+            "level": "settlement",
+            "unit_id": s["settlement_id"].to_numpy(),
+            "registered_households": (hh - unreg).astype(float),
+        }
+    )
+    poverty = pd.DataFrame(
+        {"level": "settlement", "unit_id": s["settlement_id"].to_numpy(), "poor_share": poor}
+    )
+    truth = RegistryTruth(
+        intercept=b0,
+        travel_coef_per_h=travel_coef_per_h,
+        travel_cap_h=travel_cap_h,
+        poor_share_target=poor_share_target,
+        coverage_target=coverage_target,
+    )
+    meta = dict(region.metadata)
+    meta["synthetic_registry"] = {
+        "label": "SYNTHETIC registry coverage and poverty (NSER microdata is confidential)",
+        "model": "logit P(unregistered) = intercept + travel_coef_per_h * min(travel_h, cap)",
+        **asdict(truth),
+    }
+    prov = dict(meta.get("provenance", {}))
+    prov["coverage"] = "synthetic, falls with motorbike travel time (see synthetic_registry)"
+    prov["poverty"] = "synthetic, higher in mountains and far from centres"
+    meta["provenance"] = prov
+    return region.with_(coverage=coverage, poverty=poverty, metadata=meta), truth

@@ -367,8 +367,6 @@ def _check_column(s: pd.Series, col: Column, src: str) -> tuple[pd.Series | None
             "no": False,
             "1": True,
             "0": False,
-            1: True,
-            0: False,
         }
 
         def _b(v: Any) -> Any:
