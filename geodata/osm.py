@@ -418,8 +418,10 @@ def read_osm_places(
 
 def read_osm_boundaries(
     path: str | os.PathLike[str],
+    *,
+    anchors: Mapping[str, tuple[float, float]] | None = None,
 ) -> tuple[gpd.GeoDataFrame, BoundaryReadReport]:
-    """Read district and tehsil boundaries from ``boundary=administrative`` relations.
+    """Read province, district and tehsil boundaries from ``boundary=administrative`` relations.
 
     Pakistan's OSM admin levels are not used consistently (in the Islamabad extract of 2020
     Rawalpindi District is ``admin_level=4``, the Rawalpindi, Kahuta, Kotli Sattian and
@@ -428,15 +430,34 @@ def read_osm_boundaries(
     ``Tehsil``/``تحصیل``/``Sub-Division`` means tehsil (in ``name``, ``name:en`` or
     ``name:ur``); ``admin_level=3`` (or ``border_type=province``) means province. Other
     relations (cantonments, cities, admin_level 8 neighbourhoods) are skipped and listed in
-    the report. Rings are assembled with pyosmium's multipolygon area assembler; relations
-    the extract cuts (incomplete rings) are skipped and listed.
+    the report.
+
+    Complete relations are assembled with pyosmium's multipolygon assembler. Relations the
+    extract cuts (member ways lying wholly outside it are missing) are rebuilt inside the
+    extract's bounding box (the file header's box, else the box of its nodes): the box is
+    split by the relation's own member ways into faces, and the face holding the unit's
+    *anchor* is kept (for an anchor outside the box: the nearest face reachable without
+    crossing the unit's known border). The anchor is the relation's ``admin_centre`` or
+    ``label`` node if the file has it, else a place node of the file with the unit's name,
+    else ``anchors[name]`` given by the caller (e.g. GeoNames towns). Parts lying in another
+    province-level unit (e.g. Islamabad Capital Territory for a Punjab tehsil) are removed.
+    Such units are marked ``partial=True``: their polygon is the unit's part inside the
+    extract. Cut units without an anchor are skipped and listed in the report.
+
+    Parameters
+    ----------
+    path
+        OSM file.
+    anchors
+        Extra anchor points, ``{name: (lon, lat)}``; names are matched case- and
+        punctuation-insensitively against the unit's cleaned name (``"Kahuta"``).
 
     Returns
     -------
     tuple of GeoDataFrame and BoundaryReadReport
         Columns ``level`` (province/district/tehsil), ``code`` (``"osm:r<id>"``), ``name``
         (English name with ``Tehsil``/``District`` words removed, e.g. ``"Kahuta"``),
-        ``name_ur``, ``osm_id``, ``parent_code`` (null here; see
+        ``name_ur``, ``osm_id``, ``partial`` (bool), ``parent_code`` (null here; see
         :func:`geodata.build.build_region`), geometry (Multi)Polygon in EPSG:4326.
 
     Raises
@@ -447,64 +468,109 @@ def read_osm_boundaries(
     src = _check_file(path)
     rows: list[dict[str, Any]] = []
     skipped: list[tuple[str, str, int]] = []
-    seen: set[int] = set()
+    relations = _admin_relations(src)
+    wanted = {rid: lvl for rid, (tags, *_) in relations.items() if (lvl := _admin_level_of(tags))}
+    for rid, (tags, *_) in relations.items():
+        if rid not in wanted:
+            skipped.append(("not a province, district or tehsil", _label(tags, rid), rid))
+    # 1. complete relations: pyosmium's multipolygon assembler
+    assembled: dict[int, BaseGeometry] = {}
     fp = (
         osmium.FileProcessor(str(src))
         .with_areas(osmium.filter.TagFilter(("boundary", "administrative")))
         .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA))
     )
     fab = osmium.geom.WKBFactory()
-    relations: dict[int, tuple[str, str]] = {}
     for obj in _guarded(fp, src):
-        if not obj.is_area() or obj.from_way():
-            continue
-        rid = obj.orig_id()
-        tags = {t.k: t.v for t in obj.tags}
-        label = tags.get("name:en") or tags.get("name") or f"relation {rid}"
-        level = _admin_level_of(tags)
-        relations[rid] = (level or "", label)
-        if level is None:
-            skipped.append(("not a province, district or tehsil", label, rid))
+        if not obj.is_area() or obj.from_way() or obj.orig_id() not in wanted:
             continue
         try:
-            wkb = fab.create_multipolygon(obj)
+            assembled[obj.orig_id()] = shapely.from_wkb(bytes.fromhex(fab.create_multipolygon(obj)))
         except RuntimeError:
-            skipped.append(("rings could not be assembled", label, rid))
             continue
-        seen.add(rid)
+    # 2. relations cut by the extract: rebuild their part inside the extract's box
+    cut = [rid for rid in wanted if rid not in assembled]
+    partial: dict[int, BaseGeometry] = {}
+    if cut:
+        way_ids = {ref for rid in cut for ref in relations[rid][1]}
+        centre_ids = {nid for rid in cut for nid in relations[rid][2]}
+        lines, frame, centres, places = _member_lines(src, way_ids, centre_ids)
+        extra = {_norm(k): v for k, v in (anchors or {}).items()}
+        anchor_of: dict[int, BaseGeometry] = {}
+        for rid in cut:
+            tags, members, centre_nodes = relations[rid]
+            name = _norm(_clean_admin_name(tags))
+            anchor = next((centres[n] for n in centre_nodes if n in centres), None)
+            anchor = anchor or places.get(name) or extra.get(name)
+            if anchor is None:
+                skipped.append(
+                    (
+                        "cut by the extract and no anchor (admin_centre/label node or a place "
+                        "of the same name) found; give a boundary file",
+                        _label(tags, rid),
+                        rid,
+                    )
+                )
+                continue
+            anchor_of[rid] = shapely.Point(anchor)
+            geom = _partial_unit(members, lines, frame, anchor_of[rid])
+            if geom is None:
+                skipped.append(("no part of it inside the extract", _label(tags, rid), rid))
+            else:
+                partial[rid] = geom
+        # provinces partition the country: a district or tehsil cannot lie in another one
+        provinces = {
+            rid: g for rid, g in {**assembled, **partial}.items() if wanted[rid] == "province"
+        }
+        for rid, geom in list(partial.items()):
+            if wanted[rid] == "province":
+                continue
+            rep_pt = shapely.point_on_surface(geom)
+            others = [g for g in provinces.values() if not shapely.contains(g, rep_pt)]
+            if others:
+                partial[rid] = _polygonal(shapely.difference(geom, shapely.union_all(others)))
+        # units of one level cut by the extract may overlap where the border between them
+        # lies outside the file: give each overlapping face to the unit with the nearest anchor
+        known_all = shapely.intersection(shapely.union_all(list(lines.values())), frame)
+        atoms = shapely.get_parts(
+            shapely.polygonize([shapely.union_all([known_all, frame.boundary])])
+        )
+        for level in ("district", "tehsil"):
+            units = [rid for rid in partial if wanted[rid] == level]
+            if len(units) > 1:
+                partial.update(_split_overlaps(units, partial, anchor_of, atoms))
+    for rid, lvl in wanted.items():
+        geom = assembled.get(rid, partial.get(rid))
+        if geom is None:
+            continue
+        tags = relations[rid][0]
         rows.append(
             {
-                "level": level,
+                "level": lvl,
                 "code": f"osm:r{rid}",
                 "name": _clean_admin_name(tags),
                 "name_ur": tags.get("name:ur"),
                 "osm_id": rid,
+                "partial": rid in partial,
                 "parent_code": None,
-                "geometry": shapely.from_wkb(bytes.fromhex(wkb)),
+                "geometry": geom,
             }
         )
-    # relations whose rings were incomplete never come out of the assembler: list them too
-    for rid, tags in _admin_relations(src).items():
-        if rid in relations:
-            continue
-        label = tags.get("name:en") or tags.get("name") or f"relation {rid}"
-        if _admin_level_of(tags) is None:
-            skipped.append(("not a province, district or tehsil", label, rid))
-        else:
-            skipped.append(("rings incomplete in this extract (boundary cut)", label, rid))
-    gdf = gpd.GeoDataFrame(
-        pd.DataFrame(
-            rows,
-            columns=["level", "code", "name", "name_ur", "osm_id", "parent_code", "geometry"],
-        ),
-        geometry="geometry",
-        crs="EPSG:4326",
-    )
+    cols = ["level", "code", "name", "name_ur", "osm_id", "partial", "parent_code", "geometry"]
+    gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs="EPSG:4326")
     if len(gdf):
-        gdf["geometry"] = shapely.make_valid(gdf.geometry.array)
+        gdf["geometry"] = [_polygonal(g) for g in shapely.make_valid(gdf.geometry.array)]
+        gdf["partial"] = gdf["partial"].astype(bool)
     report = BoundaryReadReport(
         source=str(src),
-        used=tuple((r["level"], r["name"], r["osm_id"]) for r in rows),
+        used=tuple(
+            (
+                r["level"],
+                r["name"] + (" (part inside the extract)" if r["partial"] else ""),
+                r["osm_id"],
+            )
+            for r in rows
+        ),
         skipped=tuple(skipped),
     )
     return gdf, report
@@ -866,8 +932,132 @@ def _clean_admin_name(tags: Mapping[str, str]) -> str:
     return clean or raw
 
 
-def _admin_relations(src: Path) -> dict[int, dict[str, str]]:
+def _label(tags: Mapping[str, str], rid: int) -> str:
+    return tags.get("name:en") or tags.get("name") or f"relation {rid}"
+
+
+def _admin_relations(src: Path) -> dict[int, tuple[dict[str, str], list[int], list[int]]]:
+    """Tags, outer member way ids and admin_centre/label node ids of admin relations."""
     fp = osmium.FileProcessor(str(src), osmium.osm.RELATION).with_filter(
         osmium.filter.TagFilter(("boundary", "administrative"))
     )
-    return {r.id: {t.k: t.v for t in r.tags} for r in _guarded(fp, src)}
+    out: dict[int, tuple[dict[str, str], list[int], list[int]]] = {}
+    for r in _guarded(fp, src):
+        ways = [m.ref for m in r.members if m.type == "w" and m.role in ("outer", "")]
+        centres = [
+            m.ref for m in r.members if m.type == "n" and m.role in ("admin_centre", "label")
+        ]
+        out[r.id] = ({t.k: t.v for t in r.tags}, ways, centres)
+    return out
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^\w]+", " ", name.casefold()).strip()
+
+
+def _member_lines(
+    src: Path, way_ids: set[int], centre_ids: set[int]
+) -> tuple[
+    dict[int, BaseGeometry],
+    BaseGeometry,
+    dict[int, tuple[float, float]],
+    dict[str, tuple[float, float]],
+]:
+    """Member way lines, the extract's frame, centre node and place node locations."""
+    lines: dict[int, BaseGeometry] = {}
+    centres: dict[int, tuple[float, float]] = {}
+    places: dict[str, tuple[float, float]] = {}
+    fp = osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+    lo = [math.inf, math.inf]
+    hi = [-math.inf, -math.inf]
+    for obj in _guarded(fp, src):
+        if obj.is_node():
+            loc = obj.location
+            if not loc.valid():
+                continue
+            x, y = loc.lon, loc.lat
+            lo = [min(lo[0], x), min(lo[1], y)]
+            hi = [max(hi[0], x), max(hi[1], y)]
+            if obj.id in centre_ids:
+                centres[obj.id] = (x, y)
+            if "place" in obj.tags:
+                for key in ("name", "name:en"):
+                    if key in obj.tags:
+                        places.setdefault(_norm(obj.tags[key]), (x, y))
+            continue
+        if obj.id not in way_ids:
+            continue
+        pts = [(n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
+        if len(pts) >= 2:
+            lines[obj.id] = shapely.linestrings(pts)
+    frame = None
+    try:
+        reader = osmium.io.Reader(str(src), osmium.osm.NOTHING)
+        hbox = reader.header().box()
+        reader.close()
+        if hbox.valid():
+            frame = shapely.box(
+                hbox.bottom_left.lon, hbox.bottom_left.lat, hbox.top_right.lon, hbox.top_right.lat
+            )
+    except RuntimeError:
+        frame = None
+    if frame is None:
+        frame = shapely.box(lo[0], lo[1], hi[0], hi[1])
+    return lines, frame, centres, places
+
+
+def _partial_unit(
+    members: list[int],
+    lines: Mapping[int, BaseGeometry],
+    frame: BaseGeometry,
+    anchor: BaseGeometry,
+) -> BaseGeometry | None:
+    known = shapely.union_all([lines[w] for w in members if w in lines])
+    own = shapely.intersection(known, frame)
+    faces = shapely.get_parts(shapely.polygonize([shapely.union_all([own, frame.boundary])]))
+    if len(faces) == 0:
+        return None
+    if shapely.contains(frame, anchor):
+        hit = [f for f in faces if shapely.intersects(f, anchor)]
+        return hit[0] if hit else None
+    # anchor outside the box: nearest face reachable without crossing the known border
+    order = np.argsort(shapely.distance(faces, anchor))
+    for i in order:
+        near = shapely.shortest_line(anchor, faces[i])
+        path = shapely.LineString([anchor, shapely.get_coordinates(near)[-1]])
+        crossings = shapely.intersection(path, known)
+        if crossings.is_empty:
+            return faces[i]
+    return None
+
+
+def _split_overlaps(
+    units: list[int],
+    geoms: Mapping[int, BaseGeometry],
+    anchor_of: Mapping[int, BaseGeometry],
+    atoms: np.ndarray,
+) -> dict[int, BaseGeometry]:
+    polys = [geoms[r] for r in units]
+    pts = shapely.point_on_surface(atoms)
+    inside = np.column_stack([shapely.contains(p, pts) for p in polys])  # atoms x units
+    dist = np.column_stack([shapely.distance(anchor_of[r], pts) for r in units])
+    dist = np.where(inside, dist, np.inf)
+    owner = np.argmin(dist, axis=1)
+    shared = inside.sum(axis=1) > 1
+    out: dict[int, BaseGeometry] = {}
+    for j, rid in enumerate(units):
+        lose = atoms[shared & (owner != j) & inside[:, j]]
+        out[rid] = (
+            _polygonal(shapely.difference(geoms[rid], shapely.union_all(lose)))
+            if len(lose)
+            else geoms[rid]
+        )
+    return out
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygon parts of ``geom`` (make_valid may add lines or points)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import box
@@ -275,11 +276,41 @@ def test_islamabad_places() -> None:
 
 
 @needs_data
-@pytest.mark.xfail(reason="relations cut by the extract are not assembled yet", strict=True)
-def test_islamabad_boundaries() -> None:
-    b, report = read_osm_boundaries(OSM / "islamabad.osm.pbf")
+def test_islamabad_boundaries_cut_by_the_extract() -> None:
+    gn = pd.read_csv(DATA / "geonames" / "pk_places_cities500.csv")
+    anchors = {r.name: (r.longitude, r.latitude) for r in gn.itertuples()}
+    b, report = read_osm_boundaries(OSM / "islamabad.osm.pbf", anchors=anchors)
     tehsils = set(b.loc[b["level"] == "tehsil", "name"])
-    assert {"Rawalpindi", "Kahuta", "Kotli Sattian", "Murree", "Taxila"} <= tehsils
+    assert {"Rawalpindi", "Kahuta", "Murree"} <= tehsils
     assert "Rawalpindi" in set(b.loc[b["level"] == "district", "name"])
+    assert b["partial"].all()  # every relation is cut by this extract
     assert shapely.is_valid(b.geometry.array).all()
-    assert any(name == "Rawalpindi Cantt" for _, name, _ in report.skipped)
+    skipped = {name: why for why, name, _ in report.skipped}
+    assert "not a province" in skipped["Rawalpindi Cantt"]
+    assert "no anchor" in skipped["Taxila Tehsil"]
+    # the tehsils cut by the extract do not overlap each other
+    t = b[b["level"] == "tehsil"].to_crs(32643)
+    assert t.union_all().area == pytest.approx(t.area.sum(), rel=1e-3)
+    # the GeoNames point of Rawalpindi city lies in Rawalpindi tehsil, not in ICT
+    pt = shapely.Point(anchors["Rawalpindi"])
+    holder = b[b.contains(pt)]
+    assert set(holder["name"]) == {"Rawalpindi"}
+
+
+def test_complete_relation_is_assembled(tmp_path: Path) -> None:
+    p = tmp_path / "unit.osm"
+    p.write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<node id="1" lat="33.0" lon="73.0"/><node id="2" lat="33.0" lon="73.1"/>'
+        '<node id="3" lat="33.1" lon="73.1"/><node id="4" lat="33.1" lon="73.0"/>'
+        '<way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/></way>'
+        '<way id="11"><nd ref="3"/><nd ref="4"/><nd ref="1"/></way>'
+        '<relation id="100"><member type="way" ref="10" role="outer"/>'
+        '<member type="way" ref="11" role="outer"/>'
+        '<tag k="type" v="boundary"/><tag k="boundary" v="administrative"/>'
+        '<tag k="admin_level" v="5"/><tag k="name" v="Tehsil Dhok"/></relation></osm>'
+    )
+    b, report = read_osm_boundaries(p)
+    assert list(b["name"]) == ["Dhok"] and list(b["level"]) == ["tehsil"]
+    assert not b["partial"].any()
+    assert b.geometry.iloc[0].equals(box(73.0, 33.0, 73.1, 33.1))
