@@ -1,0 +1,1 @@
+"""Scenarios: centre placement, van routes and what-if analyses."""
