@@ -1,0 +1,212 @@
+"""Gap analysis of a region: travel times for every mode, registry, burden, aggregates, model.
+
+:func:`gap_analysis` is the one call behind ``accessgap gaps`` and the app's Explore page;
+:func:`write_gap_outputs` writes its files atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from access.exclusion import ExclusionModel, fit_exclusion_model
+from access.gaps import GapSettings, aggregate, attach_registry, settlement_gaps
+from geodata.errors import AccessGapError
+from geodata.region import Region
+from geodata.schema import ADMIN_LEVELS
+
+__all__ = ["MODES", "GapResult", "gap_analysis", "travel_times", "write_gap_outputs"]
+
+MODES: tuple[str, ...] = ("walk", "motorbike", "car")
+
+
+@dataclass(frozen=True)
+class GapResult:
+    """Everything the gap analysis found.
+
+    Attributes
+    ----------
+    settlements
+        One row per settlement (the region's index): travel per mode, coverage, unregistered
+        (poor) households, burden, gap score. EPSG:4326 points.
+    units
+        Aggregates per level: ``"union_council"``, ``"tehsil"``, ``"district"``,
+        ``"province"`` and ``"region"``.
+    model
+        The fitted exclusion model, or ``None`` when coverage is unknown.
+    notes
+        Plain statements for the reader (e.g. "coverage unknown", "synthetic data").
+    """
+
+    settlements: gpd.GeoDataFrame
+    units: Mapping[str, pd.DataFrame]
+    model: ExclusionModel | None
+    notes: tuple[str, ...] = ()
+    settings: GapSettings = field(default_factory=GapSettings)
+
+    def summary(self) -> dict[str, Any]:
+        """Region-level headline figures (JSON-friendly)."""
+        row = self.units["region"].iloc[0].to_dict()
+        doc = {
+            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+            for k, v in row.items()
+            if k != "region"
+        }
+        doc["exclusion_model"] = self.model.to_dict() if self.model else None
+        doc["notes"] = list(self.notes)
+        return doc
+
+
+def travel_times(
+    region: Region, *, modes: Sequence[str] = MODES, **engine_options: Any
+) -> pd.DataFrame:
+    """Nearest-centre travel per mode as one wide table (the settlements' index).
+
+    Columns per mode: ``travel_min_<mode>``, ``network_m_<mode>``, ``access_m_<mode>``,
+    ``centre_id_<mode>``, ``flags_<mode>``.
+    """
+    from access.engine import TravelSettings, nearest_centre
+
+    parts = []
+    for mode in modes:
+        t = nearest_centre(region, settings=TravelSettings(mode=mode, **engine_options))
+        cols = {
+            c: f"{c}_{mode}"
+            for c in ("travel_min", "network_m", "access_m", "centre_id", "flags")
+            if c in t.columns
+        }
+        parts.append(t[list(cols)].rename(columns=cols))
+    return pd.concat(parts, axis=1)
+
+
+def gap_analysis(
+    region: Region,
+    *,
+    settings: GapSettings | None = None,
+    modes: Sequence[str] = MODES,
+    times: pd.DataFrame | None = None,
+) -> GapResult:
+    """Run the gap analysis on ``region``.
+
+    Parameters
+    ----------
+    region
+        A validated region.
+    settings
+        Costs and assumptions of the burden (defaults documented in ``docs/gaps.md``).
+    modes
+        Travel modes to compute; must include ``settings.burden_mode``.
+    times
+        Precomputed :func:`travel_times` (e.g. for a scenario); computed when ``None``.
+
+    Raises
+    ------
+    SchemaError
+        When coverage contradicts households or names match no settlement.
+    """
+    s = settings or GapSettings()
+    if s.burden_mode not in modes:
+        raise AccessGapError(f"burden mode '{s.burden_mode}' is not among modes {list(modes)}")
+    t = times if times is not None else travel_times(region, modes=modes)
+    table = attach_registry(region.settlements, region.coverage, region.poverty)
+    table = settlement_gaps(table.join(t), settings=s)
+    notes = []
+    if region.synthetic:
+        notes.append("All figures are SYNTHETIC (sample region); no real household is shown.")
+    model: ExclusionModel | None = None
+    if region.coverage is None:
+        notes.append(
+            "Registry coverage is unknown for this region: coverage, unregistered "
+            "households, gap scores and the exclusion model cannot be computed."
+        )
+    else:
+        unknown = table["coverage_source"].eq("unknown")
+        if unknown.any():
+            notes.append(
+                f"Coverage is unknown for {int(unknown.sum())} settlements "
+                f"({int(table.loc[unknown, 'households'].sum())} households)."
+            )
+        spread = table["coverage_source"].isin(ADMIN_LEVELS)
+        if spread.any():
+            levels = sorted(set(table.loc[spread, "coverage_source"]))
+            notes.append(
+                f"Coverage given per {', '.join(levels)} was spread over settlements "
+                "in proportion to households."
+            )
+        try:
+            model = fit_exclusion_model(table, mode=s.burden_mode)
+        except AccessGapError as exc:
+            notes.append(f"Exclusion model not fitted: {exc}")
+    units = {level: aggregate(table, level, modes=modes) for level in (*ADMIN_LEVELS, "region")}
+    return GapResult(
+        gpd.GeoDataFrame(table, geometry="geometry", crs=region.settlements.crs),
+        units,
+        model,
+        tuple(notes),
+        s,
+    )
+
+
+def write_gap_outputs(
+    result: GapResult, out_dir: str | os.PathLike[str], *, boundaries: gpd.GeoDataFrame | None
+) -> dict[str, Path]:
+    """Write the gap analysis into ``out_dir`` atomically (a temp folder swapped in).
+
+    Files: ``settlements.gpkg`` / ``settlements.csv``, ``units_<level>.csv`` (and
+    ``units.gpkg`` with boundary polygons when given), ``gaps_summary.json``,
+    ``exclusion_by_area.png`` and ``exclusion_by_travel_band.png``.
+    """
+    from access.charts import exclusion_by_area_chart, exclusion_by_band_chart
+
+    target = Path(out_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        s = result.settlements
+        s.to_file(tmp / "settlements.gpkg", layer="settlements", driver="GPKG")
+        pd.DataFrame(s.drop(columns="geometry")).assign(
+            lon=s.geometry.x.round(6), lat=s.geometry.y.round(6)
+        ).to_csv(tmp / "settlements.csv", index=False)
+        for level, df in result.units.items():
+            df.to_csv(tmp / f"units_{level}.csv", index=False)
+            if boundaries is not None and level in ADMIN_LEVELS:
+                b = boundaries[boundaries["level"] == level][["name", "geometry"]]
+                g = b.merge(df, left_on="name", right_on=level, how="inner")
+                if len(g):
+                    gpd.GeoDataFrame(g, geometry="geometry", crs=boundaries.crs).to_file(
+                        tmp / "units.gpkg", layer=level, driver="GPKG"
+                    )
+        (tmp / "gaps_summary.json").write_text(
+            json.dumps(result.summary(), indent=2, default=_json_default) + "\n"
+        )
+        if result.model is not None:
+            exclusion_by_area_chart(result, tmp / "exclusion_by_area.png")
+            exclusion_by_band_chart(result, tmp / "exclusion_by_travel_band.png")
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {p.name: p for p in sorted(target.iterdir())}
+
+
+def _json_default(v: object) -> object:
+    if isinstance(v, np.integer | np.floating):
+        f = float(v)
+        return f if np.isfinite(f) else None
+    return str(v)

@@ -1,0 +1,73 @@
+"""Charts of exclusion (matplotlib, written as PNG files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+if TYPE_CHECKING:
+    from access.analysis import GapResult
+
+__all__ = ["exclusion_by_area_chart", "exclusion_by_band_chart"]
+
+_BANDS = (0, 30, 60, 120, 240, np.inf)
+
+
+def exclusion_by_area_chart(result: GapResult, path: Path, *, level: str = "tehsil") -> Path:
+    """Bar chart of the share of households unregistered per admin unit (like the report's
+    province figure)."""
+    df = result.units[level].copy()
+    df["excluded"] = 1 - df["coverage_share"]
+    df = df.sort_values("excluded")
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(df) + 1.5))
+    ax.barh(df[level].astype(str), 100 * df["excluded"], color="#c0392b")
+    for y, v in enumerate(100 * df["excluded"]):
+        ax.text(v + 0.3, y, f"{v:.1f}%", va="center", fontsize=8)
+    ax.set_xlabel("households not on the registry (%)")
+    ax.set_title(_title(result, f"Exclusion by {level.replace('_', ' ')}"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def exclusion_by_band_chart(result: GapResult, path: Path) -> Path:
+    """Observed and modelled exclusion by travel-time band (burden mode)."""
+    s = result.settlements
+    mode = result.settings.burden_mode
+    t = s[f"travel_min_{mode}"].fillna(np.inf).to_numpy()
+    labels, observed, modelled = [], [], []
+    for lo, hi in zip(_BANDS[:-1], _BANDS[1:], strict=True):
+        m = (t >= lo) & (t < hi) & s["registered_households"].notna().to_numpy()
+        hh = s.loc[m, "households"].sum()
+        if hh == 0:
+            continue
+        labels.append(f"{lo:g}-{hi:g} min" if np.isfinite(hi) else f">{lo:g} min")
+        observed.append(100 * s.loc[m, "unregistered_households"].sum() / hh)
+        if result.model is not None:
+            p = result.model.probability(t[m])
+            modelled.append(100 * float(np.sum(p * s.loc[m, "households"]) / hh))
+    x = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar(x - 0.2, observed, 0.4, label="observed", color="#c0392b")
+    if modelled:
+        ax.bar(x + 0.2, modelled, 0.4, label="exclusion model", color="#7f8c8d")
+    ax.set_xticks(x, labels)
+    ax.set_ylabel("households not on the registry (%)")
+    ax.set_xlabel(f"travel time to the nearest centre ({mode})")
+    ax.set_title(_title(result, "Exclusion by travel time"))
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _title(result: GapResult, text: str) -> str:
+    return f"{text} (SYNTHETIC data)" if any("SYNTHETIC" in n for n in result.notes) else text
