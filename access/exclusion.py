@@ -6,9 +6,10 @@ A binomial GLM (logit link) on counts aggregated per settlement::
                               [+ fixed effect of the admin unit]
 
 fitted with statsmodels on ``(unregistered, registered)`` counts. Standard errors are scaled by
-the Pearson chi-square dispersion when it exceeds 1 (quasi-binomial), so that over-dispersion between settlements widens
-the confidence intervals instead of hiding. This is an *association*: distance, poverty and
-remoteness travel together, so the coefficient is not proof that distance causes exclusion.
+the Pearson chi-square dispersion when it exceeds 1 (quasi-binomial), so that over-dispersion
+between settlements widens the confidence intervals instead of hiding. This is an
+*association*: distance, poverty and remoteness travel together, so the coefficient is not
+proof that distance causes exclusion.
 
 Predictions for a scenario that changes travel times keep each settlement's observed level and
 apply the model's relative change::
