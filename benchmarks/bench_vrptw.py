@@ -280,19 +280,25 @@ def bench_solomon(args: argparse.Namespace) -> None:
             )
     print()
     print(
-        f"{'solver':8} {'mean_gap%':>9} {'max_gap%':>8} {'mean_extra_veh':>14} "
-        f"{'max_extra_veh':>13} {'mean_sec':>8} {'all_ok':>6}"
+        f"{'solver':8} {'mean_gap%':>9} {'max_gap%':>8} {'same_veh':>8} {'gap%_same_veh':>13} "
+        f"{'mean_extra_veh':>14} {'max_extra_veh':>13} {'mean_sec':>8} {'max_sec':>7} {'all_ok':>6}"
     )
     for solver, vals in rows.items():
         if not vals:
             continue
         gaps = [v[1] for v in vals]
+        same = [v[1] for v in vals if v[3] == 0]
         extra = [v[3] for v in vals]
         secs = [v[4] for v in vals]
+        same_gap = f"{np.mean(same):13.2f}" if same else f"{'-':>13}"
         print(
-            f"{solver:8} {np.mean(gaps):9.2f} {np.max(gaps):8.2f} {np.mean(extra):14.2f} "
-            f"{np.max(extra):13d} {np.mean(secs):8.2f} {str(all(v[5] for v in vals)):>6}"
+            f"{solver:8} {np.mean(gaps):9.2f} {np.max(gaps):8.2f} {len(same):4d}/{len(vals):<3d} "
+            f"{same_gap} {np.mean(extra):14.2f} {np.max(extra):13d} {np.mean(secs):8.2f} "
+            f"{np.max(secs):7.2f} {str(all(v[5] for v in vals)):>6}"
         )
+    print("gap% = 100 (distance - best-known distance) / best-known distance; negative when a")
+    print("solver uses more vehicles than the best-known solution (distance bought with vans).")
+    print("gap%_same_veh = mean gap over the instances solved with the best-known van count.")
 
 
 def synthetic_campaign(
