@@ -74,6 +74,18 @@ def _write_json(path: Path, doc: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _atomic_csv(df: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        df.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 @app.command()
 def sample(
     out_dir: OutDir = Path("regions/sample"),
@@ -101,6 +113,120 @@ def region_check(region: RegionArg) -> None:
 
     r = _run(f"validating {region}", load_region, region)
     out.print_json(data=summarize(r))
+
+
+@region_app.command("build")
+def region_build(
+    osm: Annotated[Path, typer.Option(help="OSM extract: .osm.pbf, .osm or .osm.bz2.")],
+    out_dir: OutDir,
+    census: Annotated[Path | None, typer.Option(help="Census table by tehsil (CSV).")] = None,
+    boundary: Annotated[
+        Path | None, typer.Option(help="Admin boundaries (GeoPackage/GeoJSON/Shapefile).")
+    ] = None,
+    settlements: Annotated[Path | None, typer.Option(help="Settlements file (points).")] = None,
+    centres: Annotated[Path | None, typer.Option(help="Existing centres (points).")] = None,
+    candidates: Annotated[Path | None, typer.Option(help="Candidate sites (points).")] = None,
+    coverage: Annotated[Path | None, typer.Option(help="Registry coverage table.")] = None,
+    poverty: Annotated[Path | None, typer.Option(help="Poverty table.")] = None,
+    geonames: Annotated[Path | None, typer.Option(help="GeoNames places CSV.")] = None,
+    name: Annotated[str | None, typer.Option(help="Region name.")] = None,
+) -> None:
+    """Build a region package from real data (OSM roads, census, places, boundaries)."""
+    from geodata.build import build_region
+    from geodata.region import save_region
+
+    region, report = _run(
+        f"building the region from {osm}",
+        build_region,
+        osm=osm,
+        census=census,
+        boundary=boundary,
+        settlements=settlements,
+        centres=centres,
+        candidates=candidates,
+        coverage=coverage,
+        poverty=poverty,
+        geonames=geonames,
+        name=name,
+    )
+    for line in report.lines():
+        out.print(line)
+    _run(f"writing {out_dir}", save_region, region, out_dir)
+    out.print(f"Region written to {out_dir}.")
+
+
+@app.command("travel-times")
+def travel_times_cmd(
+    region: RegionArg,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    mode: Annotated[str, typer.Option(help="walk, motorbike or car.")] = "car",
+    season: Annotated[str, typer.Option(help="dry or monsoon.")] = "dry",
+) -> None:
+    """Nearest registration centre of every settlement: minutes, metres, access leg, flags."""
+    from access.engine import TravelSettings, nearest_centre
+    from geodata.region import load_region
+
+    r = _run(f"loading {region}", load_region, region)
+    t = _run(
+        f"travel times by {mode}",
+        nearest_centre,
+        r,
+        settings=TravelSettings(mode=mode, season=season),
+    )
+    cols = ["settlement_id", "centre_id", "travel_min", "network_m", "access_m", "flags"]
+    _atomic_csv(t[[c for c in cols if c in t.columns]], out_file)
+    out.print(f"{len(t)} settlements written to {out_file}")
+
+
+@app.command()
+def gaps(region: RegionArg, out_dir: OutDir) -> None:
+    """Coverage, unregistered poor, travel burden, gap scores, aggregates, exclusion model."""
+    from access.analysis import gap_analysis, write_gap_outputs
+    from geodata.region import load_region
+
+    r = _run(f"loading {region}", load_region, region)
+    result = _run("gap analysis (three modes)", gap_analysis, r)
+    _run(f"writing {out_dir}", write_gap_outputs, result, out_dir, boundaries=r.boundaries)
+    for note in result.notes:
+        out.print(f"[yellow]note:[/] {note}")
+    out.print_json(data=result.summary(), default=float)
+
+
+@app.command()
+def place(
+    region: RegionArg,
+    out_dir: OutDir,
+    model: Annotated[str, typer.Option(help="mclp, p_median or set_cover.")] = "mclp",
+    new: Annotated[int, typer.Option(help="Number of new centres.")] = 10,
+    within: Annotated[float, typer.Option(help="Threshold in minutes.")] = 60.0,
+    mode: Annotated[str, typer.Option(help="walk, motorbike or car.")] = "motorbike",
+    demand: Annotated[
+        str, typer.Option(help="unregistered_poor, households or expected_new.")
+    ] = "unregistered_poor",
+    budget: Annotated[float | None, typer.Option(help="Budget in PKR (opening costs).")] = None,
+    share: Annotated[float, typer.Option(help="set_cover: share of settlements to cover.")] = 1.0,
+    time_limit: Annotated[float, typer.Option(help="Solver time limit in seconds.")] = 60.0,
+) -> None:
+    """Choose sites for new Union Council centres; write sites, coverage curve, before/after."""
+    from geodata.region import load_region
+    from scenarios.place import place_centres, write_placement
+
+    r = _run(f"loading {region}", load_region, region)
+    plan = _run(
+        f"placing centres ({model})",
+        place_centres,
+        r,
+        model=model,
+        new=new,
+        within_min=within,
+        mode=mode,
+        demand=demand,
+        budget_pkr=budget,
+        share=share,
+        time_limit_s=time_limit,
+    )
+    _run(f"writing {out_dir}", write_placement, plan, out_dir)
+    out.print_json(data=plan.summary(), default=float)
 
 
 @app.command()

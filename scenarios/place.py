@@ -8,7 +8,9 @@ coverage curve, and before/after figures computed by the engine with the new sit
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -21,8 +23,16 @@ from access.gaps import attach_registry
 from geodata.errors import AccessGapError
 from geodata.region import Region
 from scenarios import placement as pl
+from scenarios.files import write_folder_atomically
 
-__all__ = ["DEMANDS", "MODELS", "PlacementPlan", "demand_weights", "place_centres"]
+__all__ = [
+    "DEMANDS",
+    "MODELS",
+    "PlacementPlan",
+    "demand_weights",
+    "place_centres",
+    "write_placement",
+]
 
 Model = Literal["mclp", "p_median", "set_cover"]
 Demand = Literal["unregistered_poor", "households", "expected_new"]
@@ -266,3 +276,42 @@ def _figures(t: pd.DataFrame, hh: np.ndarray, w: np.ndarray, within: float) -> d
         "median_min": weighted_quantile(m, hh, 0.5),
         "p90_min": weighted_quantile(m, hh, 0.9),
     }
+
+
+def write_placement(plan: PlacementPlan, out_dir: str | Path) -> dict[str, Path]:
+    """Write a placement plan into ``out_dir`` atomically.
+
+    Files: ``sites.csv`` and ``sites.geojson`` (chosen sites, entry order, demand newly
+    covered), ``coverage_curve.csv``, ``settlements_after.csv`` (nearest centre with the new
+    sites open) and ``placement.json`` (model, objective, bound, gap, before/after figures).
+    """
+
+    def write(tmp: Path) -> None:
+        sites = plan.sites
+        keep = [
+            c
+            for c in (
+                "order",
+                "centre_id",
+                "name",
+                "tehsil",
+                "union_council",
+                "demand_covered_new",
+                "households_within",
+                "opening_cost_pkr",
+                "geometry",
+            )
+            if c in sites.columns
+        ]
+        s = sites[keep]
+        pd.DataFrame(s.drop(columns="geometry")).assign(
+            lon=s.geometry.x.round(6), lat=s.geometry.y.round(6)
+        ).to_csv(tmp / "sites.csv", index=False)
+        s.to_file(tmp / "sites.geojson", driver="GeoJSON")
+        plan.curve.to_csv(tmp / "coverage_curve.csv", index=False)
+        plan.settlements_after.to_csv(tmp / "settlements_after.csv", index=False)
+        (tmp / "placement.json").write_text(
+            json.dumps(plan.summary(), indent=2, default=float) + "\n", encoding="utf-8"
+        )
+
+    return write_folder_atomically(out_dir, write)
