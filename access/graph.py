@@ -1,0 +1,329 @@
+"""Compile a region's road tables into compact CSR arrays for one mode, season and closures.
+
+:func:`compile_graph` turns ``region.roads`` into a :class:`CompiledGraph`: forward and
+reversed CSR adjacency (``int64`` offsets, ``int32`` node indices, ``float64`` seconds and
+metres per arc) plus per-edge arrays used by snapping and route drawing. The result is cached
+in memory (a few most recent graphs) and, when ``settings.cache_dir`` is set, on disk as
+``graph-<key>.npz`` where ``key`` hashes the region fingerprint, mode, season, closures,
+speed profile and this module's format version. A cache file that cannot be read or does
+not match its key is rebuilt (and logged), never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from access.speeds import TravelSettings, edge_speeds_kph
+from geodata.errors import SchemaError
+from geodata.region import Region
+
+__all__ = ["GRAPH_FORMAT", "CompiledGraph", "clear_memory_cache", "compile_graph", "graph_key"]
+
+log = logging.getLogger(__name__)
+
+GRAPH_FORMAT = 1
+_MEMO_SIZE = 4
+_memo: OrderedDict[str, CompiledGraph] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledGraph:
+    """One mode's road graph as arrays. Node positions index ``node_ids``.
+
+    Attributes
+    ----------
+    key
+        Cache key (hash of region fingerprint, mode, season, closures, profile, format).
+    mode
+        Travel mode the weights are for.
+    node_ids
+        ``int64`` OSM/node ids; position ``i`` in every array is node ``node_ids[i]``.
+    indptr, indices, weight_s, length_m, arc_edge
+        Forward CSR: arcs leaving each node, their travel seconds, metres and the row
+        position in ``region.roads.edges`` they come from.
+    r_indptr, r_indices, r_weight_s, r_length_m, r_arc_edge
+        The same arcs reversed (arcs *entering* each node), for "travel to" searches.
+    edge_u, edge_v
+        ``int32`` node positions of each edge row's ends.
+    edge_time_s, edge_length_m
+        Seconds and metres to travel each whole edge row (``inf`` seconds when unusable).
+    edge_forward, edge_backward
+        Whether the mode may travel the edge ``u -> v`` and ``v -> u``.
+    edge_snappable
+        Whether points may join the network on this edge (usable, not closed and, when
+        ``snap_to_main_component``, inside the largest strongly connected component).
+    edge_closed
+        Whether a closure removed the edge.
+    component
+        ``int32`` strongly connected component label of each node.
+    """
+
+    key: str
+    mode: str
+    node_ids: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    weight_s: np.ndarray
+    length_m: np.ndarray
+    arc_edge: np.ndarray
+    r_indptr: np.ndarray
+    r_indices: np.ndarray
+    r_weight_s: np.ndarray
+    r_length_m: np.ndarray
+    r_arc_edge: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_time_s: np.ndarray
+    edge_length_m: np.ndarray
+    edge_forward: np.ndarray
+    edge_backward: np.ndarray
+    edge_snappable: np.ndarray
+    edge_closed: np.ndarray
+    component: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.node_ids.shape[0])
+
+    @property
+    def n_arcs(self) -> int:
+        """Number of directed arcs."""
+        return int(self.indices.shape[0])
+
+    def nbytes(self) -> int:
+        """Memory held by the arrays, in bytes."""
+        return sum(
+            getattr(self, f.name).nbytes
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        )
+
+
+def graph_key(region: Region, settings: TravelSettings) -> str:
+    """The cache key of the compiled graph for ``region`` and ``settings``."""
+    doc = {
+        "format": GRAPH_FORMAT,
+        "region": region.fingerprint(),
+        "mode": settings.mode,
+        "season": settings.season,
+        "closures": settings.closures.digest(),
+        "profile": settings.profile.digest(),
+        "main": settings.snap_to_main_component,
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def compile_graph(region: Region, *, settings: TravelSettings | None = None) -> CompiledGraph:
+    """Compile (or fetch from cache) the road graph of ``region`` for ``settings``.
+
+    Parameters
+    ----------
+    region
+        The region; only ``region.roads`` and its fingerprint are used.
+    settings
+        Mode, season, closures, profile and ``cache_dir``; default ``TravelSettings()``.
+
+    Returns
+    -------
+    CompiledGraph
+
+    Raises
+    ------
+    SchemaError
+        When an edge names a node that is not in ``road_nodes``, or lengths are invalid.
+    CRSError
+        When closure polygons are given and the road edges are not in EPSG:4326.
+
+    Examples
+    --------
+    >>> g = compile_graph(region, settings=TravelSettings(mode="walk"))  # doctest: +SKIP
+    >>> g.n_nodes, g.n_arcs  # doctest: +SKIP
+    """
+    settings = settings or TravelSettings()
+    key = graph_key(region, settings)
+    with _memo_lock:
+        hit = _memo.get(key)
+        if hit is not None:
+            _memo.move_to_end(key)
+            return hit
+    path = Path(settings.cache_dir) / f"graph-{key}.npz" if settings.cache_dir else None
+    graph = _load(path, key) if path is not None and path.exists() else None
+    if graph is None:
+        graph = _build(region, settings, key)
+        if path is not None:
+            _save(graph, path)
+    with _memo_lock:
+        _memo[key] = graph
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return graph
+
+
+def clear_memory_cache() -> None:
+    """Forget the compiled graphs held in memory (the disk cache is untouched)."""
+    with _memo_lock:
+        _memo.clear()
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _build(region: Region, settings: TravelSettings, key: str) -> CompiledGraph:
+    nodes = region.roads.nodes
+    edges = region.roads.edges
+    node_ids = nodes["node_id"].to_numpy(np.int64)
+    index = pd.Index(node_ids)
+    if not index.is_unique:
+        raise SchemaError(
+            "node_id values are not unique; rebuild the road tables", source="road_nodes"
+        )
+    u = index.get_indexer(edges["u"].to_numpy(np.int64))
+    v = index.get_indexer(edges["v"].to_numpy(np.int64))
+    bad = np.flatnonzero((u < 0) | (v < 0))
+    if bad.size:
+        raise SchemaError(
+            f"{bad.size} edge(s) name nodes missing from road_nodes (first rows: "
+            f"{', '.join(map(str, edges.index[bad[:5]]))}); rebuild the road tables",
+            source="road_edges",
+        )
+    length = edges["length_m"].to_numpy(np.float64)
+    if not np.all(np.isfinite(length) & (length >= 0)):
+        raise SchemaError("length_m must be finite and >= 0 on every edge", source="road_edges")
+    speed = edge_speeds_kph(
+        edges, mode=settings.mode, season=settings.season, profile=settings.profile
+    )
+    closed = (
+        settings.closures.closed_mask(edges) if settings.closures else np.zeros(len(edges), bool)
+    )
+    usable = (speed > 0) & ~closed
+    with np.errstate(divide="ignore"):
+        time_s = np.where(usable, length / (np.where(usable, speed, 1.0) / 3.6), np.inf)
+    if settings.mode == "walk":
+        fwd = usable
+        bwd = usable
+    else:
+        oneway = edges["oneway"].to_numpy(dtype=bool)
+        fwd = usable
+        bwd = usable & ~oneway
+    e_idx = np.arange(len(edges), dtype=np.int32)
+    a_src = np.concatenate([u[fwd], v[bwd]]).astype(np.int32)
+    a_dst = np.concatenate([v[fwd], u[bwd]]).astype(np.int32)
+    a_edge = np.concatenate([e_idx[fwd], e_idx[bwd]])
+    n = len(node_ids)
+    indptr, order = _csr_order(a_src, n)
+    r_indptr, r_order = _csr_order(a_dst, n)
+    w = time_s[a_edge]
+    ln = length[a_edge]
+    adj = csr_matrix((np.ones(a_src.size, np.int8), (a_src, a_dst)), shape=(n, n))
+    _, comp = connected_components(adj, directed=True, connection="strong")
+    comp = comp.astype(np.int32)
+    touched_nodes = np.zeros(n, bool)
+    touched_nodes[a_src] = True
+    if touched_nodes.any():
+        counts = np.bincount(comp[touched_nodes])
+        main = int(np.argmax(counts))
+    else:
+        main = -1
+    if settings.snap_to_main_component:
+        snappable = usable & (comp[u] == main) & (comp[v] == main)
+    else:
+        snappable = usable.copy()
+    return CompiledGraph(
+        key=key,
+        mode=settings.mode,
+        node_ids=node_ids,
+        indptr=indptr,
+        indices=a_dst[order],
+        weight_s=w[order],
+        length_m=ln[order],
+        arc_edge=a_edge[order],
+        r_indptr=r_indptr,
+        r_indices=a_src[r_order],
+        r_weight_s=w[r_order],
+        r_length_m=ln[r_order],
+        r_arc_edge=a_edge[r_order],
+        edge_u=u.astype(np.int32),
+        edge_v=v.astype(np.int32),
+        edge_time_s=time_s,
+        edge_length_m=length,
+        edge_forward=fwd,
+        edge_backward=bwd,
+        edge_snappable=snappable,
+        edge_closed=closed,
+        component=comp,
+    )
+
+
+def _csr_order(src: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(src, kind="stable")
+    counts = np.bincount(src, minlength=n)
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, order
+
+
+def _save(graph: CompiledGraph, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {
+        f.name: getattr(graph, f.name)
+        for f in fields(graph)
+        if isinstance(getattr(graph, f.name), np.ndarray)
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, key=np.array(graph.key), mode=np.array(graph.mode), **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load(path: Path, key: str) -> CompiledGraph | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["key"]) != key:
+                raise ValueError(f"key {z['key']} does not match {key}")
+            kw = {f.name: z[f.name] for f in fields(CompiledGraph) if f.name not in ("key", "mode")}
+            graph = CompiledGraph(key=key, mode=str(z["mode"]), **kw)
+        _check(graph)
+        return graph
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        log.warning("graph cache %s is unreadable (%s); rebuilding it", path, err)
+        return None
+
+
+def _check(g: CompiledGraph) -> None:
+    n = g.n_nodes
+    m = g.indices.shape[0]
+    ok = (
+        g.indptr.shape == (n + 1,)
+        and g.r_indptr.shape == (n + 1,)
+        and int(g.indptr[-1]) == m
+        and int(g.r_indptr[-1]) == m
+        and g.weight_s.shape == (m,)
+        and g.length_m.shape == (m,)
+        and g.arc_edge.shape == (m,)
+        and g.r_indices.shape == (m,)
+        and g.component.shape == (n,)
+        and (m == 0 or (int(g.indices.max()) < n and int(g.indices.min()) >= 0))
+        and g.edge_u.shape == g.edge_v.shape == g.edge_time_s.shape == g.edge_snappable.shape
+    )
+    if not ok:
+        raise ValueError("array shapes are inconsistent")
