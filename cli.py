@@ -27,7 +27,7 @@ app = typer.Typer(
 region_app = typer.Typer(help="Build and check region packages.", no_args_is_help=True)
 app.add_typer(region_app, name="region")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console()
 T = TypeVar("T")
 
