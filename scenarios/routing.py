@@ -1000,14 +1000,13 @@ def _block_for(
         return None
     first = min(dwell, work - out)
     rest = dwell - first
-    parts = [first]
+    days_work = [first]
     while rest > work - back:  # the last day must leave time to drive home
         take = min(rest, work)
-        parts.append(take)
+        days_work.append(take)
         rest -= take
-    parts.append(rest)
-    last = rest
-    return _Block(h, van, depot, len(parts), tuple(parts), last, cap, True)
+    days_work.append(rest)
+    return _Block(h, van, depot, len(days_work), tuple(days_work), rest, cap, True)
 
 
 def _free_run(free: list[bool], k: int) -> int | None:
