@@ -107,7 +107,7 @@ def match_census(
     candidates for spelling matches, so "Murree" is not matched to a namesake elsewhere.
     """
     names = list(dict.fromkeys(tehsils))
-    exact = match_names(names, census["tehsil"].astype(str), cutoff=1.01)
+    exact = match_names(names, census["tehsil"].astype(str), cutoff=1.0)
     districts = set(census.loc[census["tehsil"].isin(list(exact.pairs.values())), "district"])
     pool = census[census["district"].isin(districts)] if districts else census
     rest = [n for n in names if n not in exact.pairs]
