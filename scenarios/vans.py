@@ -1,0 +1,345 @@
+"""Mobile registration vans on a region: which villages, which days, in what order.
+
+The adapter from a region (travel-time engine, gap analysis) to the array planner
+:func:`scenarios.routing.plan_campaign` and the exports of :mod:`scenarios.itinerary`:
+
+1. **Halts** (:func:`select_halts`): settlements beyond ``within_min`` of every centre, ranked
+   by gap score; the best one becomes a halt and serves every selected settlement within
+   ``walk_radius_m`` of it; repeat. Expected registrations at a halt = unregistered households
+   served x ``turnout``.
+2. **Dwell** from expected registrations (:func:`scenarios.routing.dwell_minutes`).
+3. **Plan**: driving times among depots (the existing centres) and halts from the engine
+   (:func:`access.engine.travel_matrix`), solved by :func:`plan_campaign`; legs drawn along
+   roads with :func:`access.engine.route`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import LineString
+
+from access.analysis import GapResult, gap_analysis
+from access.engine import TravelSettings, route, travel_matrix
+from geodata.errors import AccessGapError
+from geodata.region import Region
+from scenarios.files import write_folder_atomically
+from scenarios.itinerary import export_itinerary
+from scenarios.routing import CampaignPlan, dwell_minutes, plan_campaign
+
+__all__ = ["VanOptions", "VanPlan", "plan_vans", "select_halts", "write_vans"]
+
+
+@dataclass(frozen=True)
+class VanOptions:
+    """How a van campaign works. Defaults: 3 vans, 10 days, 08:00-16:00 with a 13:00-13:30
+    prayer/lunch break, halts beyond 60 car-minutes of any centre, a 2 km walk to a halt,
+    60% turnout of the unregistered, 2 desks at 8 registrations per desk-hour, 30 min set-up.
+    """
+
+    vans: int = 3
+    days: int = 10
+    within_min: float = 60.0
+    mode: str = "car"
+    walk_radius_m: float = 2000.0
+    turnout: float = 0.6
+    desks: int = 2
+    registrations_per_desk_hour: float = 8.0
+    setup_min: float = 30.0
+    day_start_min: int = 480
+    day_end_min: int = 960
+    breaks: tuple[tuple[int, int], ...] = ((780, 810),)
+    max_drive_min_per_day: int | None = None
+    overnight_at_halt: bool = False
+    max_halts: int = 150
+    assumed_unregistered_share: float = 0.16
+    depots: tuple[str, ...] = ()
+    time_limit_s: float | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        bad = []
+        if self.vans < 1:
+            bad.append("vans must be at least 1")
+        if self.days < 1:
+            bad.append("days must be at least 1")
+        if not 0 < self.turnout <= 1:
+            bad.append("turnout must be in (0, 1]")
+        if self.within_min < 0 or self.walk_radius_m < 0:
+            bad.append("within_min and walk_radius_m must be >= 0")
+        if self.day_end_min <= self.day_start_min:
+            bad.append("day_end_min must be after day_start_min")
+        if self.max_halts < 1:
+            bad.append("max_halts must be at least 1")
+        if bad:
+            raise AccessGapError("van options: " + "; ".join(bad))
+
+
+@dataclass(frozen=True, eq=False)
+class VanPlan:
+    """A van campaign for a region.
+
+    Attributes
+    ----------
+    halts
+        Selected halts (EPSG:4326): ``halt`` (location index), settlement id and name, union
+        council, settlements and households served, unregistered households, expected
+        registrations, dwell minutes, priority (gap score) and ``status`` (visited/dropped
+        with the reason).
+    locations
+        Depots and halts as used by the itinerary exports.
+    campaign
+        The solver's plan (van-days, visits, dropped halts with reasons).
+    legs
+        Road geometry of each driven leg.
+    """
+
+    options: VanOptions
+    halts: gpd.GeoDataFrame
+    locations: pd.DataFrame
+    campaign: CampaignPlan
+    legs: dict[tuple[int, int], LineString] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: halts visited and dropped, households reached, registrations."""
+        visited = self.halts["status"].eq("visited")
+        return {
+            "vans": self.options.vans,
+            "days": self.options.days,
+            "halts_selected": len(self.halts),
+            "halts_visited": int(visited.sum()),
+            "halts_dropped": int((~visited).sum()),
+            "settlements_reached": int(self.halts.loc[visited, "settlements_served"].sum()),
+            "households_reached": float(self.halts.loc[visited, "households_served"].sum()),
+            "expected_registrations": float(
+                self.halts.loc[visited, "expected_registrations"].sum()
+            ),
+            "van_days_used": sum(1 for vd in self.campaign.van_days if vd.visits),
+            "total_drive_min": self.campaign.total_drive_min,
+            "dropped_reasons": dict(
+                pd.Series([d.reason for d in self.campaign.dropped]).value_counts().items()
+            )
+            if self.campaign.dropped
+            else {},
+            "notes": list(self.notes),
+        }
+
+
+def select_halts(
+    region: Region,
+    gaps: GapResult,
+    options: VanOptions,
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Choose van halts among settlements beyond ``within_min`` of every centre.
+
+    Returns
+    -------
+    (GeoDataFrame, notes)
+        Halts in priority order (at most ``options.max_halts``).
+    """
+    s = gaps.settlements
+    notes: list[str] = []
+    t = s[f"travel_min_{options.mode}"].to_numpy(float)
+    far = ~(np.isfinite(t) & (t <= options.within_min))
+    if s["registered_households"].notna().any():
+        unreg = s["unregistered_households"].fillna(0.0).to_numpy(float)
+        score = s["gap_score"].fillna(0.0).to_numpy(float)
+    else:
+        share = options.assumed_unregistered_share
+        unreg = s["households"].to_numpy(float) * share
+        score = unreg * s["burden_pkr"].to_numpy(float) / 1000.0
+        notes.append(f"Coverage unknown: {share:.0%} of households assumed unregistered.")
+    cand = np.flatnonzero(far & (unreg > 0))
+    if cand.size == 0:
+        return gpd.GeoDataFrame(columns=["halt", "geometry"], geometry="geometry", crs=s.crs), notes
+    crs = region.metric_crs()
+    xy = s.geometry.to_crs(crs)
+    xy_arr = np.column_stack([xy.x.to_numpy(), xy.y.to_numpy()])
+    order = cand[np.argsort(-score[cand], kind="stable")]
+    served = np.zeros(len(s), dtype=bool)
+    rows = []
+    hh = s["households"].to_numpy(float)
+    for i in order:
+        if served[i]:
+            continue
+        d = np.hypot(*(xy_arr[cand] - xy_arr[i]).T)
+        members = cand[(d <= options.walk_radius_m) & ~served[cand]]
+        served[members] = True
+        exp_reg = float(unreg[members].sum() * options.turnout)
+        rows.append(
+            {
+                "settlement_id": s.iloc[i]["settlement_id"],
+                "name": s.iloc[i]["name"],
+                "name_ur": s.iloc[i].get("name_ur"),
+                "union_council": s.iloc[i]["union_council"],
+                "tehsil": s.iloc[i]["tehsil"],
+                "settlements_served": len(members),
+                "served_ids": ",".join(s.iloc[members]["settlement_id"].astype(str)),
+                "households_served": float(hh[members].sum()),
+                "unregistered_households": float(unreg[members].sum()),
+                "expected_registrations": round(exp_reg),
+                "priority": float(score[members].sum()),
+                "travel_min_from_centre": float(t[i]),
+                "geometry": s.geometry.iloc[i],
+            }
+        )
+        if len(rows) >= options.max_halts:
+            left = int((~served[cand]).sum())
+            if left:
+                notes.append(
+                    f"{left} more far settlements not selected (max_halts = {options.max_halts})."
+                )
+            break
+    halts = gpd.GeoDataFrame(rows, geometry="geometry", crs=s.crs)
+    return halts, notes
+
+
+def plan_vans(
+    region: Region,
+    options: VanOptions | None = None,
+    *,
+    gaps: GapResult | None = None,
+    settings: TravelSettings | None = None,
+) -> VanPlan:
+    """Plan a van campaign for ``region``.
+
+    Raises
+    ------
+    AccessGapError
+        When no settlement lies beyond the threshold, or options are invalid.
+
+    Examples
+    --------
+    >>> plan = plan_vans(region, VanOptions(vans=3, days=10))  # doctest: +SKIP
+    >>> plan.summary()["halts_visited"]  # doctest: +SKIP
+    """
+    o = options or VanOptions()
+    st = settings or TravelSettings(mode=o.mode)
+    g = gaps if gaps is not None else gap_analysis(region)
+    halts, notes = select_halts(region, g, o)
+    if len(halts) == 0:
+        raise AccessGapError(
+            f"no settlement with unregistered households lies beyond {o.within_min:g} minutes "
+            f"({o.mode}) of a centre; lower the threshold"
+        )
+    depots = region.centres
+    if o.depots:
+        unknown = sorted(set(o.depots) - set(depots["centre_id"]))
+        if unknown:
+            raise AccessGapError(
+                f"depots {unknown} are not centres of the region ({', '.join(depots['centre_id'])})"
+            )
+        depots = depots[depots["centre_id"].isin(o.depots)]
+    n_dep = len(depots)
+    pts = gpd.GeoDataFrame(
+        {"id": [*depots["centre_id"], *halts["settlement_id"]]},
+        geometry=[*depots.geometry, *halts.geometry],
+        crs=depots.crs,
+    )
+    tm = travel_matrix(pts, region, settings=st)
+    minutes = tm.minutes.copy()
+    unreachable = ~np.isfinite(minutes)
+    big = int(o.day_end_min - o.day_start_min) * 10
+    durations = np.where(unreachable, big, np.ceil(np.nan_to_num(minutes))).astype(np.int64)
+    np.fill_diagonal(durations, 0)
+    dwell = np.r_[
+        np.zeros(n_dep, dtype=np.int64),
+        dwell_minutes(
+            halts["expected_registrations"].to_numpy(float),
+            desks=o.desks,
+            registrations_per_desk_hour=o.registrations_per_desk_hour,
+            setup_min=o.setup_min,
+        ),
+    ]
+    priority = np.r_[np.zeros(n_dep), halts["priority"].to_numpy(float)]
+    campaign = plan_campaign(
+        durations,
+        dwell,
+        priority,
+        depots=list(range(n_dep)),
+        vans=o.vans,
+        days=o.days,
+        day_start_min=o.day_start_min,
+        day_end_min=o.day_end_min,
+        breaks=o.breaks,
+        max_drive_min_per_day=o.max_drive_min_per_day,
+        overnight_at_halt=o.overnight_at_halt,
+        time_limit_s=o.time_limit_s,
+        seed=o.seed,
+    )
+    halts = halts.copy()
+    halts.insert(0, "halt", np.arange(n_dep, n_dep + len(halts)))
+    halts["dwell_min"] = dwell[n_dep:]
+    reasons = {d.halt: d.reason for d in campaign.dropped}
+    halts["status"] = [
+        f"dropped: {reasons[h]}" if h in reasons else "visited" for h in halts["halt"]
+    ]
+    locations = pd.DataFrame(
+        {
+            "halt": np.arange(len(pts)),
+            "name": [*depots["name"], *halts["name"]],
+            "name_ur": [None] * n_dep + list(halts["name_ur"]),
+            "union_council": [
+                *(
+                    depots["union_council"].fillna("")
+                    if "union_council" in depots
+                    else [""] * n_dep
+                ),
+                *halts["union_council"],
+            ],
+            "lon": pts.geometry.x.to_numpy(),
+            "lat": pts.geometry.y.to_numpy(),
+            "expected_registrations": [0] * n_dep + list(halts["expected_registrations"]),
+        }
+    )
+    legs = _leg_geometries(region, campaign, pts, st)
+    return VanPlan(o, halts, locations, campaign, legs, tuple(notes))
+
+
+def write_vans(plan: VanPlan, out_dir: str | Path, *, start_date: Any = None) -> dict[str, Path]:
+    """Write the campaign into ``out_dir`` atomically: itineraries per van and day (CSV,
+    XLSX, GPX, GeoJSON, printable HTML and PDF), ``halts.csv`` (every selected halt with its
+    status) and ``vans.json`` (summary)."""
+
+    def write(tmp: Path) -> None:
+        export_itinerary(
+            plan.campaign,
+            plan.locations,
+            tmp / "itinerary",
+            leg_geometries=plan.legs,
+            start_date=start_date,
+            title="NSER registration van itinerary",
+        )
+        h = plan.halts
+        pd.DataFrame(h.drop(columns="geometry")).assign(
+            lon=h.geometry.x.round(6), lat=h.geometry.y.round(6)
+        ).to_csv(tmp / "halts.csv", index=False)
+        (tmp / "vans.json").write_text(json.dumps(plan.summary(), indent=2, default=float) + "\n")
+
+    return write_folder_atomically(out_dir, write)
+
+
+def _leg_geometries(
+    region: Region, campaign: CampaignPlan, pts: gpd.GeoDataFrame, st: TravelSettings
+) -> dict[tuple[int, int], LineString]:
+    legs: dict[tuple[int, int], LineString] = {}
+    for vd in campaign.van_days:
+        path: Sequence[int] = [vd.start_location, *(v.halt for v in vd.visits), vd.end_location]
+        for a, b in zip(path[:-1], path[1:], strict=True):
+            if a == b or (a, b) in legs:
+                continue
+            try:
+                legs[(a, b)] = route(
+                    region, pts.geometry.iloc[a], pts.geometry.iloc[b], settings=st
+                ).geometry
+            except AccessGapError:
+                continue  # drawn as a straight line by the exports
+    return legs
