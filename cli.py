@@ -230,6 +230,62 @@ def place(
 
 
 @app.command()
+def vans(
+    region: RegionArg,
+    out_dir: OutDir,
+    vans: Annotated[int, typer.Option("--vans", help="Number of vans.")] = 3,
+    days: Annotated[int, typer.Option(help="Campaign days.")] = 10,
+    within: Annotated[
+        float, typer.Option(help="Visit settlements beyond this many minutes.")
+    ] = 60.0,
+    mode: Annotated[str, typer.Option(help="Mode defining 'beyond' and van driving.")] = "car",
+    walk_radius: Annotated[float, typer.Option(help="Walk to a halt, metres.")] = 2000.0,
+    turnout: Annotated[float, typer.Option(help="Share of unregistered who come.")] = 0.6,
+    depot: Annotated[
+        list[str] | None, typer.Option(help="Depot centre id (repeat); default all centres.")
+    ] = None,
+    start: Annotated[str, typer.Option(help="Day start HH:MM.")] = "08:00",
+    end: Annotated[str, typer.Option(help="Day end HH:MM.")] = "16:00",
+    max_halts: Annotated[int, typer.Option(help="Most halts to consider.")] = 150,
+    overnight: Annotated[bool, typer.Option(help="Allow overnight stays at halts.")] = False,
+    time_limit: Annotated[float | None, typer.Option(help="Solver seconds.")] = None,
+) -> None:
+    """Plan mobile registration vans: halts, days, order; itineraries (CSV, XLSX, GPX, PDF)."""
+    from geodata.region import load_region
+    from scenarios.vans import VanOptions, plan_vans, write_vans
+
+    options = VanOptions(
+        vans=vans,
+        days=days,
+        within_min=within,
+        mode=mode,
+        walk_radius_m=walk_radius,
+        turnout=turnout,
+        depots=tuple(depot or ()),
+        day_start_min=_minutes(start),
+        day_end_min=_minutes(end),
+        max_halts=max_halts,
+        overnight_at_halt=overnight,
+        time_limit_s=time_limit,
+    )
+    r = _run(f"loading {region}", load_region, region)
+    plan = _run("planning the van campaign", plan_vans, r, options)
+    _run(f"writing {out_dir}", write_vans, plan, out_dir)
+    out.print_json(data=plan.summary(), default=float)
+
+
+def _minutes(hhmm: str) -> int:
+    try:
+        h, m = hhmm.split(":")
+        value = int(h) * 60 + int(m)
+    except ValueError as exc:
+        raise typer.BadParameter(f"'{hhmm}' is not a time like 08:00") from exc
+    if not 0 <= value <= 24 * 60:
+        raise typer.BadParameter(f"'{hhmm}' is not a time of day")
+    return value
+
+
+@app.command()
 def demo(out_dir: OutDir = Path("out/demo")) -> None:
     """Run the main job headless on the sample region and write a full set of outputs."""
     from scenarios.demo import run_demo

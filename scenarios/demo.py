@@ -13,6 +13,7 @@ from access.synthetic import build_sample_region
 from geodata.region import save_region, summarize
 from geodata.sample import SampleParams
 from scenarios.place import place_centres, write_placement
+from scenarios.vans import VanOptions, plan_vans, write_vans
 
 __all__ = ["run_demo"]
 
@@ -25,7 +26,8 @@ def run_demo(
     """Build the sample region and run the analyses on it, writing everything to ``out_dir``.
 
     Writes ``region/`` (the region package), ``gaps/`` (gap analysis), ``placement/`` (10 new
-    Union Council centres by maximal coverage within 60 minutes by motorbike) and
+    Union Council centres by maximal coverage within 60 minutes by motorbike), ``vans/``
+    (3 vans, 10 days: itineraries per van and day) and
     ``summary.json`` with the headline figures of each.
 
     Returns
@@ -41,6 +43,8 @@ def run_demo(
     write_gap_outputs(gaps, out / "gaps", boundaries=region.boundaries)
     plan = place_centres(region, model="mclp", new=10, within_min=60.0, mode="motorbike")
     write_placement(plan, out / "placement")
+    van_plan = plan_vans(region, VanOptions(vans=3, days=10), gaps=gaps)
+    write_vans(van_plan, out / "vans")
     summary: dict[str, Any] = {
         "label": "SYNTHETIC sample region: no real place, household or registry figure",
         "region": summarize(region),
@@ -50,6 +54,7 @@ def run_demo(
         },
         "gaps": gaps.summary(),
         "placement": plan.summary(),
+        "vans": van_plan.summary(),
     }
     tmp = out / ".summary.json.tmp"
     tmp.write_text(
