@@ -77,6 +77,7 @@ _METHODS = ("auto", "milp", "heuristic")
 
 # Work limits of the heuristic when no time limit is given (a deterministic stop).
 _ILS_STALL_ROUNDS = 300
+_MC_STALL_ROUNDS = 60
 _LAGRANGE_ITERATIONS = 600
 
 
@@ -1675,24 +1676,47 @@ def _mc_heuristic(
     open_mask[picks] = True
     if budget is None:
         open_mask[_fill_p(open_mask, p, None, None)] = True
-    del seed  # the swap search is deterministic; kept for a uniform signature
-    while True:
-        obj, moved = _mc_swap(
-            cov.col_ptr, cov.col_rows, cov.row_ptr, cov.row_cols, cov.w, open_mask, ocf, bud, 200
-        )
-        if moved < 200 or (deadline is not None and time.perf_counter() > deadline):
+    cp, cr, rp, rc, w = cov.col_ptr, cov.col_rows, cov.row_ptr, cov.row_cols, cov.w
+
+    def local(mask: NDArray[np.bool_]) -> float:
+        while True:
+            val, moved = _mc_swap(cp, cr, rp, rc, w, mask, ocf, bud, 200)
+            if moved < 200 or (deadline is not None and time.perf_counter() > deadline):
+                return float(val)
+
+    obj = local(open_mask)
+    ub = _mc_lagrangian(cp, cr, w, p, obj, w * 0.5, _LAGRANGE_ITERATIONS)
+    ub = min(ub, cov.coverable)
+    integral = _is_integral(w)
+
+    def proven(val: float) -> bool:
+        top = math.floor(ub + 1e-9 * max(1.0, ub)) if integral else ub
+        return top - val <= OPTIMALITY_TOL * max(val, 1e-12)
+
+    # Iterated local search: perturb with a few random swaps, re-run the swap search.
+    rng = np.random.default_rng(seed)
+    best_mask, best = open_mask.copy(), obj
+    stall = 0
+    while not proven(best) and stall < _MC_STALL_ROUNDS:
+        if deadline is not None and time.perf_counter() > deadline:
             break
-    n_open = int(open_mask.sum())
-    lam0 = cov.w * 0.5
-    ub = _mc_lagrangian(
-        cov.col_ptr,
-        cov.col_rows,
-        cov.w,
-        n_open if budget is None else p,
-        obj,
-        lam0,
-        _LAGRANGE_ITERATIONS,
-    )
+        opened, closed = np.flatnonzero(best_mask), np.flatnonzero(~best_mask)
+        if opened.size == 0 or closed.size == 0:
+            break
+        k = int(rng.integers(1, max(2, 1 + opened.size // 10) + 1))
+        k = min(k, opened.size, closed.size)
+        cand = best_mask.copy()
+        cand[rng.choice(opened, size=k, replace=False)] = False
+        cand[rng.choice(closed, size=k, replace=False)] = True
+        if budget is not None and ocf[cand].sum() > bud:
+            stall += 1
+            continue
+        val = local(cand)
+        if val > best + 1e-9 * max(1.0, best):
+            best_mask, best, stall = cand, val, 0
+        else:
+            stall += 1
+    open_mask, obj = best_mask, best
     return np.flatnonzero(open_mask), obj, min(ub, cov.coverable)
 
 
