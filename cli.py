@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -164,6 +164,7 @@ def travel_times_cmd(
 ) -> None:
     """Nearest registration centre of every settlement: minutes, metres, access leg, flags."""
     from access.engine import TravelSettings, nearest_centre
+    from access.speeds import Mode, Season
     from geodata.region import load_region
 
     r = _run(f"loading {region}", load_region, region)
@@ -171,7 +172,7 @@ def travel_times_cmd(
         f"travel times by {mode}",
         nearest_centre,
         r,
-        settings=TravelSettings(mode=mode, season=season),
+        settings=TravelSettings(mode=cast(Mode, mode), season=cast(Season, season)),
     )
     cols = ["settlement_id", "centre_id", "travel_min", "network_m", "access_m", "flags"]
     _atomic_csv(t[[c for c in cols if c in t.columns]], out_file)

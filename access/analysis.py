@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +21,7 @@ import pandas as pd
 
 from access.exclusion import ExclusionModel, fit_exclusion_model
 from access.gaps import GapSettings, aggregate, attach_registry, settlement_gaps
+from access.speeds import Mode
 from geodata.errors import AccessGapError
 from geodata.region import Region
 from geodata.schema import ADMIN_LEVELS
@@ -57,8 +58,8 @@ class GapResult:
     def summary(self) -> dict[str, Any]:
         """Region-level headline figures (JSON-friendly)."""
         row = self.units["region"].iloc[0].to_dict()
-        doc = {
-            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+        doc: dict[str, Any] = {
+            str(k): (None if isinstance(v, float) and not np.isfinite(v) else v)
             for k, v in row.items()
             if k != "region"
         }
@@ -79,7 +80,7 @@ def travel_times(
 
     parts = []
     for mode in modes:
-        t = nearest_centre(region, settings=TravelSettings(mode=mode, **engine_options))
+        t = nearest_centre(region, settings=TravelSettings(mode=cast(Mode, mode), **engine_options))
         cols = {
             c: f"{c}_{mode}"
             for c in ("travel_min", "network_m", "access_m", "centre_id", "flags")

@@ -111,7 +111,7 @@ def attach_registry(
         problems.append(
             Problem(
                 f"registered households ({reg[i]:g}) exceed households ({hh[i]:g}) for "
-                f"settlement {out.at[r, 'settlement_id']} (from {reg_src[i]} coverage); "
+                f"settlement {out.at[r, 'settlement_id']!s} (from {reg_src[i]} coverage); "
                 "check the coverage table and the household counts",
                 "coverage",
                 r,

@@ -43,9 +43,9 @@ def build_sample_region(params: SampleParams | None = None) -> tuple[Region, Reg
     >>> region.coverage_known
     True
     """
-    from access.engine import TravelSettings, nearest_centre
+    from access.engine import nearest_centre
 
     p = params or SampleParams()
     geo = make_sample_geography(p)
-    times = nearest_centre(geo, settings=TravelSettings(mode=TRUTH_MODE))
+    times = nearest_centre(geo, mode=TRUTH_MODE)
     return add_synthetic_registry(geo, times["travel_min"].to_numpy(), seed=p.seed)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import CRS
 
@@ -85,7 +86,7 @@ class RoadNetwork:
             for r in edges.index[bad.to_numpy()][:20]:
                 problems.append(
                     sc.Problem(
-                        f"node {edges.at[r, end]} is not in road_nodes; rebuild the road tables",
+                        f"node {edges.at[r, end]!s} is not in road_nodes; rebuild the road tables",
                         f"{source}road_edges",
                         r,
                         end,
@@ -354,7 +355,8 @@ def _content_hash(region: Region) -> str:
         region.centres,
         region.candidates,
     ):
-        h.update(pd.util.hash_pandas_object(gdf.drop(columns="geometry"), index=False).values)
+        hashed = pd.util.hash_pandas_object(gdf.drop(columns="geometry"), index=False)
+        h.update(np.ascontiguousarray(hashed.to_numpy(dtype=np.uint64)).tobytes())
         h.update(b"".join(gdf.geometry.to_wkb().tolist()))
     return h.hexdigest()[:16]
 

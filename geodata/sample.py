@@ -550,11 +550,10 @@ def _roads(
             "surface": surface[eidx].astype(str),
             "maxspeed_kph": maxspeed[eidx],
             "bridge": np.zeros(len(eidx), dtype=bool),
-            "name": np.where(
-                np.isin(hw[eidx], ["trunk", "primary"]),
-                np.char.add("N-", (eidx % 97 + 1).astype(str)),
-                None,
-            ),
+            "name": [
+                f"N-{e % 97 + 1}" if h in ("trunk", "primary") else None
+                for e, h in zip(eidx.tolist(), hw[eidx].tolist(), strict=True)
+            ],
         }
     )
     all_xy = np.vstack(node_xy)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,7 @@ import pandas as pd
 from access.engine import TravelSettings, coverage_matrix, nearest_centre
 from access.exclusion import fit_exclusion_model
 from access.gaps import attach_registry
+from access.speeds import Mode
 from geodata.errors import AccessGapError
 from geodata.region import Region
 from scenarios import placement as pl
@@ -173,7 +174,7 @@ def place_centres(
         raise AccessGapError(f"unknown model '{model}'; choose one of {', '.join(MODELS)}")
     if len(region.candidates) == 0:
         raise AccessGapError("the region has no candidate sites; add candidates.parquet")
-    st = settings or TravelSettings(mode=mode)
+    st = settings or TravelSettings(mode=cast(Mode, mode))
     before_t = nearest_centre(region, settings=st)
     w = demand_weights(region, demand, before_t["travel_min"].to_numpy(float))
     sites = pd.concat([region.centres, region.candidates], ignore_index=True)
@@ -192,7 +193,7 @@ def place_centres(
             p,
             fixed=fixed,
             time_limit_s=time_limit_s,
-            method=method,
+            method=cast(pl.Method, method),
             opening_cost=opening if budget_pkr else None,  # type: ignore[arg-type]
             budget=budget_pkr,
         )
@@ -203,14 +204,19 @@ def place_centres(
             p,
             fixed=fixed,
             time_limit_s=time_limit_s,
-            method=method,  # type: ignore[arg-type]
+            method=cast(pl.Method, method),
             opening_cost=opening if budget_pkr else None,
             budget=budget_pkr,
         )
     else:
         res = pl.set_cover(
-            cost, within_min, fixed=fixed, share=share, time_limit_s=time_limit_s, method=method
-        )  # type: ignore[arg-type]
+            cost,
+            within_min,
+            fixed=fixed,
+            share=share,
+            time_limit_s=time_limit_s,
+            method=cast(pl.Method, method),
+        )
     chosen = list(res.selected)
     radius = within_min
     curve_res = pl.coverage_curve(cost, w, radius, len(chosen), fixed=fixed) if chosen else None

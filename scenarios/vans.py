@@ -19,7 +19,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +28,7 @@ from shapely.geometry import LineString
 
 from access.analysis import GapResult, gap_analysis
 from access.engine import TravelSettings, route, travel_matrix
+from access.speeds import Mode
 from geodata.errors import AccessGapError
 from geodata.region import Region
 from scenarios.files import write_folder_atomically
@@ -222,7 +223,7 @@ def plan_vans(
     >>> plan.summary()["halts_visited"]  # doctest: +SKIP
     """
     o = options or VanOptions()
-    st = settings or TravelSettings(mode=o.mode)
+    st = settings or TravelSettings(mode=cast(Mode, o.mode))
     g = gaps if gaps is not None else gap_analysis(region)
     halts, notes = select_halts(region, g, o)
     if len(halts) == 0:
