@@ -304,11 +304,12 @@ def bench_solomon(args: argparse.Namespace) -> None:
 def synthetic_campaign(
     halts: int, vans: int, depots: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
-    """Seeded synthetic campaign: depots and halts in a 150 km square, 40 km/h roads."""
+    """Seeded synthetic campaign: halts in a 120 km square, depots in its middle third,
+    road km = 1.3 x straight km, 40 km/h."""
     rng = np.random.default_rng(seed)
     n = depots + halts
-    xy = rng.uniform(0, 150, size=(n, 2))
-    xy[:depots] = rng.uniform(50, 100, size=(depots, 2))
+    xy = rng.uniform(0, 120, size=(n, 2))
+    xy[:depots] = rng.uniform(30, 90, size=(depots, 2))
     km = euclid(xy) * 1.3
     durations = np.ceil(km / 40 * 60).astype(np.int64)
     regs = rng.lognormal(mean=3.3, sigma=0.9, size=n).astype(int) + 5

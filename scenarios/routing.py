@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -23,6 +24,7 @@ from typing import Any, overload
 import numpy as np
 import pyvrp
 from numpy.typing import ArrayLike, NDArray
+from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from geodata.errors import InfeasibleError, Problem, SchemaError
@@ -272,12 +274,7 @@ def solve_vrptw(
             if a != b:
                 model.add_edge(locs[a], locs[b], distance=int(dur[a, b]), duration=int(dur[a, b]))
 
-    result = model.solve(
-        _stop_criterion(time_limit_s, max_iterations),
-        seed=seed,
-        collect_stats=False,
-        display=False,
-    )
+    result = _run_pyvrp(model.data(), _stop_criterion(time_limit_s, max_iterations), seed)
     best = result.best
     if not best.is_feasible():
         raise InfeasibleError(
@@ -435,6 +432,19 @@ def _travel_bound(dur: NDArray[np.int64], candidates: Sequence[int], vehicles: i
     sub = dur[np.ix_(idx, idx)]
     into = sub.max(axis=0)
     return int(into[1:].sum() + vehicles * into[0])
+
+
+def _run_pyvrp(data: pyvrp.ProblemData, stop: StoppingCriterion, seed: int) -> pyvrp.Result:
+    """Run PyVRP; its penalty-bound hint is logged, not raised (feasibility is checked after)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PenaltyBoundWarning)
+        result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
+    for w in caught:
+        if issubclass(w.category, PenaltyBoundWarning):
+            logger.warning("PyVRP: %s", " ".join(str(w.message).split()))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result
 
 
 def _stop_criterion(time_limit_s: float | None, max_iterations: int | None) -> StoppingCriterion:
@@ -1120,7 +1130,7 @@ def _solve_campaign_vrp(
     sub = dur[np.ix_(loc_idx, loc_idx)]
     dpos = {loc: i for i, loc in enumerate(depot_locs)}
     top = float(max(prio[list(clients)].max(), 0.0))
-    scale = 1000 * work
+    scale = 10 * work
     locations = [pyvrp.Location(x=float(loc), y=0.0) for loc in loc_idx]
     depots = [pyvrp.Depot(location=i) for i in range(len(depot_locs))]
     pclients = [
@@ -1149,13 +1159,7 @@ def _solve_campaign_vrp(
     ]
     mats: list[Any] = [sub]
     data = pyvrp.ProblemData(locations, pclients, depots, types, mats, mats)
-    result = pyvrp.solve(
-        data,
-        _stop_criterion(time_limit_s, max_iterations),
-        seed=seed,
-        collect_stats=False,
-        display=False,
-    )
+    result = _run_pyvrp(data, _stop_criterion(time_limit_s, max_iterations), seed)
     best = result.best
     if not best.is_feasible():
         raise InfeasibleError(

@@ -607,3 +607,24 @@ def test_plan_campaign_array_errors():
         plan_campaign([[0, 5], [5, 0]], [0, 30], [1.0], depots=[0], vans=1, days=1)
     with pytest.raises(SchemaError, match="priority must be finite"):
         plan_campaign([[0, 5], [5, 0]], [0, 30], [0, -1], depots=[0], vans=1, days=1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "bk_vans"), [("C101", 10), ("R101", 19), ("RC101", 14), ("RC201", 4)]
+)
+def test_solomon_reviewer_instances_within_one_van(name: str, bk_vans: int):
+    path = SOLOMON / f"{name}.txt"
+    if not path.exists():
+        pytest.skip("shared Solomon files missing")
+    data, vehicles, capacity = read_solomon(path)
+    xy = data[:, 1:3]
+    exact = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+    dur = np.rint(exact * 100).astype(int)
+    svc = np.rint(data[:, 6] * 100).astype(int)
+    win = np.rint(data[:, 4:6] * 100).astype(int)
+    dem = data[:, 3].astype(int)
+    res = solve_vrptw(dur, svc, win, dem, capacity, vehicles, time_limit_s=4.0, seed=1)
+    check_vrptw(res, dur, svc, win, dem, capacity, vehicles)
+    assert res.dropped == ()
+    assert res.vehicles_used <= bk_vans + 1
