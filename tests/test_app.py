@@ -1,0 +1,259 @@
+"""The Streamlit app with AppTest: every page, a placement, and the error paths.
+
+A small synthetic region (160 settlements) is built once per session and opened through
+``ACCESSGAP_REGION``; Streamlit's caches persist across AppTest runs in this process.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geodata.errors import DataFileError, SchemaError
+from geodata.sample import SampleParams
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 120
+SMALL = SampleParams(
+    seed=11,
+    n_settlements=160,
+    n_union_councils=8,
+    households_target=20_000,
+    width_km=40,
+    height_km=30,
+)
+
+
+@pytest.fixture(scope="session")
+def small_region_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small synthetic region, saved once per test session."""
+    from access.synthetic import build_sample_region
+    from geodata.region import save_region
+
+    region, _truth = build_sample_region(SMALL)
+    return save_region(region, tmp_path_factory.mktemp("regions") / "small")
+
+
+@pytest.fixture()
+def app_env(small_region_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ACCESSGAP_REGION", str(small_region_dir))
+    monkeypatch.setenv("ACCESSGAP_UPLOADS", str(tmp_path / "uploads"))
+    monkeypatch.setenv("ACCESSGAP_OUT", str(tmp_path / "out"))
+    return tmp_path
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    return at.run()
+
+
+def _goto(at: AppTest, page: str) -> AppTest:
+    at.sidebar.radio(key="page").set_value(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(elements: object) -> str:
+    return "\n".join(str(e.value) for e in elements)  # type: ignore[attr-defined]
+
+
+def test_explore_page_shows_synthetic_label_metrics_and_worst_gaps(app_env: Path) -> None:
+    at = _app()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "SYNTHETIC" in _texts(at.warning)
+    labels = [m.label for m in at.metric]
+    assert "Households" in labels and "Unregistered poor households" in labels
+    assert at.dataframe, "the worst-gaps table is missing"
+    worst = at.dataframe[0].value
+    assert list(worst["gap_rank"])[:3] == [1, 2, 3]
+    assert "Worst gaps" in _texts(at.subheader)
+
+
+def test_explore_filters_by_tehsil_and_mode(app_env: Path) -> None:
+    at = _app()
+    tehsil = at.selectbox(key="explore_tehsil")
+    choice = tehsil.options[1]
+    tehsil.set_value(choice).run()
+    at.selectbox(key="explore_mode").set_value("walk").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert set(at.dataframe[0].value["tehsil"]) == {choice}
+    assert "Median minutes (walk)" in [m.label for m in at.metric]
+
+
+def test_explore_isochrone_toggle_and_colour_by_gap(app_env: Path) -> None:
+    at = _app()
+    at.toggle(key="explore_iso").set_value(True).run()
+    at.selectbox(key="explore_colour").set_value("gap").run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_place_centres_runs_and_offers_downloads(app_env: Path) -> None:
+    at = _goto(_app(), "Place centres")
+    assert "Run placement" in _texts(at.info)
+    at.slider(key="pl_new").set_value(4)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "new centre(s)" in _texts(at.success)
+    labels = [m.label for m in at.metric]
+    assert "Median minutes" in labels and "Households within 60 min" in labels
+    assert all(m.delta for m in at.metric)
+    sites = at.dataframe[-1].value
+    assert len(sites) == 4 and "demand_covered_new" in sites.columns
+    # the result stays when switching pages and back (served from the cache)
+    at = _goto(_goto(at, "Explore"), "Place centres")
+    assert "new centre(s)" in _texts(at.success)
+
+
+def test_place_centres_p_median(app_env: Path) -> None:
+    at = _goto(_app(), "Place centres")
+    at.selectbox(key="pl_model").set_value("p_median")
+    at.slider(key="pl_new").set_value(3)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "p_median" in _texts(at.success)
+
+
+def test_plan_vans_page(app_env: Path) -> None:
+    at = _goto(_app(), "Plan vans")
+    from ui.vans import available
+
+    if not available():
+        assert "not available in this version" in _texts(at.info)
+        return
+    assert "Plan vans" in [b.label for b in at.button]
+
+
+def test_compare_page_without_and_with_saved_results(app_env: Path) -> None:
+    at = _goto(_app(), "Compare scenarios")
+    assert "No saved results" in _texts(at.info)
+    demo = app_env / "out" / "demo"
+    demo.mkdir(parents=True)
+    (demo / "summary.json").write_text(json.dumps({"region": {"households": 20000}}))
+    at = _goto(_app(), "Compare scenarios")
+    assert "demo" in at.dataframe[0].value.columns
+
+
+def test_your_data_page_lists_the_region(app_env: Path) -> None:
+    at = _goto(_app(), "Your data")
+    assert "Upload a zipped region folder" in _texts(at.subheader)
+    assert at.dataframe and "settlements" in list(at.dataframe[0].value["figure"])
+
+
+def test_missing_region_folder_is_a_readable_error(app_env: Path) -> None:
+    at = _app()
+    at.sidebar.text_input(key="region_path").set_value(str(app_env / "nowhere")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "no such region folder" in _texts(at.error)
+    assert not at.metric  # nothing ran
+
+
+def test_broken_region_shows_the_problem_list_and_runs_nothing(
+    app_env: Path, small_region_dir: Path
+) -> None:
+    broken = _broken_copy(small_region_dir, app_env / "broken")
+    at = _app()
+    at.sidebar.text_input(key="region_path").set_value(str(broken)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "problem" in _texts(at.error)
+    problems = at.dataframe[0].value
+    assert {"file", "row", "column", "problem and what to do"} <= set(problems.columns)
+    assert problems["column"].eq("households").any()
+    assert not at.metric
+    at = _goto(at, "Place centres")
+    assert not at.metric and not at.success
+
+
+def test_open_folder_on_your_data_page_reports_errors(app_env: Path) -> None:
+    at = _goto(_app(), "Your data")
+    at.text_input(key="open_folder_path").set_value(str(app_env / "nope"))
+    next(b for b in at.button if b.label == "Check and open the folder").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "was not opened" in _texts(at.error)
+
+
+# --- the upload helpers (AppTest cannot drive st.file_uploader) ----------------------------
+
+
+def test_import_zip_saves_a_valid_region_in_the_session_folder(
+    small_region_dir: Path, tmp_path: Path
+) -> None:
+    from ui.upload import import_zip
+
+    saved = import_zip(_zip_folder(small_region_dir, "myregion"), session_dir=tmp_path / "s1")
+    assert (saved / "region.json").is_file()
+    assert saved.parent == tmp_path / "s1"
+    assert [p.name for p in (tmp_path / "s1").iterdir()] == [saved.name]  # scratch removed
+
+
+def test_import_zip_refuses_invalid_data_and_saves_nothing(
+    small_region_dir: Path, tmp_path: Path
+) -> None:
+    from ui.errors import problems_table
+    from ui.upload import import_zip
+
+    broken = _broken_copy(small_region_dir, tmp_path / "broken")
+    with pytest.raises(SchemaError) as info:
+        import_zip(_zip_folder(broken, "broken"), session_dir=tmp_path / "s2")
+    table = problems_table(info.value)
+    assert table["column"].eq("households").any()
+    assert list((tmp_path / "s2").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("member", "match"),
+    [("../evil.json", "outside"), ("/abs/region.json", "outside"), ("a/../../x.json", "outside")],
+)
+def test_safe_extract_refuses_paths_outside_the_folder(
+    tmp_path: Path, member: str, match: str
+) -> None:
+    from ui.upload import safe_extract
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(member, "{}")
+    with pytest.raises(DataFileError, match=match):
+        safe_extract(buf.getvalue(), tmp_path / "t")
+    assert not (tmp_path / "evil.json").exists()
+
+
+def test_safe_extract_errors_for_garbage_and_missing_region_json(tmp_path: Path) -> None:
+    from ui.upload import MAX_UPLOAD_BYTES, import_zip, safe_extract
+
+    with pytest.raises(DataFileError, match="not a readable zip"):
+        safe_extract(b"not a zip", tmp_path / "a")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("x/readme.json", "{}")
+    with pytest.raises(DataFileError, match="no region.json"):
+        safe_extract(buf.getvalue(), tmp_path / "b")
+    with pytest.raises(DataFileError, match="limit"):
+        import_zip(b"0" * (MAX_UPLOAD_BYTES + 1), session_dir=tmp_path / "c")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _broken_copy(src: Path, dest: Path) -> Path:
+    """A copy of the region with negative households in two settlements."""
+    import shutil
+
+    import geopandas as gpd
+
+    shutil.copytree(src, dest)
+    s = gpd.read_parquet(dest / "settlements.parquet")
+    s.loc[s.index[:2], "households"] = -5
+    s.to_parquet(dest / "settlements.parquet", index=False)
+    return dest
+
+
+def _zip_folder(folder: Path, inner: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for f in sorted(folder.iterdir()):
+            zf.write(f, f"{inner}/{f.name}")
+    return buf.getvalue()

@@ -1,0 +1,487 @@
+"""Folium maps of the app (presentation only: colours, layers, legends, tooltips).
+
+Maps work without internet: ``folium.Map(tiles=None)`` with vector layers only, centres
+drawn as plain HTML icons (no marker images from a CDN), the legend a Leaflet control built
+from inline HTML; the OpenStreetMap tile layer is optional and off by default.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement, Template
+
+__all__ = [
+    "GAP_COLOURS",
+    "TIME_BANDS",
+    "ExploreLayers",
+    "explore_map",
+    "placement_map",
+    "time_class",
+    "unit_polygons",
+]
+
+#: Travel-time classes (upper bounds, minutes) and their colours, fastest first.
+TIME_BANDS: tuple[tuple[float, str, str], ...] = (
+    (30, "#1a9850", "under 30 min"),
+    (60, "#91cf60", "30-60 min"),
+    (120, "#fee08b", "1-2 h"),
+    (240, "#fc8d59", "2-4 h"),
+    (np.inf, "#d73027", "over 4 h"),
+)
+UNREACHABLE = ("#636363", "unreachable")
+#: Gap-score quintile colours, smallest gap first.
+GAP_COLOURS: tuple[str, ...] = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
+COVERAGE_CLASSES: tuple[tuple[float, str, str], ...] = (
+    (0.70, "#f2f0f7", "under 70% registered"),
+    (0.80, "#cbc9e2", "70-80%"),
+    (0.90, "#9e9ac8", "80-90%"),
+    (np.inf, "#6a51a3", "over 90%"),
+)
+ROAD_STYLE: dict[str, tuple[str, float]] = {
+    "motorway": ("#7f2704", 4.0),
+    "trunk": ("#a63603", 3.5),
+    "primary": ("#d94801", 3.0),
+    "secondary": ("#f16913", 2.2),
+    "tertiary": ("#6b6b6b", 1.4),
+    "unclassified": ("#9e9e9e", 1.0),
+    "residential": ("#9e9e9e", 1.0),
+    "track": ("#b07d48", 1.0),
+}
+BAND_FILL: dict[float, str] = {30: "#2171b5", 60: "#6baed6", 120: "#c6dbef"}
+SITE_PALETTE: tuple[str, ...] = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+)
+
+
+@dataclass(frozen=True)
+class ExploreLayers:
+    """What the Explore map shows."""
+
+    mode: str = "motorbike"
+    colour_by: str = "travel"  # "travel" or "gap"
+    show_isochrones: bool = False
+    all_roads: bool = False
+
+
+def time_class(minutes: float) -> tuple[str, str]:
+    """Colour and label of a travel time in minutes (NaN = unreachable)."""
+    if not np.isfinite(minutes):
+        return UNREACHABLE
+    for upper, colour, label in TIME_BANDS:
+        if minutes < upper:
+            return colour, label
+    return UNREACHABLE  # pragma: no cover
+
+
+def explore_map(
+    settlements: gpd.GeoDataFrame,
+    *,
+    layers: ExploreLayers,
+    centres: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame,
+    isochrones: gpd.GeoDataFrame | None = None,
+    highlight: pd.Series | None = None,
+) -> folium.Map:
+    """The Explore map: coverage by union council, roads, bands, settlements, centres.
+
+    ``settlements`` are the gap analysis rows to draw (already filtered); ``units`` the
+    union-council polygons joined to their aggregates (``coverage_share`` ...).
+    """
+    m = _base_map(settlements if len(settlements) else centres)
+    legend: list[tuple[str, list[tuple[str, str]]]] = []
+    if units is not None and len(units):
+        _coverage_layer(units).add_to(m)
+        legend.append(("Registered households (UC)", [(c, t) for _, c, t in COVERAGE_CLASSES]))
+    _roads_layer(roads).add_to(m)
+    legend.append(
+        (
+            "Roads",
+            [(ROAD_STYLE[c][0], c) for c in ROAD_STYLE if c in set(roads["highway"].tolist())],
+        )
+    )
+    if isochrones is not None and len(isochrones):
+        _bands_layer(isochrones, layers.mode).add_to(m)
+        legend.append((f"Reach of existing centres ({layers.mode})", _band_legend(isochrones)))
+    mode = layers.mode
+    tcol = f"travel_min_{mode}"
+    use_gap = layers.colour_by == "gap" and settlements["gap_score"].notna().any()
+    if use_gap:
+        colours, items = _gap_colours(settlements["gap_score"])
+        title = "Settlements: gap score (quintiles)"
+    else:
+        colours = [time_class(v)[0] for v in settlements[tcol].to_numpy(float)]
+        items = [(c, t) for _, c, t in TIME_BANDS] + [UNREACHABLE]
+        title = f"Settlements: time to nearest centre ({mode})"
+    _settlements_layer(settlements, colours, mode=mode, name=title).add_to(m)
+    legend.append((title, items))
+    _centres_layer(centres, name="Existing registration centres", colour="#08306b").add_to(m)
+    legend.append(("Centres", [("#08306b", "existing centre (square)")]))
+    if highlight is not None:
+        folium.CircleMarker(
+            [float(highlight["lat"]), float(highlight["lon"])],
+            radius=14,
+            color="#000000",
+            weight=3,
+            fill=False,
+            tooltip=html.escape(str(highlight["name"])),
+        ).add_to(m)
+    _finish(m, legend)
+    return m
+
+
+def placement_map(
+    settlements: gpd.GeoDataFrame,
+    *,
+    after: pd.DataFrame,
+    sites: gpd.GeoDataFrame,
+    centres: gpd.GeoDataFrame,
+    within_min: float,
+    units: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
+    """Proposed sites with their catchments.
+
+    A settlement belongs to a new site's catchment when, with the new sites open, that
+    site is its nearest and is within ``within_min`` (``after`` is the plan's
+    ``settlements_after``). Other settlements are drawn small and grey.
+    """
+    m = _base_map(settlements)
+    if units is not None and len(units):
+        folium.GeoJson(
+            units[["union_council", "geometry"]],
+            name="Union councils",
+            style_function=lambda _f: {"color": "#888888", "weight": 0.8, "fillOpacity": 0.0},
+            tooltip=folium.GeoJsonTooltip(fields=["union_council"], aliases=["UC"]),
+        ).add_to(m)
+    site_ids = sites["centre_id"].astype(str).tolist()
+    palette = {sid: SITE_PALETTE[i % len(SITE_PALETTE)] for i, sid in enumerate(site_ids)}
+    nearest = after["centre_id"].astype("string").fillna("").to_numpy()
+    t = after["travel_min"].to_numpy(float)
+    inside = np.isin(nearest, site_ids) & np.isfinite(t) & (t <= within_min)
+    colours = [palette[c] if ok else "#bdbdbd" for c, ok in zip(nearest, inside, strict=True)]
+    pts = settlements.assign(
+        new_centre=np.where(inside, nearest, "-"), travel_after_min=np.round(t, 1)
+    )
+    _points(
+        pts,
+        colours,
+        name=f"Settlements (coloured: within {within_min:g} min of a new centre)",
+        fields=["name", "union_council", "households", "new_centre", "travel_after_min"],
+        aliases=["Settlement", "Union council", "Households", "New centre", "Minutes after"],
+    ).add_to(m)
+    _centres_layer(centres, name="Existing centres", colour="#08306b").add_to(m)
+    fg = folium.FeatureGroup(name="Proposed new centres")
+    for _, row in sites.iterrows():
+        sid = str(row["centre_id"])
+        label = int(row["order"])
+        popup = (
+            f"<b>{html.escape(str(row['name']))}</b> ({html.escape(sid)})<br>"
+            f"order {label}<br>demand newly covered {row['demand_covered_new']:,.0f}<br>"
+            f"households within {row['households_within']:,.0f}"
+        )
+        folium.Marker(
+            [row.geometry.y, row.geometry.x],
+            icon=folium.DivIcon(
+                html=(
+                    f'<div style="background:{palette[sid]};color:#fff;border:2px solid #000;'
+                    "border-radius:50%;width:22px;height:22px;line-height:18px;"
+                    f'text-align:center;font:bold 12px sans-serif">{label}</div>'
+                ),
+                icon_size=(22, 22),
+                icon_anchor=(11, 11),
+            ),
+            tooltip=html.escape(f"{label}. {row['name']}"),
+            popup=folium.Popup(popup, max_width=260),
+        ).add_to(fg)
+    fg.add_to(m)
+    legend = [
+        (
+            "Proposed centres (number = order)",
+            [(palette[s], f"{i + 1}. {s}") for i, s in enumerate(site_ids[:10])],
+        ),
+        ("Other settlements", [("#bdbdbd", f"not within {within_min:g} min of a new centre")]),
+        ("Centres", [("#08306b", "existing centre (square)")]),
+    ]
+    _finish(m, legend)
+    return m
+
+
+def unit_polygons(boundaries: gpd.GeoDataFrame, uc_table: pd.DataFrame) -> gpd.GeoDataFrame | None:
+    """Union-council polygons joined (by name) to a table with a ``union_council`` column."""
+    b = boundaries[boundaries["level"] == "union_council"][["name", "geometry"]]
+    if b.empty:
+        return None
+    merged = b.merge(uc_table, left_on="name", right_on="union_council", how="inner")
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=boundaries.crs)
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _base_map(points: gpd.GeoDataFrame) -> folium.Map:
+    minx, miny, maxx, maxy = points.total_bounds
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=10,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    folium.TileLayer(
+        "OpenStreetMap",
+        name="OpenStreetMap background (needs internet)",
+        overlay=True,
+        show=False,
+        control=True,
+    ).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _finish(m: folium.Map, legend: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    m.add_child(_Legend(legend))
+
+
+def _coverage_layer(units: gpd.GeoDataFrame) -> folium.GeoJson:
+    cov = units["coverage_share"].to_numpy(float)
+    fill = []
+    for v in cov:
+        colour = "#ffffff"
+        if np.isfinite(v):
+            colour = next(c for upper, c, _ in COVERAGE_CLASSES if v < upper)
+        fill.append(colour)
+    data = units.assign(
+        _fill=fill,
+        coverage_pct=np.round(100 * cov, 1),
+        unregistered_poor=units["unregistered_poor_households"].round(0),
+    )[["union_council", "tehsil", "households", "coverage_pct", "unregistered_poor", "_fill"]]
+    data = gpd.GeoDataFrame(data, geometry=units.geometry.simplify(0.0005), crs=units.crs)
+    return folium.GeoJson(
+        data,
+        name="Coverage by union council",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#54278f",
+            "weight": 0.8,
+            "fillOpacity": 0.55,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["union_council", "tehsil", "households", "coverage_pct", "unregistered_poor"],
+            aliases=["UC", "Tehsil", "Households", "Registered %", "Unregistered poor"],
+        ),
+    )
+
+
+def _roads_layer(roads: gpd.GeoDataFrame) -> folium.GeoJson:
+    return folium.GeoJson(
+        roads[["highway", "geometry"]],
+        name="Roads",
+        style_function=lambda f: {
+            "color": ROAD_STYLE.get(f["properties"]["highway"], ("#9e9e9e", 1.0))[0],
+            "weight": ROAD_STYLE.get(f["properties"]["highway"], ("#9e9e9e", 1.0))[1],
+            "opacity": 0.9,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["highway"], aliases=["Road class"]),
+    )
+
+
+def _bands_layer(iso: gpd.GeoDataFrame, mode: str) -> folium.GeoJson:
+    bands = iso.dissolve(by="band_min", as_index=False).sort_values("band_min", ascending=False)
+    bands["geometry"] = bands.geometry.simplify(0.0005)
+    bands["band"] = [f"within {b:g} min" for b in bands["band_min"]]
+    bands["_fill"] = [BAND_FILL.get(float(b), "#deebf7") for b in bands["band_min"]]
+    return folium.GeoJson(
+        bands[["band", "_fill", "geometry"]],
+        name=f"Travel-time bands ({mode})",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": f["properties"]["_fill"],
+            "weight": 0.5,
+            "fillOpacity": 0.35,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["band"], aliases=["Existing centres"]),
+    )
+
+
+def _band_legend(iso: gpd.GeoDataFrame) -> list[tuple[str, str]]:
+    return [
+        (BAND_FILL.get(float(b), "#deebf7"), f"within {b:g} min")
+        for b in sorted(set(iso["band_min"].tolist()))
+    ]
+
+
+def _gap_colours(score: pd.Series) -> tuple[list[str], list[tuple[str, str]]]:
+    v = score.to_numpy(float)
+    finite = v[np.isfinite(v)]
+    edges = np.unique(np.quantile(finite, [0.2, 0.4, 0.6, 0.8])) if finite.size else []
+    cls = np.searchsorted(edges, v, side="right")
+    colours = [
+        GAP_COLOURS[min(int(c), len(GAP_COLOURS) - 1)] if np.isfinite(x) else UNREACHABLE[0]
+        for c, x in zip(cls, v, strict=True)
+    ]
+    bounds = [0.0, *[float(e) for e in edges]]
+    items = []
+    for i, lo in enumerate(bounds):
+        hi = f"{bounds[i + 1]:,.0f}" if i + 1 < len(bounds) else "+"
+        items.append((GAP_COLOURS[min(i, len(GAP_COLOURS) - 1)], f"{lo:,.0f} - {hi}"))
+    items.append((UNREACHABLE[0], "unknown"))
+    return colours, items
+
+
+def _settlements_layer(
+    s: gpd.GeoDataFrame, colours: list[str], *, mode: str, name: str
+) -> folium.GeoJson:
+    t = s[f"travel_min_{mode}"].to_numpy(float)
+    pts = s.assign(
+        travel=np.where(np.isfinite(t), np.round(t, 1), np.nan),
+        coverage_pct=np.round(100 * s["coverage_share"].to_numpy(float), 1),
+        unreg_poor=s["unregistered_poor_households"].round(0),
+        gap=s["gap_score"].round(0),
+        centre=s[f"centre_id_{mode}"].astype("string").fillna("none"),
+    )
+    return _points(
+        pts,
+        colours,
+        name=name,
+        fields=[
+            "name",
+            "name_ur",
+            "union_council",
+            "households",
+            "travel",
+            "centre",
+            "coverage_pct",
+            "unreg_poor",
+            "gap",
+            "gap_rank",
+        ],
+        aliases=[
+            "Settlement",
+            "Urdu name",
+            "Union council",
+            "Households",
+            f"Minutes ({mode})",
+            "Nearest centre",
+            "Registered %",
+            "Unregistered poor hh",
+            "Gap score",
+            "Gap rank",
+        ],
+    )
+
+
+def _points(
+    s: gpd.GeoDataFrame,
+    colours: Sequence[str],
+    *,
+    name: str,
+    fields: list[str],
+    aliases: list[str],
+) -> folium.GeoJson:
+    """Settlements as one GeoJson layer of circle markers sized by households."""
+    hh = s["households"].to_numpy(float)
+    radius = np.clip(2.0 + 1.6 * np.log10(np.maximum(hh, 1.0)), 2.5, 9.0)
+    data = gpd.GeoDataFrame(
+        s[fields].assign(_fill=list(colours), _r=np.round(radius, 1)),
+        geometry=s.geometry,
+        crs=s.crs,
+    )
+    for c in fields:  # JSON-friendly, no NaN in properties
+        if data[c].dtype.kind == "f":
+            data[c] = data[c].astype(object).where(data[c].notna(), "-")
+    return folium.GeoJson(
+        data,
+        name=name,
+        marker=folium.CircleMarker(radius=4, weight=0.6, fill=True, fill_opacity=0.9),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#333333",
+            "radius": f["properties"]["_r"],
+        },
+        tooltip=folium.GeoJsonTooltip(fields=fields[:5], aliases=aliases[:5]),
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases),
+    )
+
+
+def _centres_layer(centres: gpd.GeoDataFrame, *, name: str, colour: str) -> folium.FeatureGroup:
+    fg = folium.FeatureGroup(name=name)
+    for _, row in centres.iterrows():
+        label = f"{row['name']} ({row['centre_id']})"
+        folium.Marker(
+            [row.geometry.y, row.geometry.x],
+            icon=folium.DivIcon(
+                html=(
+                    f'<div style="background:{colour};border:2px solid #fff;width:14px;'
+                    'height:14px;box-shadow:0 0 3px #000"></div>'
+                ),
+                icon_size=(14, 14),
+                icon_anchor=(7, 7),
+            ),
+            tooltip=html.escape(label),
+            popup=folium.Popup(
+                f"<b>{html.escape(label)}</b><br>{html.escape(str(row.get('kind', '')))}<br>"
+                f"capacity {row.get('capacity_per_day', float('nan')):,.0f} per day",
+                max_width=240,
+            ),
+        ).add_to(fg)
+    return fg
+
+
+class _Legend(MacroElement):
+    """A Leaflet control with the legend, built from inline HTML (works offline)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create("div", "accessgap-legend");
+                div.style.background = "rgba(255,255,255,0.92)";
+                div.style.padding = "6px 8px";
+                div.style.font = "12px/1.35 sans-serif";
+                div.style.border = "1px solid #999";
+                div.style.borderRadius = "4px";
+                div.style.maxHeight = "45vh";
+                div.style.overflowY = "auto";
+                div.innerHTML = {{ this.html|tojson }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        parts = []
+        for title, items in sections:
+            if not items:
+                continue
+            parts.append(f"<div style='font-weight:bold;margin-top:3px'>{html.escape(title)}</div>")
+            for colour, label in items:
+                parts.append(
+                    f"<div><span style='display:inline-block;width:11px;height:11px;"
+                    f"background:{colour};border:1px solid #555;margin-right:5px'></span>"
+                    f"{html.escape(str(label))}</div>"
+                )
+        self.html = "".join(parts)

@@ -1,0 +1,195 @@
+"""Your data page: open a region folder or upload a zipped one.
+
+An upload is unpacked into a scratch folder inside the session's own upload folder
+(``regions/uploads/<session id>/``, or ``$ACCESSGAP_UPLOADS``), validated with
+:func:`geodata.load_region`, and only when valid written with
+:func:`geodata.region.save_region`; the scratch folder is always removed. Archives are
+capped in size and member count, and no member may land outside the scratch folder
+(absolute paths, ``..`` and links are refused).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import stat
+import tempfile
+import uuid
+import zipfile
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+import streamlit as st
+
+from geodata.errors import AccessGapError, DataFileError
+from ui import data
+from ui.context import PENDING_KEY, LoadedRegion
+from ui.errors import show_error
+
+__all__ = [
+    "MAX_MEMBERS",
+    "MAX_UNPACKED_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "import_zip",
+    "render",
+    "safe_extract",
+    "session_dir",
+]
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+MAX_MEMBERS = 200
+SESSION_KEY = "upload_session_id"
+_REGION_SUFFIXES = (".json", ".parquet")
+
+
+def render(loaded: LoadedRegion | None) -> None:
+    """Draw the Your data page."""
+    st.header("Your data")
+    if loaded is not None:
+        from geodata.region import summarize
+
+        st.markdown(f"Current region: **{loaded.region.name}** (`{loaded.path}`)")
+        summary = summarize(loaded.region)
+        st.dataframe(
+            pd.DataFrame({"figure": list(summary), "value": [str(v) for v in summary.values()]}),
+            hide_index=True,
+        )
+    st.markdown(
+        "A region is one folder: `region.json` plus GeoParquet tables (roads, settlements, "
+        "centres, candidates, boundaries; optional coverage and poverty). See "
+        "`docs/data_contracts.md` for every column."
+    )
+    st.subheader("Upload a zipped region folder")
+    st.caption(
+        f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Your upload is kept in a folder of its own "
+        "that other users do not see; it is saved only when every table is valid."
+    )
+    upload = st.file_uploader("Region (.zip)", type=["zip"], key="region_zip")
+    if upload is not None and st.button("Check and open the upload", type="primary"):
+        try:
+            with st.spinner("Unpacking and validating..."):
+                saved = import_zip(upload.getvalue(), session_dir=session_dir())
+        except AccessGapError as err:
+            show_error(err, what=f"'{upload.name}' was not opened")
+        else:
+            _switch_to(saved)
+    st.subheader("Or open a folder on the server")
+    folder = st.text_input("Folder path", key="open_folder_path")
+    if st.button("Check and open the folder") and folder.strip():
+        try:
+            with st.spinner("Validating..."):
+                ref = data.region_ref(folder.strip())
+                data.load_region_cached(ref.path, ref.stamp)
+        except AccessGapError as err:
+            show_error(err, what=f"The folder '{folder}' was not opened")
+        else:
+            _switch_to(Path(ref.path))
+
+
+def session_dir() -> Path:
+    """This session's own upload folder (created on first use)."""
+    sid = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
+    path = data.upload_root() / sid
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def import_zip(payload: bytes, *, session_dir: Path) -> Path:
+    """Unpack, validate and save a zipped region into ``session_dir``; return its folder.
+
+    Raises
+    ------
+    DataFileError
+        Not a zip, too large, unsafe member paths, no or several ``region.json``.
+    SchemaError
+        A table breaks its contract (every problem listed); nothing is saved.
+    """
+    from geodata import load_region
+    from geodata.region import save_region
+
+    if len(payload) > MAX_UPLOAD_BYTES:
+        raise DataFileError(
+            f"the upload is {len(payload) / 2**20:.0f} MB, over the {MAX_UPLOAD_BYTES // 2**20} MB "
+            "limit; upload a smaller region or open it as a folder on the server"
+        )
+    session_dir.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".incoming-", dir=session_dir))
+    try:
+        folder = safe_extract(payload, scratch)
+        region = load_region(folder)
+        slug = re.sub(r"[^a-z0-9]+", "-", region.name.lower()).strip("-")[:40] or "region"
+        return save_region(region, session_dir / slug)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def safe_extract(payload: bytes, target: Path) -> Path:
+    """Extract the region files of a zip into ``target``; return the folder of region.json.
+
+    Raises
+    ------
+    DataFileError
+        When the archive is unreadable, too big, has unsafe paths or not exactly one
+        ``region.json``.
+    """
+    root = target.resolve()
+    try:
+        zf = zipfile.ZipFile(BytesIO(payload))
+    except zipfile.BadZipFile as err:
+        raise DataFileError(f"the upload is not a readable zip archive ({err})") from err
+    with zf:
+        members = [m for m in zf.infolist() if not m.is_dir()]
+        if len(members) > MAX_MEMBERS:
+            raise DataFileError(
+                f"the archive holds {len(members)} files (limit {MAX_MEMBERS}); zip only the "
+                "region folder"
+            )
+        total = 0
+        for m in members:
+            parts = PurePosixPath(m.filename.replace("\\", "/")).parts
+            if parts and parts[0] == "__MACOSX":
+                continue
+            if (
+                m.filename.startswith(("/", "\\"))
+                or ".." in parts
+                or (parts and ":" in parts[0])
+                or stat.S_ISLNK(m.external_attr >> 16)
+            ):
+                raise DataFileError(
+                    f"archive member '{m.filename}' would land outside the upload folder "
+                    "(absolute path, '..' or a link); zip the region folder itself"
+                )
+            if not m.filename.lower().endswith(_REGION_SUFFIXES):
+                continue
+            dest = root.joinpath(*parts).resolve()
+            if not dest.is_relative_to(root):
+                raise DataFileError(f"archive member '{m.filename}' is outside the upload folder")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(m) as src, dest.open("wb") as out:
+                while chunk := src.read(1 << 20):
+                    total += len(chunk)
+                    if total > MAX_UNPACKED_BYTES:
+                        raise DataFileError(
+                            f"the archive unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; "
+                            "upload a smaller region"
+                        )
+                    out.write(chunk)
+    found = sorted(root.rglob("region.json"))
+    if not found:
+        raise DataFileError(
+            "the archive holds no region.json; zip a region folder written by "
+            "`accessgap sample` or `accessgap region build`"
+        )
+    if len(found) > 1:
+        raise DataFileError(
+            f"the archive holds {len(found)} region.json files; upload one region at a time"
+        )
+    return found[0].parent
+
+
+def _switch_to(path: Path) -> None:
+    st.session_state[PENDING_KEY] = str(path)
+    st.success(f"Opened {path}.")
+    st.rerun()
