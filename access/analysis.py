@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from access.exclusion import ExclusionModel, fit_exclusion_model
 from access.gaps import GapSettings, aggregate, attach_registry, settlement_gaps
 from access.speeds import Mode
 from geodata.errors import AccessGapError
+from geodata.files import write_folder_atomically
 from geodata.region import Region
 from geodata.schema import ADMIN_LEVELS
 
@@ -169,10 +168,7 @@ def write_gap_outputs(
     """
     from access.charts import exclusion_by_area_chart, exclusion_by_band_chart
 
-    target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
+    def write(tmp: Path) -> None:
         s = result.settlements
         s.to_file(tmp / "settlements.gpkg", layer="settlements", driver="GPKG")
         pd.DataFrame(s.drop(columns="geometry")).assign(
@@ -193,17 +189,8 @@ def write_gap_outputs(
         if result.model is not None:
             exclusion_by_area_chart(result, tmp / "exclusion_by_area.png")
             exclusion_by_band_chart(result, tmp / "exclusion_by_travel_band.png")
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return {p.name: p for p in sorted(target.iterdir())}
+
+    return write_folder_atomically(out_dir, write)
 
 
 def _json_default(v: object) -> object:

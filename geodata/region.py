@@ -23,8 +23,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +35,7 @@ from pyproj import CRS
 
 from geodata import schema as sc
 from geodata.errors import DataFileError, SchemaError
+from geodata.files import write_folder_atomically
 
 __all__ = [
     "FORMAT_VERSION",
@@ -218,16 +217,21 @@ def save_region(region: Region, path: str | os.PathLike[str], *, validate: bool 
     target = Path(path)
     if validate:
         region = validate_region(region)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
+    if target.exists() and not (target / "region.json").is_file() and any(target.iterdir()):
+        raise DataFileError(
+            f"{target}: exists and is not a region package; choose another folder "
+            "(nothing was overwritten)"
+        )
+
+    def write(tmp: Path) -> None:
         files: dict[str, str] = {}
         for attr in _SPATIAL:
-            gdf = (
-                region.roads.nodes
-                if attr == "road_nodes"
-                else (region.roads.edges if attr == "road_edges" else getattr(region, attr))
-            )
+            if attr == "road_nodes":
+                gdf = region.roads.nodes
+            elif attr == "road_edges":
+                gdf = region.roads.edges
+            else:
+                gdf = getattr(region, attr)
             name = f"{attr}.parquet"
             gdf.to_parquet(tmp / name, index=False, compression="zstd")
             files[attr] = name
@@ -253,10 +257,8 @@ def save_region(region: Region, path: str | os.PathLike[str], *, validate: bool 
         (tmp / "region.json").write_text(
             json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        _swap_in(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    write_folder_atomically(target, write)
     log.info("wrote region %s to %s", region.name, target)
     return target
 
@@ -359,29 +361,6 @@ def _content_hash(region: Region) -> str:
         h.update(np.ascontiguousarray(hashed.to_numpy(dtype=np.uint64)).tobytes())
         h.update(b"".join(gdf.geometry.to_wkb().tolist()))
     return h.hexdigest()[:16]
-
-
-def _swap_in(tmp: Path, target: Path) -> None:
-    """Replace ``target`` by ``tmp`` with renames; the old folder survives a failure."""
-    if target.exists() and not (target / "region.json").is_file() and any(target.iterdir()):
-        raise DataFileError(
-            f"{target}: exists and is not a region package; choose another folder "
-            "(nothing was overwritten)"
-        )
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def summarize(region: Region) -> dict[str, Any]:

@@ -22,9 +22,9 @@ from access.exclusion import fit_exclusion_model
 from access.gaps import attach_registry
 from access.speeds import Mode
 from geodata.errors import AccessGapError
+from geodata.files import write_folder_atomically
 from geodata.region import Region
 from scenarios import placement as pl
-from scenarios.files import write_folder_atomically
 
 __all__ = [
     "DEMANDS",

@@ -30,8 +30,8 @@ from access.analysis import GapResult, gap_analysis
 from access.engine import TravelSettings, route, travel_matrix
 from access.speeds import Mode
 from geodata.errors import AccessGapError
+from geodata.files import write_folder_atomically
 from geodata.region import Region
-from scenarios.files import write_folder_atomically
 from scenarios.itinerary import export_itinerary
 from scenarios.routing import CampaignPlan, dwell_minutes, plan_campaign
 

@@ -7,21 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL
 
 from access.analysis import gap_analysis, write_gap_outputs
 from access.synthetic import build_sample_region
 from geodata.errors import AccessGapError
-from geodata.sample import SampleParams
 from scenarios.place import place_centres, write_placement
-
-SMALL = SampleParams(
-    seed=11,
-    n_settlements=160,
-    n_union_councils=8,
-    households_target=20_000,
-    width_km=40,
-    height_km=30,
-)
 
 
 @pytest.fixture(scope="module")
