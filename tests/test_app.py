@@ -125,7 +125,26 @@ def test_plan_vans_page(app_env: Path) -> None:
     if not available():
         assert "not available in this version" in _texts(at.info)
         return
-    assert "Plan vans" in [b.label for b in at.button]
+    at.select_slider(key="vans_within").set_value(15)
+    at.number_input(key="vans_days").set_value(2)
+    at.number_input(key="vans_limit").set_value(2)
+    next(b for b in at.button if b.label == "Plan vans").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Halts visited" in [m.label for m in at.metric]
+    itinerary = at.dataframe[0].value
+    assert {"van", "day", "order", "halt", "arrival"} <= set(itinerary.columns)
+
+
+def test_plan_vans_error_is_readable(app_env: Path) -> None:
+    from ui.vans import available
+
+    if not available():
+        pytest.skip("scenarios.vans is not in this version")
+    at = _goto(_app(), "Plan vans")
+    at.select_slider(key="vans_within").set_value(120)  # nobody that far in the small region
+    next(b for b in at.button if b.label == "Plan vans").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "could not be made" in _texts(at.error)
 
 
 def test_compare_page_without_and_with_saved_results(app_env: Path) -> None:

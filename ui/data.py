@@ -37,6 +37,7 @@ __all__ = [
     "placement_plan",
     "region_ref",
     "upload_root",
+    "van_plan",
 ]
 
 REGION_ENV = "ACCESSGAP_REGION"
@@ -167,3 +168,14 @@ def major_roads(
     merged = sel.dissolve(by="highway", as_index=False)
     merged["geometry"] = merged.geometry.line_merge().simplify(0.0003)
     return merged
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def van_plan(
+    path: str, fingerprint: str, params: tuple[tuple[str, Any], ...], _region: Region
+) -> Any:
+    """:func:`scenarios.vans.plan_vans` for one set of options (gap analysis from the cache)."""
+    from scenarios.vans import VanOptions, plan_vans
+
+    gaps = gap_result(path, fingerprint, _region)
+    return plan_vans(_region, VanOptions(**dict(params)), gaps=gaps)

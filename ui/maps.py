@@ -2,14 +2,21 @@
 
 Maps work without internet: ``folium.Map(tiles=None)`` with vector layers only, centres
 drawn as plain HTML icons (no marker images from a CDN), the legend a Leaflet control built
-from inline HTML; the OpenStreetMap tile layer is optional and off by default.
+from inline HTML; the OpenStreetMap tile layer is optional and off by default. Leaflet itself
+(JS and CSS) is inlined as ``data:`` URLs from the ``django-js-lib-leaflet`` package (plain
+static files, no Django needed) instead of folium's CDN links; folium's other CDN assets
+(jQuery, Bootstrap, Font Awesome) are dropped as no layer here uses them. Without that
+package the maps fall back to the CDN and need internet.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.resources import files
 
 import folium
 import geopandas as gpd
@@ -19,9 +26,11 @@ from branca.element import MacroElement, Template
 
 __all__ = [
     "GAP_COLOURS",
+    "vans_map",
     "TIME_BANDS",
     "ExploreLayers",
     "explore_map",
+    "leaflet_assets",
     "placement_map",
     "time_class",
     "unit_polygons",
@@ -161,7 +170,7 @@ def placement_map(
     site is its nearest and is within ``within_min`` (``after`` is the plan's
     ``settlements_after``). Other settlements are drawn small and grey.
     """
-    m = _base_map(settlements)
+    m = _base_map(settlements, width_px=620)
     if units is not None and len(units):
         folium.GeoJson(
             units[["union_council", "geometry"]],
@@ -184,6 +193,7 @@ def placement_map(
         name=f"Settlements (coloured: within {within_min:g} min of a new centre)",
         fields=["name", "union_council", "households", "new_centre", "travel_after_min"],
         aliases=["Settlement", "Union council", "Households", "New centre", "Minutes after"],
+        scale=np.where(inside, 1.0, 0.6),
     ).add_to(m)
     _centres_layer(centres, name="Existing centres", colour="#08306b").add_to(m)
     fg = folium.FeatureGroup(name="Proposed new centres")
@@ -207,8 +217,7 @@ def placement_map(
                 icon_anchor=(11, 11),
             ),
             tooltip=html.escape(f"{label}. {row['name']}"),
-            popup=folium.Popup(popup, max_width=260),
-        ).add_to(fg)
+        ).add_child(_Popup(popup)).add_to(fg)
     fg.add_to(m)
     legend = [
         (
@@ -231,18 +240,85 @@ def unit_polygons(boundaries: gpd.GeoDataFrame, uc_table: pd.DataFrame) -> gpd.G
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=boundaries.crs)
 
 
+def vans_map(
+    halts: gpd.GeoDataFrame,
+    *,
+    legs: gpd.GeoDataFrame,
+    centres: gpd.GeoDataFrame,
+    settlements: gpd.GeoDataFrame,
+) -> folium.Map:
+    """Van halts (visited or dropped), the road legs driven and the depots."""
+    m = _base_map(settlements)
+    _points(
+        settlements.assign(households=settlements["households"]),
+        ["#d9d9d9"] * len(settlements),
+        name="Settlements",
+        fields=["name", "union_council", "households"],
+        aliases=["Settlement", "Union council", "Households"],
+        scale=np.full(len(settlements), 0.6),
+    ).add_to(m)
+    if len(legs):
+        folium.GeoJson(
+            legs,
+            name="Van routes",
+            style_function=lambda f: {
+                "color": SITE_PALETTE[int(f["properties"]["van"]) % len(SITE_PALETTE)],
+                "weight": 2.5,
+                "opacity": 0.85,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["van"], aliases=["Van"]),
+        ).add_to(m)
+    visited = halts["status"].astype(str).eq("visited").to_numpy()
+    _points(
+        halts.assign(
+            households=halts["households_served"],
+            expected=halts["expected_registrations"].round(0),
+        ),
+        ["#6a3d9a" if v else "#e31a1c" for v in visited],
+        name="Halts",
+        fields=["name", "union_council", "households", "expected", "dwell_min", "status"],
+        aliases=["Halt", "Union council", "Households served", "Expected", "Dwell min", "Status"],
+        scale=np.full(len(halts), 1.4),
+    ).add_to(m)
+    _centres_layer(centres, name="Depots (existing centres)", colour="#08306b").add_to(m)
+    legend = [
+        ("Halts", [("#6a3d9a", "visited"), ("#e31a1c", "dropped (see status)")]),
+        ("Centres", [("#08306b", "depot (square)")]),
+    ]
+    _finish(m, legend)
+    return m
+
+
 # ---------------------------------------------------------------------------------------
 
 
-def _base_map(points: gpd.GeoDataFrame) -> folium.Map:
+@functools.cache
+def leaflet_assets() -> tuple[str, str] | None:
+    """Leaflet's JS and CSS as ``data:`` URLs from a local package, or None when absent."""
+    try:
+        root = files("js_lib_leaflet") / "static" / "js_lib_leaflet"
+        js, css = (root / "leaflet.js").read_bytes(), (root / "leaflet.css").read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError):
+        return None
+    return (
+        "data:text/javascript;base64," + base64.b64encode(js).decode("ascii"),
+        "data:text/css;base64," + base64.b64encode(css).decode("ascii"),
+    )
+
+
+def _base_map(points: gpd.GeoDataFrame, *, width_px: int = 1000) -> folium.Map:
     minx, miny, maxx, maxy = points.total_bounds
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
-        zoom_start=10,
+        zoom_start=_zoom_for(maxx - minx, maxy - miny, width_px=width_px, height_px=540),
         tiles=None,
         control_scale=True,
         prefer_canvas=True,
     )
+    assets = leaflet_assets()
+    if assets is not None:  # instance attributes: folium's class defaults stay untouched
+        m.default_js = [("leaflet", assets[0])]
+        m.default_css = [("leaflet_css", assets[1])]
     folium.TileLayer(
         "OpenStreetMap",
         name="OpenStreetMap background (needs internet)",
@@ -250,8 +326,14 @@ def _base_map(points: gpd.GeoDataFrame) -> folium.Map:
         show=False,
         control=True,
     ).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+def _zoom_for(dlon: float, dlat: float, *, width_px: int, height_px: int) -> int:
+    """Largest web-mercator zoom at which a box of dlon x dlat degrees fits the map."""
+    zx = np.log2(360.0 * width_px / (256.0 * max(dlon, 1e-4)))
+    zy = np.log2(170.0 * height_px / (256.0 * max(dlat, 1e-4)))
+    return int(np.clip(np.floor(min(zx, zy)), 3, 16))
 
 
 def _finish(m: folium.Map, legend: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:
@@ -394,10 +476,13 @@ def _points(
     name: str,
     fields: list[str],
     aliases: list[str],
+    scale: np.ndarray | None = None,
 ) -> folium.GeoJson:
     """Settlements as one GeoJson layer of circle markers sized by households."""
     hh = s["households"].to_numpy(float)
-    radius = np.clip(2.0 + 1.6 * np.log10(np.maximum(hh, 1.0)), 2.5, 9.0)
+    radius = np.clip(1.0 + 1.3 * np.log10(np.maximum(hh, 1.0)), 2.0, 7.0)
+    if scale is not None:
+        radius = radius * scale
     data = gpd.GeoDataFrame(
         s[fields].assign(_fill=list(colours), _r=np.round(radius, 1)),
         geometry=s.geometry,
@@ -435,13 +520,30 @@ def _centres_layer(centres: gpd.GeoDataFrame, *, name: str, colour: str) -> foli
                 icon_anchor=(7, 7),
             ),
             tooltip=html.escape(label),
-            popup=folium.Popup(
+        ).add_child(
+            _Popup(
                 f"<b>{html.escape(label)}</b><br>{html.escape(str(row.get('kind', '')))}<br>"
-                f"capacity {row.get('capacity_per_day', float('nan')):,.0f} per day",
-                max_width=240,
-            ),
+                f"capacity {row.get('capacity_per_day', float('nan')):,.0f} per day"
+            )
         ).add_to(fg)
     return fg
+
+
+class _Popup(MacroElement):
+    """A popup from an HTML string (folium.Popup needs jQuery, which is not loaded)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 280});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()
+        self._name = "Popup"
+        self.html = html_text
 
 
 class _Legend(MacroElement):
@@ -456,7 +558,7 @@ class _Legend(MacroElement):
                 var div = L.DomUtil.create("div", "accessgap-legend");
                 div.style.background = "rgba(255,255,255,0.92)";
                 div.style.padding = "6px 8px";
-                div.style.font = "12px/1.35 sans-serif";
+                div.style.font = "11px/1.3 sans-serif";
                 div.style.border = "1px solid #999";
                 div.style.borderRadius = "4px";
                 div.style.maxHeight = "45vh";
@@ -465,6 +567,10 @@ class _Legend(MacroElement):
                 return div;
             };
             legend.addTo({{ this._parent.get_name() }});
+        var css = document.createElement("style");
+        css.textContent = ".leaflet-control-layers, .leaflet-tooltip, .leaflet-popup-content "
+            + "{font: 12px/1.4 sans-serif;}";
+        document.head.appendChild(css);
         })();
         {% endmacro %}
         """
