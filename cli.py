@@ -286,6 +286,42 @@ def _minutes(hhmm: str) -> int:
     return value
 
 
+@app.command("run")
+def run_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML, see docs/scenarios.md).")],
+    out_dir: OutDir,
+    cache: Annotated[
+        Path | None,
+        typer.Option(help="Cache folder for travel tables and graphs.", envvar="ACCESSGAP_CACHE"),
+    ] = None,
+    region: Annotated[
+        Path | None, typer.Option(help="Run on this region folder instead of the scenario's.")
+    ] = None,
+) -> None:
+    """Run a what-if scenario: travel, gaps, new centres, vans, metrics.json."""
+    from scenarios.runner import run_scenario
+
+    result = _run(
+        f"running {scenario}", run_scenario, scenario, out_dir, cache_dir=cache, region=region
+    )
+    out.print(f"Results in {out_dir}")
+    out.print_json(data=result.metrics["headline"])
+
+
+@app.command()
+def compare(
+    runs: Annotated[
+        list[Path], typer.Argument(help="Result folders of `accessgap run`; base first.")
+    ],
+    out_dir: OutDir,
+) -> None:
+    """Compare scenario results side by side: tables, charts, maps, HTML and PDF report."""
+    from scenarios.compare import compare_runs
+
+    report = _run(f"comparing {len(runs)} scenarios", compare_runs, runs, out_dir)
+    out.print(f"Report: {report.html} and {report.pdf} (PDF by {report.pdf_engine})")
+
+
 @app.command()
 def demo(out_dir: OutDir = Path("out/demo")) -> None:
     """Run the main job headless on the sample region and write a full set of outputs."""

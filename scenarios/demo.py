@@ -5,17 +5,36 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry import LineString, Polygon
 
 from access.analysis import gap_analysis, write_gap_outputs
 from access.synthetic import build_sample_region
 from geodata.region import save_region, summarize
 from geodata.sample import SampleParams
+from scenarios.compare import compare_runs
 from scenarios.place import place_centres, write_placement
+from scenarios.runner import run_scenario
 from scenarios.vans import VanOptions, plan_vans, write_vans
 
-__all__ = ["run_demo"]
+__all__ = ["EXAMPLES", "EXAMPLE_NAMES", "river_flood_polygon", "run_demo"]
+
+#: The example scenarios shipped with the tool (for the sample region).
+EXAMPLES = Path(__file__).with_name("examples")
+#: Their names, in the order the demo runs and compares them (the first is the base).
+EXAMPLE_NAMES: tuple[str, ...] = (
+    "baseline",
+    "ten_uc_centres",
+    "vans_only",
+    "centres_and_vans",
+    "monsoon_flood",
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +46,9 @@ def run_demo(
 
     Writes ``region/`` (the region package), ``gaps/`` (gap analysis), ``placement/`` (10 new
     Union Council centres by maximal coverage within 60 minutes by motorbike), ``vans/``
-    (3 vans, 10 days: itineraries per van and day) and
+    (3 vans, 10 days: itineraries per van and day), ``scenarios/<name>/`` (the five example
+    scenarios of ``scenarios/examples``), ``report/`` (their comparison: HTML, PDF, charts,
+    maps), ``cache/`` (travel tables and graphs, reused by the next run) and
     ``summary.json`` with the headline figures of each.
 
     Returns
@@ -38,6 +59,8 @@ def run_demo(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     region, truth = build_sample_region(params)
+    # the engine asks for the fingerprint on every call: compute it once
+    region = replace(region, metadata={**region.metadata, "fingerprint": region.fingerprint()})
     save_region(region, out / "region")
     gaps = gap_analysis(region)
     write_gap_outputs(gaps, out / "gaps", boundaries=region.boundaries)
@@ -55,6 +78,23 @@ def run_demo(
         "gaps": gaps.summary(),
         "placement": plan.summary(),
         "vans": van_plan.summary(),
+        "scenarios": {},
+    }
+    runs = []
+    for name in EXAMPLE_NAMES:
+        res = run_scenario(
+            EXAMPLES / f"{name}.yaml",
+            out / "scenarios" / name,
+            cache_dir=out / "cache",
+            region=region,
+        )
+        runs.append(res.out_dir)
+        summary["scenarios"][name] = res.metrics["headline"]
+    report = compare_runs(runs, out / "report")
+    summary["report"] = {
+        "html": str(report.html),
+        "pdf": str(report.pdf),
+        "pdf_engine": report.pdf_engine,
     }
     tmp = out / ".summary.json.tmp"
     tmp.write_text(
@@ -62,3 +102,39 @@ def run_demo(
     )
     os.replace(tmp, out / "summary.json")
     return summary
+
+
+def river_flood_polygon(
+    params: SampleParams | None = None,
+    *,
+    from_share: float = 0.4,
+    to_share: float = 0.7,
+    half_width_m: float = 1000.0,
+) -> Polygon:
+    """The flooded plain of the sample region's river, as a polygon in EPSG:4326.
+
+    The sample generator puts a river valley across the plain along
+    ``y = 0.45 h + 0.1 (x - w / 2)`` (metres from the region's south-west corner; see
+    ``docs/sample_region.md``). This is that line from ``from_share`` to ``to_share`` of the
+    width, buffered by ``half_width_m`` on each side; with the defaults it covers 30 km of
+    the river around the trunk road's crossing near the central tehsil's headquarters.
+    ``scenarios/examples/flood_closures.geojson`` holds it for the default sample.
+
+    Examples
+    --------
+    >>> round(river_flood_polygon().bounds[1], 3)
+    30.205
+    """
+    p = params or SampleParams()
+    w, h = p.width_km * 1000.0, p.height_km * 1000.0
+    zone = int((p.origin_lon + 180) // 6) + 1
+    utm = CRS.from_epsg(32600 + zone)
+    e0, n0 = Transformer.from_crs("EPSG:4326", utm, always_xy=True).transform(
+        p.origin_lon, p.origin_lat
+    )
+    back = Transformer.from_crs(utm, "EPSG:4326", always_xy=True)
+    xs = np.linspace(from_share * w, to_share * w, 61)
+    ys = 0.45 * h + 0.1 * (xs - w / 2)
+    band = LineString(np.column_stack([xs + e0, ys + n0])).buffer(half_width_m, cap_style="flat")
+    poly = shapely.transform(band, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+    return Polygon(np.round(np.asarray(poly.exterior.coords), 7))
