@@ -656,10 +656,11 @@ class _Pairs:
 
 def _read_cost(cost: Any, problems: list[Problem]) -> _Pairs | None:
     if sp.issparse(cost):
-        coo = sp.coo_array(cost)
-        if coo.ndim != 2:
+        if len(cost.shape) != 2:
             problems.append(Problem("cost must be 2-D (demand rows x candidates)", column="cost"))
             return None
+        canonical = cost.format == "csr" and bool(cost.has_canonical_format)
+        coo = sp.coo_array(cost)
         n, m = (int(s) for s in coo.shape)
         rows = np.asarray(coo.row, dtype=np.int64)
         cols = np.asarray(coo.col, dtype=np.int64)
@@ -668,14 +669,17 @@ def _read_cost(cost: Any, problems: list[Problem]) -> _Pairs | None:
         except (TypeError, ValueError):
             problems.append(Problem("cost entries must be numbers", column="cost"))
             return None
-        if rows.size and np.unique(rows * m + cols).size != rows.size:
-            problems.append(
-                Problem(
-                    "sparse cost stores the same (row, column) more than once; "
-                    "call .sum_duplicates() or keep one entry",
-                    column="cost",
+        if not canonical:  # bring to row-major, column-sorted order and look for duplicates
+            order = np.lexsort((cols, rows))
+            rows, cols, vals = rows[order], cols[order], vals[order]
+            if rows.size > 1 and np.any((rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])):
+                problems.append(
+                    Problem(
+                        "sparse cost stores the same (row, column) more than once; "
+                        "call .sum_duplicates() or keep one entry",
+                        column="cost",
+                    )
                 )
-            )
     else:
         try:
             arr = np.asarray(cost, dtype=np.float64)
@@ -693,7 +697,7 @@ def _read_cost(cost: Any, problems: list[Problem]) -> _Pairs | None:
             )
             return None
         n, m = arr.shape
-        rows, cols = np.nonzero(~np.isposinf(arr))
+        rows, cols = np.nonzero(~np.isposinf(arr))  # row-major, columns ascending
         rows = rows.astype(np.int64)
         cols = cols.astype(np.int64)
         vals = arr[rows, cols]
@@ -709,9 +713,9 @@ def _read_cost(cost: Any, problems: list[Problem]) -> _Pairs | None:
     if bad.any():
         problems.append(
             Problem(
-                f"{int(bad.sum())} NaN cost(s), first at (row {rows[bad][0]}, "
-                f"column {cols[bad][0]}); use inf (dense) or leave the entry "
-                "out (sparse) for unreachable pairs",
+                f"{int(bad.sum())} NaN cost(s), first at (row {rows[bad][0]}, column "
+                f"{cols[bad][0]}); use inf (dense) or leave the entry out (sparse) for "
+                "unreachable pairs",
                 column="cost",
             )
         )
@@ -719,21 +723,34 @@ def _read_cost(cost: Any, problems: list[Problem]) -> _Pairs | None:
     if neg.any():
         problems.append(
             Problem(
-                f"{int(neg.sum())} negative cost(s), first at (row "
-                f"{rows[neg][0]}, column {cols[neg][0]}); travel costs are "
-                ">= 0",
+                f"{int(neg.sum())} negative cost(s), first at (row {rows[neg][0]}, column "
+                f"{cols[neg][0]}); travel costs are >= 0",
                 column="cost",
             )
         )
     if bad.any() or neg.any():
         return None
     keep = np.isfinite(vals)
-    rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    order = np.lexsort((cols, vals, rows))
-    rows, cols, vals = rows[order], cols[order], vals[order]
+    if not keep.all():
+        rows, cols, vals = rows[keep], cols[keep], vals[keep]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    cols, vals = _sort_rows(indptr, cols, vals)
     return _Pairs(int(n), int(m), indptr, cols, vals)
+
+
+@njit(cache=True)
+def _sort_rows(indptr, cols, vals):  # type: ignore[no-untyped-def]
+    """Sort each row segment by cost; ties keep the (ascending) column order."""
+    out_c = np.empty_like(cols)
+    out_v = np.empty_like(vals)
+    for i in range(indptr.size - 1):
+        a, b = indptr[i], indptr[i + 1]
+        order = np.argsort(vals[a:b], kind="mergesort")
+        for t in range(b - a):
+            out_c[a + t] = cols[a + order[t]]
+            out_v[a + t] = vals[a + order[t]]
+    return out_c, out_v
 
 
 def _read_weights(
