@@ -127,8 +127,10 @@ def part_spopt(repeat: int, seed: int) -> None:
     n, m = 2_000, 300
     cost, w = plane_instance(seed, n, m)
     print(f"\n== spopt (PuLP + CBC) vs accessgap, seeded {n} x {m} instance (seed {seed}) ==")
-    print(f"{'model':<10} {'spopt obj':>14} {'ours obj':>14} {'spopt s':>9} {'ours s':>8} "
-          f"{'ratio':>7} {'equal':>6} {'ours method':>16}")
+    print(
+        f"{'model':<10} {'spopt obj':>14} {'ours obj':>14} {'spopt s':>9} {'ours s':>8} "
+        f"{'ratio':>7} {'equal':>6} {'ours method':>16}"
+    )
     cases = [
         ("MCLP", dict(radius=30.0, p=10)),
         ("p-median", dict(p=10)),
@@ -138,8 +140,9 @@ def part_spopt(repeat: int, seed: int) -> None:
         for _ in range(repeat):
             t = time.perf_counter()
             if name == "MCLP":
-                model = MCLP.from_cost_matrix(cost, w, service_radius=kw["radius"],
-                                              p_facilities=kw["p"])
+                model = MCLP.from_cost_matrix(
+                    cost, w, service_radius=kw["radius"], p_facilities=kw["p"]
+                )
             else:
                 model = PMedian.from_cost_matrix(cost, w, p_facilities=kw["p"])
             model.solve(pulp.PULP_CBC_CMD(msg=False))
@@ -154,18 +157,25 @@ def part_spopt(repeat: int, seed: int) -> None:
             obj_ours, meth = res.objective, res.method
         equal = abs(obj_ref - obj_ours) <= 1e-6 * max(1.0, abs(obj_ref))
         mr, mo = statistics.median(t_ref), statistics.median(t_ours)
-        print(f"{name:<10} {obj_ref:>14.1f} {obj_ours:>14.1f} {mr:>9.2f} {mo:>8.2f} "
-              f"{mr / mo:>6.1f}x {str(equal):>6} {meth:>16}", flush=True)
+        print(
+            f"{name:<10} {obj_ref:>14.1f} {obj_ours:>14.1f} {mr:>9.2f} {mo:>8.2f} "
+            f"{mr / mo:>6.1f}x {str(equal):>6} {meth:>16}",
+            flush=True,
+        )
 
 
 def part_pmed(spec: str, small_s: float, large_s: float) -> None:
     lo, _, hi = spec.partition("-")
     ids = range(int(lo), int(hi or lo) + 1)
     opt = pmed_optima()
-    print(f"\n== OR-Library p-median, method='auto', time limit {small_s:g} s (pmed1-20) / "
-          f"{large_s:g} s (pmed21-40) ==")
-    print(f"{'instance':<9} {'n':>4} {'p':>4} {'objective':>10} {'optimum':>8} {'gap %':>7} "
-          f"{'bound':>9} {'proven':>7} {'seconds':>8} {'method':>15}")
+    print(
+        f"\n== OR-Library p-median, method='auto', time limit {small_s:g} s (pmed1-20) / "
+        f"{large_s:g} s (pmed21-40) =="
+    )
+    print(
+        f"{'instance':<9} {'n':>4} {'p':>4} {'objective':>10} {'optimum':>8} {'gap %':>7} "
+        f"{'bound':>9} {'proven':>7} {'seconds':>8} {'method':>15}"
+    )
     gaps: dict[str, list[float]] = {"1-20": [], "21-40": []}
     found = {"1-20": 0, "21-40": 0}
     secs: dict[str, list[float]] = {"1-20": [], "21-40": []}
@@ -181,14 +191,19 @@ def part_pmed(spec: str, small_s: float, large_s: float) -> None:
         gaps[grp].append(gap)
         secs[grp].append(el)
         found[grp] += int(abs(gap) < 1e-9)
-        print(f"{name:<9} {len(d):>4} {p:>4} {res.objective:>10.0f} {opt[name]:>8.0f} "
-              f"{gap:>7.3f} {res.bound:>9.0f} {str(res.proven_optimal):>7} {el:>8.2f} "
-              f"{res.method:>15}", flush=True)
+        print(
+            f"{name:<9} {len(d):>4} {p:>4} {res.objective:>10.0f} {opt[name]:>8.0f} "
+            f"{gap:>7.3f} {res.bound:>9.0f} {str(res.proven_optimal):>7} {el:>8.2f} "
+            f"{res.method:>15}",
+            flush=True,
+        )
     for grp in ("1-20", "21-40"):
         if gaps[grp]:
-            print(f"pmed{grp}: optimum found {found[grp]}/{len(gaps[grp])}, mean gap "
-                  f"{statistics.mean(gaps[grp]):.4f} %, max gap {max(gaps[grp]):.4f} %, "
-                  f"median {statistics.median(secs[grp]):.2f} s, max {max(secs[grp]):.2f} s")
+            print(
+                f"pmed{grp}: optimum found {found[grp]}/{len(gaps[grp])}, mean gap "
+                f"{statistics.mean(gaps[grp]):.4f} %, max gap {max(gaps[grp]):.4f} %, "
+                f"median {statistics.median(secs[grp]):.2f} s, max {max(secs[grp]):.2f} s"
+            )
 
 
 def part_national(seed: int, limit_s: float, radius_min: float, p: int) -> None:
@@ -196,19 +211,25 @@ def part_national(seed: int, limit_s: float, radius_min: float, p: int) -> None:
     cost, w = national_instance(seed)
     build = time.perf_counter() - t
     nnz_row = np.diff(cost.indptr)
-    print(f"\n== national: {cost.shape[0]:,} demand x {cost.shape[1]:,} candidates, 120-min "
-          f"cut-off, {cost.nnz:,} stored pairs (per row: median {int(np.median(nnz_row))}, "
-          f"max {int(nnz_row.max())}; built in {build:.1f} s) ==")
+    print(
+        f"\n== national: {cost.shape[0]:,} demand x {cost.shape[1]:,} candidates, 120-min "
+        f"cut-off, {cost.nnz:,} stored pairs (per row: median {int(np.median(nnz_row))}, "
+        f"max {int(nnz_row.max())}; built in {build:.1f} s) =="
+    )
     within = int((cost.data <= radius_min).sum())
-    print(f"MCLP radius {radius_min:g} min ({within:,} covering pairs), p={p}, "
-          f"method='heuristic', time_limit_s={limit_s:g}")
+    print(
+        f"MCLP radius {radius_min:g} min ({within:,} covering pairs), p={p}, "
+        f"method='heuristic', time_limit_s={limit_s:g}"
+    )
     t = time.perf_counter()
     res = max_coverage(cost, w, radius_min, p, method="heuristic", time_limit_s=limit_s)
     el = time.perf_counter() - t
     total = float(w.sum())
-    print(f"covered {res.objective:,.0f} of {total:,.0f} ({res.objective / total:.2%}); "
-          f"upper bound {res.bound:,.0f}; gap {100 * res.gap:.3f} %; "
-          f"proven {res.proven_optimal}; {el:.1f} s")
+    print(
+        f"covered {res.objective:,.0f} of {total:,.0f} ({res.objective / total:.2%}); "
+        f"upper bound {res.bound:,.0f}; gap {100 * res.gap:.3f} %; "
+        f"proven {res.proven_optimal}; {el:.1f} s"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -220,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=1, help="repeats for the spopt comparison")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--national-s", type=float, default=60.0)
-    ap.add_argument("--national-radius-min", type=float, default=60.0)
+    ap.add_argument("--national-radius-min", type=float, default=45.0)
     ap.add_argument("--national-p", type=int, default=500)
     args = ap.parse_args(argv)
     # Compile the numba kernels once so timings below measure solving, not JIT compilation.
