@@ -310,7 +310,9 @@ def _base_map(points: gpd.GeoDataFrame, *, width_px: int = 1000) -> folium.Map:
     minx, miny, maxx, maxy = points.total_bounds
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
-        zoom_start=_zoom_for(maxx - minx, maxy - miny, width_px=width_px, height_px=540),
+        zoom_start=_zoom_for(
+            maxx - minx, maxy - miny, lat=(miny + maxy) / 2, width_px=width_px, height_px=540
+        ),
         tiles=None,
         control_scale=True,
         prefer_canvas=True,
@@ -329,10 +331,11 @@ def _base_map(points: gpd.GeoDataFrame, *, width_px: int = 1000) -> folium.Map:
     return m
 
 
-def _zoom_for(dlon: float, dlat: float, *, width_px: int, height_px: int) -> int:
+def _zoom_for(dlon: float, dlat: float, *, lat: float, width_px: int, height_px: int) -> int:
     """Largest web-mercator zoom at which a box of dlon x dlat degrees fits the map."""
-    zx = np.log2(360.0 * width_px / (256.0 * max(dlon, 1e-4)))
-    zy = np.log2(170.0 * height_px / (256.0 * max(dlat, 1e-4)))
+    stretch = 1.0 / max(np.cos(np.radians(lat)), 0.05)  # mercator: a degree of latitude is taller
+    zx = np.log2(0.9 * 360.0 * width_px / (256.0 * max(dlon, 1e-4)))
+    zy = np.log2(0.9 * 360.0 * height_px / (256.0 * max(dlat * stretch, 1e-4)))
     return int(np.clip(np.floor(min(zx, zy)), 3, 16))
 
 
