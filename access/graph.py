@@ -96,6 +96,13 @@ class CompiledGraph:
     edge_closed: np.ndarray
     component: np.ndarray
 
+    def __post_init__(self) -> None:
+        # shared by every query (and cached): make accidental in-place edits fail loudly
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+
     @property
     def n_nodes(self) -> int:
         """Number of nodes."""
