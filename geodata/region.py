@@ -147,7 +147,12 @@ class Region:
         fp = self.metadata.get("fingerprint")
         if isinstance(fp, str) and fp:
             return fp
-        return _content_hash(self)
+        # computed once per (immutable) region object; engine calls ask for it often
+        cached = self.__dict__.get("_fingerprint")
+        if cached is None:
+            cached = _content_hash(self)
+            self.__dict__["_fingerprint"] = cached
+        return str(cached)
 
     def with_(self, **changes: Any) -> Region:
         """Return a copy with some fields replaced (the region itself is immutable)."""
