@@ -7,7 +7,6 @@ A small synthetic region (160 settlements) is built once per session and opened 
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 
@@ -120,11 +119,6 @@ def test_place_centres_p_median(app_env: Path) -> None:
 
 def test_plan_vans_page(app_env: Path) -> None:
     at = _goto(_app(), "Plan vans")
-    from ui.vans import available
-
-    if not available():
-        assert "not available in this version" in _texts(at.info)
-        return
     at.select_slider(key="vans_within").set_value(15)
     at.number_input(key="vans_days").set_value(2)
     at.number_input(key="vans_limit").set_value(2)
@@ -136,10 +130,6 @@ def test_plan_vans_page(app_env: Path) -> None:
 
 
 def test_plan_vans_error_is_readable(app_env: Path) -> None:
-    from ui.vans import available
-
-    if not available():
-        pytest.skip("scenarios.vans is not in this version")
     at = _goto(_app(), "Plan vans")
     at.select_slider(key="vans_within").set_value(120)  # nobody that far in the small region
     next(b for b in at.button if b.label == "Plan vans").click().run()
@@ -147,14 +137,29 @@ def test_plan_vans_error_is_readable(app_env: Path) -> None:
     assert "could not be made" in _texts(at.error)
 
 
-def test_compare_page_without_and_with_saved_results(app_env: Path) -> None:
+def test_compare_page_without_and_with_scenario_results(
+    app_env: Path, small_region_dir: Path
+) -> None:
     at = _goto(_app(), "Compare scenarios")
-    assert "No saved results" in _texts(at.info)
-    demo = app_env / "out" / "demo"
-    demo.mkdir(parents=True)
-    (demo / "summary.json").write_text(json.dumps({"region": {"households": 20000}}))
+    assert "Fewer than two scenario results" in _texts(at.info)
+    from scenarios.runner import run_scenario
+
+    examples = Path(APP).parent / "scenarios" / "examples"
+    for name in ("baseline", "ten_uc_centres"):
+        run_scenario(
+            examples / f"{name}.yaml", app_env / "out" / "runs" / name, region=small_region_dir
+        )
     at = _goto(_app(), "Compare scenarios")
-    assert "demo" in at.dataframe[0].value.columns
+    table = at.dataframe[0].value
+    assert list(table.columns)[-2:] == ["baseline", "ten_uc_centres"]
+    diff = at.dataframe[1].value
+    assert float(diff.loc["Households within 60 min", "ten_uc_centres"]) >= 0
+    next(b for b in at.button if b.label.startswith("Build the report")).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {d.label for d in at.get("download_button")} >= {
+        "Download report.html",
+        "Download report.pdf",
+    }
 
 
 def test_your_data_page_lists_the_region(app_env: Path) -> None:

@@ -1,94 +1,143 @@
-"""Compare scenarios page: saved results in ``out/`` side by side.
+"""Compare scenarios page: scenario results side by side (``scenarios.compare``).
 
-``scenarios.compare`` (what-if comparison) may not exist yet; until it does the page lists
-the headline figures of the result folders written by ``accessgap demo`` and other runs.
+Results are the folders written by ``accessgap run`` / ``make demo`` (each holds
+``metrics.json`` and ``scenario.json``), found under the output folder (``out/`` or
+``$ACCESSGAP_OUT``). The page shows the side-by-side table, the differences against the base,
+charts, two maps of where access changed, and builds the printable report for download.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
+import tempfile
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
+from geodata.errors import AccessGapError
+from scenarios.compare import Comparison, build_comparison, compare_runs, load_run
 from ui import data
 from ui.context import LoadedRegion
+from ui.errors import show_error
+from ui.maps import change_map
 
-__all__ = ["render", "saved_results", "summary_table"]
+__all__ = ["render", "scenario_runs"]
 
-MODULE = "scenarios.compare"
-MAX_FOLDERS = 30
+MAX_DEPTH = 3
+CHART_ROWS: tuple[str, ...] = (
+    "households_within_30",
+    "households_within_60",
+    "households_within_120",
+)
 
 
 def render(loaded: LoadedRegion) -> None:
     """Draw the Compare scenarios page."""
     st.header("Compare scenarios")
-    if importlib.util.find_spec(MODULE) is None:
-        st.info(
-            "Interactive scenario comparison is not available in this version "
-            f"(`{MODULE}` has not been added yet). Saved results are shown below."
-        )
     root = data.out_dir()
-    found = saved_results(root)
-    if not found:
+    runs = scenario_runs(root)
+    if len(runs) < 2:
         st.info(
-            f"No saved results in `{root}/`. Run `accessgap demo --out {root}/demo` (or "
-            "`make demo`) to make some; each folder with a `*summary*.json` appears here."
+            f"Fewer than two scenario results in `{root}/`. Run `make demo` (writes "
+            f"`{root}/demo/scenarios/`) or `accessgap run scenarios/examples/baseline.yaml "
+            f"--out {root}/baseline` for each scenario you want to compare."
         )
         return
-    st.caption(f"{len(found)} result folder(s) in `{root}/`.")
-    table = summary_table(found)
+    names = list(runs)
     chosen = st.multiselect(
-        "Folders to compare", list(table.columns), default=list(table.columns)[:4], key="cmp_cols"
+        "Scenarios to compare (the first is the base)",
+        names,
+        default=names[: min(5, len(names))],
+        key="cmp_runs",
     )
-    if chosen:
-        st.dataframe(table[chosen], width="stretch")
-    for folder in chosen:
-        pngs = sorted(Path(found[folder]).glob("*.png"))
-        if pngs:
-            with st.expander(f"Charts in {folder}"):
-                for png in pngs[:6]:
-                    st.image(str(png), caption=png.name)
+    if len(chosen) < 2:
+        st.info("Pick at least two scenarios.")
+        return
+    folders = tuple(str(runs[n]) for n in chosen)
+    try:
+        comp = _comparison(folders, _stamp(folders))
+    except AccessGapError as exc:
+        show_error(exc)
+        return
+    for note in comp.notes:
+        st.warning(note)
+    st.subheader("Side by side")
+    st.dataframe(_readable(comp.table), width="stretch")
+    st.subheader(f"Differences against {comp.names[0]}")
+    st.dataframe(_readable(comp.differences), width="stretch")
+    st.subheader("Households within reach of a centre")
+    rows = [k for k in CHART_ROWS if k in comp.table.index]
+    if rows:
+        chart = comp.table.loc[rows, list(comp.names)].T.astype(float)
+        chart.columns = [comp.table.at[k, "label"] for k in rows]
+        st.bar_chart(chart, stack=False)
+    if comp.changes is not None and len(comp.names) > 1:
+        st.subheader("Where access changed (minutes against the base)")
+        others = list(comp.names[1:])
+        cols = st.columns(2)
+        for i, col in enumerate(cols):
+            with col:
+                pick = st.selectbox(
+                    f"Map {i + 1}", others, index=min(i, len(others) - 1), key=f"cmp_map_{i}"
+                )
+                st_folium(
+                    change_map(comp.changes, pick),
+                    height=420,
+                    returned_objects=[],
+                    key=f"cmp_folium_{i}_{pick}",
+                )
+    st.subheader("Report for officials")
+    if st.button("Build the report (HTML and PDF)", key="cmp_report"):
+        with st.spinner("Writing the report..."):
+            try:
+                out = Path(tempfile.mkdtemp(prefix="accessgap-report-")) / "report"
+                rep = compare_runs(list(folders), out)
+            except AccessGapError as exc:
+                show_error(exc)
+                return
+        st.session_state["cmp_report_files"] = (rep.html.read_bytes(), rep.pdf.read_bytes())
+    files = st.session_state.get("cmp_report_files")
+    if files:
+        c1, c2 = st.columns(2)
+        c1.download_button(
+            "Download report.html", files[0], "report.html", "text/html", key="cmp_dl_html"
+        )
+        c2.download_button(
+            "Download report.pdf", files[1], "report.pdf", "application/pdf", key="cmp_dl_pdf"
+        )
 
 
-def saved_results(root: Path) -> dict[str, Path]:
-    """Result folders under ``root`` (those holding a ``*summary*.json``), by name."""
+def scenario_runs(root: Path) -> dict[str, Path]:
+    """Scenario result folders under ``root`` (holding ``metrics.json`` and
+    ``scenario.json``), named by their path relative to ``root``."""
     if not root.is_dir():
         return {}
-    out: dict[str, Path] = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if any(folder.glob("*summary*.json")):
-            out[folder.name] = folder
-        if len(out) >= MAX_FOLDERS:
-            break
-    return out
+    found: dict[str, Path] = {}
+    for metrics in (
+        sorted(root.glob("/".join(["*"] * MAX_DEPTH) + "/metrics.json"))
+        + sorted(root.glob("*/metrics.json"))
+        + sorted(root.glob("*/*/metrics.json"))
+    ):
+        folder = metrics.parent
+        if any(part.startswith(".") for part in folder.relative_to(root).parts):
+            continue
+        if (folder / "scenario.json").is_file():
+            found[str(folder.relative_to(root))] = folder
+    return dict(sorted(found.items()))
 
 
-def summary_table(found: dict[str, Path]) -> pd.DataFrame:
-    """Headline numbers of each folder's summary files: one column per folder."""
-    cols: dict[str, dict[str, Any]] = {}
-    for name, folder in found.items():
-        row: dict[str, Any] = {}
-        for f in sorted(folder.glob("*summary*.json")):
-            try:
-                doc = json.loads(f.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-                row[f"{f.stem}: unreadable"] = "yes"
-                continue
-            row.update(_flatten(doc, f.stem))
-        cols[name] = row
-    table = pd.DataFrame(cols)
-    return table.astype(str).replace({"nan": "", "None": ""})
+@st.cache_data(show_spinner="Comparing scenarios...", max_entries=16)
+def _comparison(folders: tuple[str, ...], stamp: str) -> Comparison:
+    return build_comparison([load_run(f) for f in folders])
 
 
-def _flatten(doc: Any, prefix: str, depth: int = 0) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if isinstance(doc, dict) and depth < 3:
-        for k, v in doc.items():
-            out.update(_flatten(v, f"{prefix}.{k}", depth + 1))
-    elif isinstance(doc, int | float | str | bool) or doc is None:
-        out[prefix] = round(doc, 4) if isinstance(doc, float) else doc
-    return out
+def _stamp(folders: tuple[str, ...]) -> str:
+    return ",".join(str((Path(f) / "metrics.json").stat().st_mtime_ns) for f in folders)
+
+
+def _readable(table: pd.DataFrame) -> pd.DataFrame:
+    t = table.copy()
+    if "label" in t.columns:
+        t = t.set_index("label")
+    return t.drop(columns=[c for c in ("better",) if c in t.columns])

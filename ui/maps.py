@@ -26,6 +26,7 @@ from branca.element import MacroElement, Template
 
 __all__ = [
     "GAP_COLOURS",
+    "change_map",
     "vans_map",
     "TIME_BANDS",
     "ExploreLayers",
@@ -290,6 +291,55 @@ def vans_map(
 
 
 # ---------------------------------------------------------------------------------------
+
+
+#: Change in travel minutes (scenario minus base) and colours, most improved first.
+CHANGE_CLASSES: tuple[tuple[float, str, str], ...] = (
+    (-30, "#1a9641", "over 30 min faster"),
+    (-5, "#a6d96a", "5-30 min faster"),
+    (5, "#f7f7f7", "about the same"),
+    (30, "#fdae61", "5-30 min slower"),
+    (np.inf, "#d7191c", "over 30 min slower"),
+)
+
+
+def change_map(changes: pd.DataFrame, scenario: str) -> folium.Map:
+    """Settlements coloured by the change of travel minutes in ``scenario`` against the base.
+
+    ``changes`` is ``Comparison.changes``: ``lon``, ``lat``, ``households``, ``name`` and
+    ``change_min_<scenario>``.
+    """
+    col = f"change_min_{scenario}"
+    pts = gpd.GeoDataFrame(
+        changes[["name", "households", col]].rename(columns={col: "change_min"}),
+        geometry=gpd.points_from_xy(changes["lon"], changes["lat"]),
+        crs="EPSG:4326",
+    )
+    colours = []
+    for v in pts["change_min"].to_numpy(float):
+        if not np.isfinite(v):
+            colours.append(UNREACHABLE[0])
+            continue
+        colours.append(next(c for upper, c, _ in CHANGE_CLASSES if v < upper))
+    pts["change_min"] = pts["change_min"].round(1)
+    m = _base_map(pts, width_px=600)
+    _points(
+        pts,
+        colours,
+        name=f"Change in minutes: {scenario}",
+        fields=["name", "households", "change_min"],
+        aliases=["Settlement", "Households", "Change (min)"],
+    ).add_to(m)
+    _finish(
+        m,
+        [
+            (
+                f"Travel time change: {scenario}",
+                [(c, label) for _, c, label in CHANGE_CLASSES] + [UNREACHABLE],
+            )
+        ],
+    )
+    return m
 
 
 @functools.cache

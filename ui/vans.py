@@ -1,12 +1,7 @@
-"""Plan vans page: mobile registration van campaigns (``scenarios.vans.plan_vans``).
-
-When this version has no ``scenarios.vans`` the page says so instead.
-"""
+"""Plan vans page: mobile registration van campaigns (``scenarios.vans.plan_vans``)."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import io
 import tempfile
 import zipfile
@@ -19,33 +14,21 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geodata.errors import AccessGapError
+from scenarios.vans import write_vans
 from ui import data
 from ui.context import LoadedRegion
 from ui.errors import show_error
 from ui.maps import vans_map
 
-__all__ = ["available", "itinerary_table", "leg_lines", "render"]
+__all__ = ["itinerary_table", "leg_lines", "render"]
 
-MODULE = "scenarios.vans"
 RESULT_KEY = "vans_result"
 FILES_KEY = "vans_files"
-
-
-def available() -> bool:
-    """Whether this version has the van-planning adapter."""
-    return importlib.util.find_spec(MODULE) is not None
 
 
 def render(loaded: LoadedRegion) -> None:
     """Draw the Plan vans page."""
     st.header("Plan mobile registration vans")
-    if not available():
-        st.info(
-            "Van planning is not available in this version: the region-level adapter "
-            f"`{MODULE}.plan_vans` has not been added yet."
-        )
-        return
-    vans_mod = importlib.import_module(MODULE)  # errors inside the module surface as bugs
     st.caption(
         "Halts are the settlements beyond the threshold of every centre, best gap score first; "
         "each halt serves the villages within walking distance. Vans start and end each day at "
@@ -83,7 +66,7 @@ def render(loaded: LoadedRegion) -> None:
         st.info("Choose the campaign and press **Plan vans**.")
         return
     plan = data.van_plan(loaded.path, loaded.fingerprint, saved[2], loaded.region)
-    _show(loaded, plan, vans_mod)
+    _show(loaded, plan)
 
 
 def itinerary_table(plan: Any) -> pd.DataFrame:
@@ -121,7 +104,7 @@ def leg_lines(plan: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 
-def _show(loaded: LoadedRegion, plan: Any, vans_mod: Any) -> None:
+def _show(loaded: LoadedRegion, plan: Any) -> None:
     s = plan.summary()
     m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric("Halts visited", f"{s['halts_visited']} of {s['halts_selected']}")
@@ -149,7 +132,7 @@ def _show(loaded: LoadedRegion, plan: Any, vans_mod: Any) -> None:
         st.dataframe(pd.DataFrame(plan.halts.drop(columns="geometry")), hide_index=True)
     if st.button("Prepare itinerary files (CSV, XLSX, GPX, HTML, PDF)", key="vans_export"):
         with st.spinner("Writing itinerary files..."):
-            st.session_state[FILES_KEY] = _export_zip(plan, vans_mod)
+            st.session_state[FILES_KEY] = _export_zip(plan)
     if FILES_KEY in st.session_state:
         st.download_button(
             "Download itinerary files (zip)",
@@ -160,11 +143,11 @@ def _show(loaded: LoadedRegion, plan: Any, vans_mod: Any) -> None:
         )
 
 
-def _export_zip(plan: Any, vans_mod: Any) -> bytes:
+def _export_zip(plan: Any) -> bytes:
     """``write_vans`` into a scratch folder, zipped in memory."""
     with tempfile.TemporaryDirectory(prefix="accessgap-vans-") as tmp:
         out = Path(tmp) / "vans"
-        vans_mod.write_vans(plan, out)
+        write_vans(plan, out)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for f in sorted(out.rglob("*")):
