@@ -19,9 +19,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.errors import GEOSException
 
 from geodata.census import CensusMatch, match_census, read_census
-from geodata.errors import DataFileError
+from geodata.errors import DataFileError, Problem, SchemaError
 from geodata.joins import JoinReport, join_admin_table, normalise_name, read_table
 from geodata.osm import (
     BoundaryReadReport,
@@ -386,31 +387,93 @@ def read_points(path: PathLike, *, what: str = "points") -> gpd.GeoDataFrame:
     Raises
     ------
     DataFileError
-        When the file is unreadable, has no CRS, or no coordinates.
+        When the file is unreadable, has no CRS, no coordinates or non-point rows.
+    SchemaError
+        When CSV coordinates are not finite numbers in lon/lat range (every row listed).
     """
     src = Path(path)
     if src.suffix.lower() in (".csv", ".xlsx", ".xls"):
         df = read_table(src)
-        cols = {c.lower(): c for c in df.columns}
+        cols = {str(c).strip().lower(): c for c in df.columns}
         x = cols.get("lon") or cols.get("longitude") or cols.get("x")
         y = cols.get("lat") or cols.get("latitude") or cols.get("y")
         if x is None or y is None:
             raise DataFileError(f"{src}: {what} need `lon` and `lat` columns (EPSG:4326)")
-        geom = gpd.points_from_xy(df[x], df[y], crs="EPSG:4326")
+        lon, lat = _coordinates(df, x, y, str(src))
+        geom = gpd.points_from_xy(lon, lat, crs="EPSG:4326")
         return gpd.GeoDataFrame(df.drop(columns=[x, y]), geometry=geom, crs="EPSG:4326")
     gdf = _read_vector(src)
-    bad = ~gdf.geom_type.isin(["Point"])
+    bad = ~gdf.geom_type.isin(["Point"]).to_numpy()
     if bad.any():
-        raise DataFileError(f"{src}: {what} must be points; row {gdf.index[bad][0]} is not")
+        raise DataFileError(
+            f"{src}: {what} must be points; row {gdf.index[bad][0]} is "
+            f"{'empty' if gdf.geometry.iloc[int(np.argmax(bad))] is None else 'not a point'}; "
+            "fix or drop it"
+        )
+    _check_lonlat(gdf, src)
     return gdf
 
 
 # ---------------------------------------------------------------------------------------
 
 
+def _coordinates(df: pd.DataFrame, x: Any, y: Any, src: str) -> tuple[np.ndarray, np.ndarray]:
+    """Longitudes and latitudes of a table as floats; every bad row listed in one error."""
+    problems: list[Problem] = []
+    out = []
+    for col, limit in ((x, 180.0), (y, 90.0)):
+        values = df[col]
+        if isinstance(values, pd.DataFrame):  # two columns of the same name
+            raise SchemaError([Problem("column is given twice; keep one", src, column=str(col))])
+        num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(num)
+        for r in df.index[bad][:20]:
+            problems.append(
+                Problem(
+                    f"coordinate {values.loc[r]!r} is not a finite number; fix or drop the row",
+                    src,
+                    r,
+                    str(col),
+                )
+            )
+        outside = ~bad & (np.abs(num) > limit)
+        for r in df.index[outside][:20]:
+            problems.append(
+                Problem(
+                    f"coordinate {num[df.index.get_loc(r)]:g} is outside longitude/latitude "
+                    "range; give lon/lat in EPSG:4326 (the file may be projected)",
+                    src,
+                    r,
+                    str(col),
+                )
+            )
+        out.append(num)
+    if problems:
+        raise SchemaError(problems, source=src)
+    return out[0], out[1]
+
+
+def _check_lonlat(gdf: gpd.GeoDataFrame, src: Path) -> None:
+    """Refuse non-finite or out-of-range coordinates (a projected layer labelled 4326)."""
+    ok = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    if not ok.any():
+        return
+    b = gdf.geometry[ok].bounds.to_numpy()
+    bad = ~np.isfinite(b).all(axis=1) | (np.abs(b[:, [0, 2]]) > 180).any(axis=1)
+    bad |= (np.abs(b[:, [1, 3]]) > 90).any(axis=1)
+    if bad.any():
+        row = gdf.index[ok][int(np.argmax(bad))]
+        raise DataFileError(
+            f"{src}: row {row} has coordinates that are not finite or outside lon/lat range "
+            "after reprojection to EPSG:4326; check the file's CRS and coordinates"
+        )
+
+
 def _read_vector(src: Path) -> gpd.GeoDataFrame:
     if not src.is_file():
         raise DataFileError(f"{src}: no such file")
+    if src.stat().st_size == 0:
+        raise DataFileError(f"{src}: file is empty")
     try:
         gdf = gpd.read_file(src)
     except Exception as err:  # pyogrio raises several kinds; all mean "unreadable"
@@ -419,17 +482,37 @@ def _read_vector(src: Path) -> gpd.GeoDataFrame:
         raise DataFileError(f"{src}: has no CRS; save it with one (e.g. EPSG:4326)")
     if not gdf.crs.equals("EPSG:4326"):
         log.info("reprojecting %s from %s to EPSG:4326", src, gdf.crs.to_string())
-        gdf = gdf.to_crs("EPSG:4326")
+        try:
+            gdf = gdf.to_crs("EPSG:4326")
+        except Exception as err:  # pyproj: a CRS it cannot transform from
+            raise DataFileError(
+                f"{src}: cannot be reprojected from {gdf.crs.to_string()} to EPSG:4326 "
+                f"({err}); save it in EPSG:4326"
+            ) from err
     return gdf
 
 
 def _read_boundary(path: PathLike) -> Any:
     src = Path(path)
     gdf = _read_vector(src)
-    polys = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
+    polys = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
     if polys.empty:
         raise DataFileError(f"{src}: holds no polygon; give the study area as a polygon")
-    geom = shapely.make_valid(shapely.union_all(polys.geometry.array))
+    _check_lonlat(polys, src)
+    try:
+        parts = shapely.make_valid(polys.geometry.array)
+        geom = shapely.make_valid(shapely.union_all(parts))
+        if geom.geom_type == "GeometryCollection":  # lines and points left by make_valid
+            geom = shapely.union_all(
+                [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+            )
+    except GEOSException as err:
+        raise DataFileError(
+            f"{src}: the polygons cannot be combined ({err}); repair them (e.g. QGIS 'Fix "
+            "geometries') and try again"
+        ) from err
+    if geom.is_empty or geom.area <= 0:
+        raise DataFileError(f"{src}: the polygons have no area; give the study area as a polygon")
     shapely.prepare(geom)
     return geom
 

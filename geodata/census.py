@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,7 +93,8 @@ def read_census(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     src = Path(path)
     df = read_table(src)
-    cols = {str(c).strip().upper(): str(c) for c in df.columns}
+    _no_duplicate_columns(df, str(src))
+    cols = {str(c).strip().upper(): c for c in df.columns}
     if all(v in cols for v in _PBS.values()):
         return _from_pbs(df, cols, str(src))
     return _from_simple(df, str(src))
@@ -136,26 +138,55 @@ def match_census(
 # ---------------------------------------------------------------------------------------
 
 
-def _num(df: pd.DataFrame, col: str, src: str, problems: list[Problem]) -> np.ndarray:
-    s = pd.to_numeric(df[col], errors="coerce")
-    for r in df.index[s.isna().to_numpy() & df[col].notna().to_numpy()][:20]:
-        problems.append(Problem(f"value {df.at[r, col]!r} is not a number", src, r, col))
-    return s.fillna(0.0).to_numpy(dtype=float)
+#: Larger counts are not a tehsil's (Pakistan has about 240 million people).
+_MAX_COUNT = 1e9
 
 
-def _from_pbs(df: pd.DataFrame, cols: dict[str, str], src: str) -> pd.DataFrame:
+def _num(df: pd.DataFrame, col: Any, src: str, problems: list[Problem]) -> np.ndarray:
+    raw = df[col]
+    s = pd.to_numeric(raw, errors="coerce")
+    bad = s.isna().to_numpy() & raw.notna().to_numpy()
+    for r in df.index[bad][:20]:
+        problems.append(Problem(f"value {raw.loc[r]!r} is not a number", src, r, str(col)))
+    arr = s.fillna(0.0).to_numpy(dtype=float)
+    for r in df.index[~bad & ~np.isfinite(arr)][:20]:
+        problems.append(Problem("value is infinite; give a finite number", src, r, str(col)))
+    for r in df.index[np.isfinite(arr) & (arr < 0)][:20]:
+        problems.append(Problem(f"value {raw.loc[r]!r} is negative", src, r, str(col)))
+    for r in df.index[np.isfinite(arr) & (arr > _MAX_COUNT)][:20]:
+        problems.append(
+            Problem(
+                f"value {raw.loc[r]!r} is too large for a tehsil; check the units", src, r, str(col)
+            )
+        )
+    return np.where(np.isfinite(arr) & (arr >= 0) & (arr <= _MAX_COUNT), arr, 0.0)
+
+
+def _no_duplicate_columns(df: pd.DataFrame, src: str) -> None:
+    dup = list(dict.fromkeys(str(c) for c in df.columns[df.columns.duplicated()]))
+    if dup:
+        raise SchemaError(
+            [Problem("column is given more than once; keep one", src, column=c) for c in dup],
+            source=src,
+        )
+
+
+def _from_pbs(df: pd.DataFrame, cols: dict[str, Any], src: str) -> pd.DataFrame:
     problems: list[Problem] = []
     c = {k: cols[v] for k, v in _PBS.items()}
-    pop_r = _num(df, str(c["pop_r"]), src, problems)
-    pop_u = _num(df, str(c["pop_u"]), src, problems)
-    hh_r = _num(df, str(c["hh_r"]), src, problems)
-    hh_u = _num(df, str(c["hh_u"]), src, problems)
+    pop_r = _num(df, c["pop_r"], src, problems)
+    pop_u = _num(df, c["pop_u"], src, problems)
+    hh_r = _num(df, c["hh_r"], src, problems)
+    hh_u = _num(df, c["hh_u"], src, problems)
     for size, pop, col in ((hh_r, pop_r, c["hh_r"]), (hh_u, pop_u, c["hh_u"])):
-        bad = (pop > 0) & (size <= 0)
+        bad = (pop > 0) & (size < 1)
         for r in df.index[bad][:20]:
             problems.append(
                 Problem(
-                    "average household size is missing or 0 for a populated area", src, r, str(col)
+                    "average household size is missing, 0 or below 1 for a populated area",
+                    src,
+                    r,
+                    str(col),
                 )
             )
     if problems:
@@ -179,7 +210,8 @@ def _from_pbs(df: pd.DataFrame, cols: dict[str, str], src: str) -> pd.DataFrame:
 
 
 def _from_simple(df: pd.DataFrame, src: str) -> pd.DataFrame:
-    df = df.rename(columns={c: str(c).strip().lower().replace(" ", "_") for c in df.columns})
+    df = df.set_axis([str(c).strip().lower().replace(" ", "_") for c in df.columns], axis=1)
+    _no_duplicate_columns(df, src)
     problems: list[Problem] = []
     for col in ("tehsil", "population"):
         if col not in df.columns:
@@ -204,14 +236,16 @@ def _from_simple(df: pd.DataFrame, src: str) -> pd.DataFrame:
         hh = _num(df, "households", src, problems)
     else:
         size = _num(df, "avg_household_size", src, problems)
-        for r in df.index[(size <= 0) & (pop > 0)][:20]:
+        for r in df.index[(size < 1) & (pop > 0)][:20]:
             problems.append(
-                Problem("average household size must be above 0", src, r, "avg_household_size")
+                Problem("average household size must be at least 1", src, r, "avg_household_size")
             )
         with np.errstate(divide="ignore", invalid="ignore"):
             hh = np.where(size > 0, np.round(pop / size), 0)
-    for r in df.index[pop < 0][:20]:
-        problems.append(Problem("population is negative", src, r, "population"))
+    for r in df.index[hh > pop][:20]:
+        problems.append(
+            Problem("more households than people; check the columns", src, r, "households")
+        )
     blank = df["tehsil"].map(normalise_name) == ""
     for r in df.index[blank.to_numpy()][:20]:
         problems.append(Problem("tehsil name is empty", src, r, "tehsil"))

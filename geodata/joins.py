@@ -170,7 +170,16 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
             return pd.read_excel(src)
         return pd.read_csv(src)
     except (ValueError, UnicodeDecodeError, OSError) as err:
-        raise DataFileError(f"{src}: cannot be read as a table ({err})") from err
+        raise DataFileError(
+            f"{src}: cannot be read as a table ({err}); save it as CSV (UTF-8) or Excel"
+        ) from err
+    except Exception as err:  # openpyxl/xlrd raise many kinds on broken workbooks
+        if src.suffix.lower() not in (".xlsx", ".xls"):
+            raise
+        raise DataFileError(
+            f"{src}: cannot be read as an Excel workbook ({type(err).__name__}: {err}); "
+            "save it again or as CSV (UTF-8)"
+        ) from err
 
 
 def join_admin_table(

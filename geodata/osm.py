@@ -40,6 +40,7 @@ import numpy as np
 import osmium
 import pandas as pd
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
 from geodata.errors import DataFileError
@@ -466,6 +467,18 @@ def read_osm_boundaries(
         When the file cannot be read.
     """
     src = _check_file(path)
+    try:
+        return _read_boundaries(src, anchors)
+    except GEOSException as err:
+        raise DataFileError(
+            f"{src}: the admin boundary ways do not form usable polygons ({err}); the file is "
+            "broken, or give the study area as a boundary file"
+        ) from err
+
+
+def _read_boundaries(
+    src: Path, anchors: Mapping[str, tuple[float, float]] | None
+) -> tuple[gpd.GeoDataFrame, BoundaryReadReport]:
     rows: list[dict[str, Any]] = []
     skipped: list[tuple[str, str, int]] = []
     relations = _admin_relations(src)
@@ -486,7 +499,7 @@ def read_osm_boundaries(
             continue
         try:
             assembled[obj.orig_id()] = shapely.from_wkb(bytes.fromhex(fab.create_multipolygon(obj)))
-        except RuntimeError:
+        except (RuntimeError, GEOSException):
             continue
     # 2. relations cut by the extract: rebuild their part inside the extract's box
     cut = [rid for rid in wanted if rid not in assembled]
@@ -617,11 +630,21 @@ def _check_file(path: str | os.PathLike[str]) -> Path:
     return src
 
 
+#: What pyosmium raises on a broken file: RuntimeError (libosmium io/parse errors),
+#: ValueError ("illegal id"), InvalidLocationError ("characters after coordinate").
+_OSMIUM_ERRORS: tuple[type[BaseException], ...] = (
+    RuntimeError,
+    ValueError,
+    EOFError,
+    osmium.InvalidLocationError,
+)
+
+
 def _guarded(fp: Iterable[Any], src: Path) -> Iterable[Any]:
     """Iterate a pyosmium processor, turning its errors into :class:`DataFileError`."""
     try:
         yield from fp
-    except RuntimeError as err:
+    except _OSMIUM_ERRORS as err:
         raise DataFileError(
             f"{src}: cannot be read as OSM data ({err}); the file is broken or truncated, "
             "download it again"
@@ -999,7 +1022,7 @@ def _member_lines(
             frame = shapely.box(
                 hbox.bottom_left.lon, hbox.bottom_left.lat, hbox.top_right.lon, hbox.top_right.lat
             )
-    except RuntimeError:
+    except _OSMIUM_ERRORS:
         frame = None
     if frame is None:
         frame = shapely.box(lo[0], lo[1], hi[0], hi[1])

@@ -54,6 +54,9 @@ ADMIN_LEVELS = ("province", "district", "tehsil", "union_council")
 
 Kind = Literal["str", "int", "float", "bool"]
 
+#: Whole numbers beyond this are refused (float64 holds integers exactly up to 2**53).
+_MAX_INT = 2.0**53
+
 
 @dataclass(frozen=True)
 class Column:
@@ -234,6 +237,12 @@ def validate(
     problems: list[Problem] = []
     if not isinstance(df, pd.DataFrame):
         raise SchemaError([Problem(f"expected a table, got {type(df).__name__}", src)])
+    twice = list(dict.fromkeys(str(c) for c in df.columns[df.columns.duplicated()]))
+    if twice:  # nothing else can be checked reliably
+        raise SchemaError(
+            [Problem("column is given more than once; keep one", src, column=c) for c in twice],
+            source=src,
+        )
     if len(df) == 0:
         problems.append(Problem("the table is empty; it needs at least one row", src))
     missing = [c for c in schema.required if c not in df.columns]
@@ -319,6 +328,12 @@ def _check_column(s: pd.Series, col: Column, src: str) -> tuple[pd.Series | None
             problems.append(Problem("value is infinite; give a finite number", src, r, col.name))
         finite = np.isfinite(arr)
         if col.kind == "int":
+            huge = finite & (np.abs(arr) > _MAX_INT)
+            for r in _rows(s, huge):
+                problems.append(
+                    Problem(f"value {s.loc[r]!r} is too large; check the units", src, r, col.name)
+                )
+            finite &= ~huge
             frac = finite & (np.floor(arr) != arr)
             for r in _rows(s, frac):
                 problems.append(
@@ -351,7 +366,7 @@ def _check_column(s: pd.Series, col: Column, src: str) -> tuple[pd.Series | None
                     )
                 )
         if col.kind == "int":
-            if col.nullable:
+            if col.nullable and not (~isnull & ~finite).any():
                 converted = num.round().astype("Int64")
             elif not (isnull | ~finite).any():
                 converted = num.astype("int64")

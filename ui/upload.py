@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 import shutil
 import stat
+import struct
 import tempfile
 import uuid
 import zipfile
+import zlib
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 
@@ -134,17 +136,50 @@ def safe_extract(payload: bytes, target: Path) -> Path:
         When the archive is unreadable, too big, has unsafe paths or not exactly one
         ``region.json``.
     """
-    root = target.resolve()
     try:
-        zf = zipfile.ZipFile(BytesIO(payload))
-    except zipfile.BadZipFile as err:
-        raise DataFileError(f"the upload is not a readable zip archive ({err})") from err
+        return _extract(payload, target.resolve())
+    except AccessGapError:
+        raise
+    except OSError as err:  # member names that cannot be files here (too long, a/ and a)
+        raise DataFileError(
+            f"the archive cannot be unpacked ({err.strerror or err}); zip the region folder "
+            "again, with plain file names"
+        ) from err
+    except _ZIP_ERRORS as err:
+        raise DataFileError(
+            f"the upload is not a readable zip archive ({type(err).__name__}: {err}); "
+            "zip the region folder again"
+        ) from err
+
+
+#: What zipfile raises on broken archives: bad headers/CRCs, bad deflate streams, seeks
+#: before the start, unsupported compression or encryption, truncated members.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    UnicodeDecodeError,
+    struct.error,
+)
+
+
+def _extract(payload: bytes, root: Path) -> Path:
+    zf = zipfile.ZipFile(BytesIO(payload))
     with zf:
         members = [m for m in zf.infolist() if not m.is_dir()]
         if len(members) > MAX_MEMBERS:
             raise DataFileError(
                 f"the archive holds {len(members)} files (limit {MAX_MEMBERS}); zip only the "
                 "region folder"
+            )
+        declared = sum(max(m.file_size, 0) for m in members)
+        if declared > MAX_UNPACKED_BYTES:
+            raise DataFileError(
+                f"the archive unpacks to {declared / 2**20:.0f} MB, over the "
+                f"{MAX_UNPACKED_BYTES // 2**20} MB limit; upload a smaller region"
             )
         total = 0
         for m in members:
