@@ -17,7 +17,6 @@ import logging
 import os
 import tempfile
 import threading
-import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -295,7 +294,13 @@ def _save(graph: CompiledGraph, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, key=np.array(graph.key), mode=np.array(graph.mode), **arrays)
+            np.savez(
+                fh,
+                key=np.array(graph.key),
+                mode=np.array(graph.mode),
+                digest=np.array(_digest(arrays)),
+                **arrays,
+            )
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -308,12 +313,24 @@ def _load(path: Path, key: str) -> CompiledGraph | None:
             if str(z["key"]) != key:
                 raise ValueError(f"key {z['key']} does not match {key}")
             kw = {f.name: z[f.name] for f in fields(CompiledGraph) if f.name not in ("key", "mode")}
+            if str(z["digest"]) != _digest(kw):
+                raise ValueError("content hash does not match: the file was changed or damaged")
             graph = CompiledGraph(key=key, mode=str(z["mode"]), **kw)
         _check(graph)
         return graph
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+    except Exception as err:  # a cache is never trusted: any failure means rebuild
         log.warning("graph cache %s is unreadable (%s); rebuilding it", path, err)
         return None
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of the arrays' names, dtypes, shapes and bytes (the cache file's check)."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
+        h.update(a)  # the raw bytes, without a copy
+    return h.hexdigest()
 
 
 def _check(g: CompiledGraph) -> None:
