@@ -329,7 +329,7 @@ def _digest(arrays: dict[str, np.ndarray]) -> str:
     for name in sorted(arrays):
         a = np.ascontiguousarray(arrays[name])
         h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
-        h.update(a)  # the raw bytes, without a copy
+        h.update(a.data)  # the raw bytes, without a copy
     return h.hexdigest()
 
 
