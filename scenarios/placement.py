@@ -77,7 +77,7 @@ _METHODS = ("auto", "milp", "heuristic")
 
 # Work limits of the heuristic when no time limit is given (a deterministic stop).
 _ILS_STALL_ROUNDS = 300
-_MC_STALL_ROUNDS = 60
+_MC_STALL_ROUNDS = 500
 _LAGRANGE_ITERATIONS = 600
 
 
@@ -424,18 +424,30 @@ def max_coverage(
         ub_red, used = 0.0, "heuristic" if method != "milp" else "milp"
     else:
         chosen = _choose(method, cov.nnz)
-        if chosen == "milp":
+        if method == "milp" or (chosen == "milp" and budget is not None):
             out = _mc_milp(cov, int(p), budget is None, oc_free, budget, deadline)
             message = out.message
             if out.open_mask is not None:
                 picks_free = np.flatnonzero(out.open_mask)
                 ub_red, used = out.bound, "milp"
             else:
-                picks_free, _, hub = _mc_heuristic(cov, int(p), oc_free, budget, deadline, seed)
+                picks_free, _, hub, _ = _mc_heuristic(cov, int(p), oc_free, budget, deadline, seed)
                 ub_red, used = min(out.bound, hub), "milp+heuristic"
         else:
-            picks_free, _, ub_red = _mc_heuristic(cov, int(p), oc_free, budget, deadline, seed)
+            picks_free, hobj, ub_red, lam = _mc_heuristic(
+                cov, int(p), oc_free, budget, deadline, seed
+            )
             used = "heuristic"
+            integral_w = _is_integral(cov.w)
+            if method == "auto" and budget is None and not _mc_proven(hobj, ub_red, integral_w):
+                polish = _mc_polish(
+                    cov, int(p), picks_free, lam, hobj, ub_red, integral_w, deadline
+                )
+                if polish is not None:
+                    better, ub_red, message = polish
+                    used = "heuristic+milp"
+                    if better is not None:
+                        picks_free = better
     open_mask = np.zeros(m, dtype=np.bool_)
     open_mask[fixed_idx] = True
     open_mask[cov.free_cols[picks_free]] = True
@@ -1631,6 +1643,8 @@ def _mc_milp(
     oc: NDArray[np.float64] | None,
     budget: float | None,
     deadline: float | None,
+    force: NDArray[np.bool_] | None = None,
+    ban: NDArray[np.bool_] | None = None,
 ) -> _MilpOut:
     """max sum w_i z_i  s.t.  z_i <= sum_{j covers i} y_j,  sum y_j = p,  z in [0, 1]."""
     n, m = cov.n_rows, cov.n_free
@@ -1655,7 +1669,12 @@ def _mc_milp(
     hi = np.concatenate([np.zeros(n), [p], kn_hi])
     c = np.concatenate([-cov.w, np.zeros(m)])
     integrality = np.concatenate([np.zeros(n, dtype=np.int64), np.ones(m, dtype=np.int64)])
-    res = _run_milp(c, a, lo, hi, np.zeros(nvar), np.ones(nvar), integrality, deadline)
+    lb, ub = np.zeros(nvar), np.ones(nvar)
+    if force is not None:
+        lb[n:][force] = 1.0
+    if ban is not None:
+        ub[n:][ban] = 0.0
+    res = _run_milp(c, a, lo, hi, lb, ub, integrality, deadline)
     status, message = _milp_status(res)
     bound = -float(res.mip_dual_bound) if res.mip_dual_bound is not None else cov.coverable
     if not math.isfinite(bound):
@@ -1672,8 +1691,8 @@ def _mc_heuristic(
     budget: float | None,
     deadline: float | None,
     seed: int,
-) -> tuple[NDArray[np.int64], float, float]:
-    """Return (picked reduced columns, covered weight of reduced rows, upper bound)."""
+) -> tuple[NDArray[np.int64], float, float, NDArray[np.float64]]:
+    """Return (picked reduced columns, covered weight of reduced rows, upper bound, lam)."""
     m = cov.n_free
     ocf = np.zeros(m) if oc is None else oc
     bud = np.inf if budget is None else float(budget)
@@ -1702,7 +1721,7 @@ def _mc_heuristic(
                 return float(val)
 
     obj = local(open_mask)
-    ub = _mc_lagrangian(cp, cr, w, p, obj, w * 0.5, _LAGRANGE_ITERATIONS)
+    ub, lam = _mc_lagrangian(cp, cr, w, p, obj, w * 0.5, _LAGRANGE_ITERATIONS)
     ub = min(ub, cov.coverable)
     integral = _is_integral(w)
 
@@ -1734,7 +1753,65 @@ def _mc_heuristic(
         else:
             stall += 1
     open_mask, obj = best_mask, best
-    return np.flatnonzero(open_mask), obj, min(ub, cov.coverable)
+    return np.flatnonzero(open_mask), obj, min(ub, cov.coverable), lam
+
+
+def _mc_proven(objective: float, bound: float, integral: bool) -> bool:
+    if integral:
+        bound = math.floor(bound + 1e-9 * max(1.0, abs(bound)))
+    return bound - objective <= OPTIMALITY_TOL * max(abs(objective), 1e-12)
+
+
+def _mc_polish(
+    cov: _Coverage,
+    p: int,
+    picks: NDArray[np.int64],
+    lam: NDArray[np.float64],
+    lb: float,
+    ub: float,
+    integral: bool,
+    deadline: float | None,
+) -> tuple[NDArray[np.int64] | None, float, str] | None:
+    """Close the MCLP gap with a MILP restricted by Lagrangian fixing (see ``_pm_polish``).
+
+    With column sums ``s_j`` of ``lam``, opening an unselected j bounds the value by
+    ``U - s_[p] + s_j`` and closing a selected j by ``U - s_j + s_[p+1]``; when that is below
+    the value a strictly better solution needs, y_j is fixed. Returns (better picks or None,
+    upper bound, message), or None when the restricted MILP would be too big.
+    """
+    m = cov.n_free
+    if p == 0 or p >= m or (deadline is not None and time.perf_counter() > deadline):
+        return None
+    col_len = np.diff(cov.col_ptr)
+    s = np.bincount(np.repeat(np.arange(m), col_len), weights=lam[cov.col_rows], minlength=m)
+    o = np.sort(s)[::-1]
+    uval = float((cov.w - lam).sum() + o[:p].sum())
+    thr = lb + (1.0 if integral else 0.0) - 1e-7 * max(1.0, abs(lb))
+    ban = (uval - o[p - 1] + s) < thr
+    force = (uval - s + o[p]) < thr
+    n_keep = int((~ban).sum())
+    if n_keep < p or int(force.sum()) > p:
+        return None, lb, "incumbent proven optimal by Lagrangian fixing"
+    nnz = int(col_len[~ban].sum())
+    logger.debug(
+        "MCLP polish: %d of %d columns kept, %d forced, %d pairs", n_keep, m, int(force.sum()), nnz
+    )
+    if nnz > AUTO_MILP_MAX_NNZ:
+        return None
+    out = _mc_milp(cov, p, True, None, None, deadline, force, ban)
+    if out.status == "infeasible":
+        return None, lb, "incumbent proven optimal (no better solution after Lagrangian fixing)"
+    better = None
+    if out.open_mask is not None:
+        cand = np.flatnonzero(out.open_mask)
+        covered = np.zeros(cov.n_rows, dtype=np.bool_)
+        for j in cand:
+            covered[cov.col_rows[cov.col_ptr[j] : cov.col_ptr[j + 1]]] = True
+        if float(cov.w[covered].sum()) > lb:
+            better = cand
+    if out.status == "optimal":
+        return better, max(lb, out.bound) if better is None else out.bound, ""
+    return better, min(ub, max(lb, out.bound)), out.message
 
 
 @njit(cache=True)
@@ -1896,6 +1973,7 @@ def _mc_lagrangian(cp, cr, w, p, lb, lam, max_iter):  # type: ignore[no-untyped-
     m = cp.size - 1
     lam = lam.copy()
     best = np.inf
+    best_lam = lam.copy()
     f = 2.0
     stall = 0
     colsum = np.empty(m)
@@ -1918,6 +1996,7 @@ def _mc_lagrangian(cp, cr, w, p, lb, lam, max_iter):  # type: ignore[no-untyped-
                 cnt[cr[u]] += 1.0
         if _it == 0 or val < best - 1e-12 * max(1.0, abs(best)):
             best = val
+            best_lam[:] = lam
             stall = 0
         else:
             stall += 1
@@ -1939,7 +2018,7 @@ def _mc_lagrangian(cp, cr, w, p, lb, lam, max_iter):  # type: ignore[no-untyped-
         step = f * (val - lb) / norm
         for i in range(n):
             lam[i] = min(w[i], max(0.0, lam[i] - step * cnt[i]))
-    return best
+    return best, best_lam
 
 
 # --------------------------------------------------------------------------------------------
