@@ -74,9 +74,19 @@ def main() -> None:
     ap.add_argument("--cache-dir", default=str(ROOT / "out" / "national-cache"))
     ap.add_argument("--out", default=str(ROOT / "out" / "national"))
     ap.add_argument("--skip-serial", action="store_true")
+    ap.add_argument(
+        "--mclp-seconds", type=float, default=120.0, help="MCLP time limit (0: none, deterministic)"
+    )
+    ap.add_argument(
+        "--sweep-seconds", type=float, default=30.0, help="per sweep scenario (0: none)"
+    )
     args = ap.parse_args()
     p_new = args.new_centres or max(10, round(500 * args.scale))
     params = national_params(args.scale)
+    limits = {
+        "mclp_time_limit_s": args.mclp_seconds or None,
+        "sweep_time_limit_s": args.sweep_seconds or None,
+    }
     report: dict[str, object] = {"scale": args.scale, "new_centres": p_new}
 
     with PeakRSS() as mem:
@@ -106,6 +116,7 @@ def main() -> None:
                 n_workers=0,
                 new_centres=p_new,
                 within_min=args.within_min,
+                **limits,
             )
             report["serial_seconds"] = serial.seconds
             report["figures"] = serial.figures
@@ -113,6 +124,7 @@ def main() -> None:
             print("serial", json.dumps(serial.seconds), flush=True)
             print("figures", json.dumps(serial.figures, default=float), flush=True)
 
+        # p = K/k ... K at the full radius; the last one repeats the main MCLP
         k = max(1, args.sweep)
         sweep = [
             Scenario(p=max(1, round(p_new * (i + 1) / k)), within_min=args.within_min)
@@ -125,6 +137,7 @@ def main() -> None:
             new_centres=p_new,
             within_min=args.within_min,
             sweep=sweep,
+            **limits,
         )
         report["dask_seconds"] = dask.seconds
         report["sweep"] = dask.figures["sweep"]
@@ -133,6 +146,11 @@ def main() -> None:
         last = dask.sweep[-1]
         same = {
             "sweep_p_max_equals_main_mclp": last.result.selected == dask.placement.selected,
+        }
+        report["mclp"] = {
+            "dask_objective": dask.placement.objective,
+            "dask_bound": dask.placement.bound,
+            "time_limits": limits,
         }
         if serial is not None:
             for mode, df in serial.nearest.items():

@@ -188,6 +188,8 @@ def run_national(
     halo: Halo = "network",
     sweep: Sequence[Scenario] = (),
     demand: str = "unregistered_poor",
+    mclp_time_limit_s: float | None = None,
+    sweep_time_limit_s: float | None = None,
     cache_dir: str | Path | None = None,
 ) -> NationalRun:
     """National baseline (nearest centre, three modes) and MCLP placement, end to end.
@@ -222,6 +224,10 @@ def run_national(
         ``within_min`` must not exceed ``within_min``.
     demand
         MCLP demand (see :func:`scenarios.place.demand_weights`).
+    mclp_time_limit_s, sweep_time_limit_s
+        Time limits of the placement heuristic (main run, each sweep scenario). ``None``
+        (default) runs it to its own stopping rule, which is deterministic: serial and Dask
+        runs then choose the same sites. With a limit the result depends on machine load.
     cache_dir
         Where the generated region is cached between runs.
 
@@ -286,12 +292,19 @@ def run_national(
             min(int(new_centres), len(region.candidates)),
             fixed=np.arange(n_fixed),
             method="heuristic",
-            time_limit_s=None,
+            time_limit_s=mclp_time_limit_s,
         )
         secs["mclp"] = time.perf_counter() - t
         t = time.perf_counter()
         swept = (
-            sweep_max_coverage(cost, weights, sweep, client=client, fixed=np.arange(n_fixed))
+            sweep_max_coverage(
+                cost,
+                weights,
+                sweep,
+                client=client,
+                fixed=np.arange(n_fixed),
+                time_limit_s=sweep_time_limit_s,
+            )
             if sweep
             else []
         )
