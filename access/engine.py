@@ -22,6 +22,7 @@ on-road distance and ``access_m`` the straight-line off-road distance at both en
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -76,7 +77,7 @@ FLAG_UNREACHABLE = "unreachable"
 FLAG_NO_ROAD = "no_road"
 
 _SNAP_MEMO_SIZE = 4
-_snap_memo: OrderedDict[tuple[str, str, str], _Context] = OrderedDict()
+_snap_memo: OrderedDict[tuple[str, str], _Context] = OrderedDict()
 _snap_lock = threading.Lock()
 
 
@@ -422,22 +423,22 @@ def nearest_centre(
     s_snap = ctx.snap(region.settlements, max_snap_m=st.max_snap_m)
     c_snap = ctx.snap(sites, max_snap_m=st.max_snap_m)
     c_access_s = _access_s(c_snap, st)
-    arr = _arrivals(ctx.graph, c_snap, c_access_s)
-    labels = np.repeat(np.arange(arr.n_items, dtype=np.int32), np.diff(arr.ptr))
     g = ctx.graph
+    arr = _to_core(g, _arrivals(g, c_snap, c_access_s), forward=False)
+    labels = np.repeat(np.arange(arr.n_items, dtype=np.int32), np.diff(arr.ptr))
     sp = multi_source_dijkstra(
-        g.r_indptr,
-        g.r_indices,
-        g.r_weight_s,
+        g.cr_indptr,
+        g.cr_indices,
+        g.cr_weight_s,
         arr.node,
         source_costs=arr.cost,
         source_labels=labels,
-        lengths=g.r_length_m,
+        lengths=g.cr_length_m,
         source_lengths=arr.length,
     )
     n = len(s_snap)
     s_access_s = _access_s(s_snap, st)
-    ex = _exits(g, s_snap, np.zeros(n))
+    ex = _to_core(g, _exits(g, s_snap, np.zeros(n)), forward=True)
     best = np.full(n, np.inf)
     best_len = np.full(n, np.nan)
     best_lab = np.full(n, -1, np.int64)
@@ -450,7 +451,7 @@ def nearest_centre(
     best_len[sel_item] = ex.length[first] + sp.length[ex.node[first]]
     best_lab[sel_item] = sp.label[ex.node[first]]
     # same-edge shortcuts (settlement and centre on one edge)
-    d_i, d_j, d_cost, d_len = _same_edge_pairs(g, s_snap, c_snap)
+    d_i, d_j, d_cost, d_len = _same_chain_pairs(g, s_snap, c_snap)
     if d_i.size:
         d_cost = d_cost + c_access_s[d_j]
         order = np.lexsort((d_cost, d_i))
@@ -552,13 +553,19 @@ def coverage_matrix(
     c_snap = ctx.snap(site_gdf, max_snap_m=st.max_snap_m)
     g = ctx.graph
     limit_s = float(cutoff_min) * 60.0
-    src = _arrivals(g, c_snap, _access_s(c_snap, st))
-    tgt = _exits(g, s_snap, _access_s(s_snap, st))
+    src = _to_core(g, _arrivals(g, c_snap, _access_s(c_snap, st)), forward=False)
+    tgt = _to_core(g, _exits(g, s_snap, _access_s(s_snap, st)), forward=True)
     res = bounded_one_to_many(
-        g.r_indptr, g.r_indices, g.r_weight_s, src, limit=limit_s, targets=tgt, n_threads=n_threads
+        g.cr_indptr,
+        g.cr_indices,
+        g.cr_weight_s,
+        src,
+        limit=limit_s,
+        targets=tgt,
+        n_threads=n_threads,
     )
     rows, cols, vals = res.target, res.source, res.cost
-    d_i, d_j, d_cost, _ = _same_edge_pairs(g, s_snap, c_snap)
+    d_i, d_j, d_cost, _ = _same_chain_pairs(g, s_snap, c_snap)
     d_cost = d_cost + _access_s(s_snap, st)[d_i] + _access_s(c_snap, st)[d_j]
     w_i, w_j, w_cost, _ = _direct_walks(s_snap, c_snap, st, limit_s)
     extra_i = np.concatenate([d_i, w_i])
@@ -618,15 +625,15 @@ def travel_matrix(
     snaps = ctx.snap(gdf, max_snap_m=st.max_snap_m)
     g = ctx.graph
     acc = _access_s(snaps, st)
-    src = _exits(g, snaps, acc)
-    tgt = _arrivals(g, snaps, acc)
+    src = _to_core(g, _exits(g, snaps, acc), forward=True)
+    tgt = _to_core(g, _arrivals(g, snaps, acc), forward=False)
     res = bounded_one_to_many(
-        g.indptr,
-        g.indices,
-        g.weight_s,
+        g.c_indptr,
+        g.c_indices,
+        g.c_weight_s,
         src,
         targets=tgt,
-        lengths=g.length_m,
+        lengths=g.c_length_m,
         stop_when_all_found=True,
         n_threads=n_threads,
     )
@@ -635,7 +642,7 @@ def travel_matrix(
     metres = np.full((n, n), np.nan)
     minutes[res.source, res.target] = res.cost
     metres[res.source, res.target] = res.length
-    d_i, d_j, d_cost, d_len = _same_edge_pairs(g, snaps, snaps)
+    d_i, d_j, d_cost, d_len = _same_chain_pairs(g, snaps, snaps)
     d_cost = d_cost + acc[d_i] + acc[d_j]
     w_i, w_j, w_cost, _ = _direct_walks(snaps, snaps, st, np.inf)
     for i, j, c, ln in (
@@ -831,12 +838,17 @@ def isochrones(
     sites = _sites(region, centres)
     c_snap = ctx.snap(sites, max_snap_m=st.max_snap_m)
     g = ctx.graph
+    # every node's time (shape points included) is needed: search the full reversed graph
     arr = _arrivals(g, c_snap, _access_s(c_snap, st))
     labels = np.repeat(np.arange(arr.n_items, dtype=np.int32), np.diff(arr.ptr))
+    tails = np.repeat(np.arange(g.n_nodes, dtype=np.int32), np.diff(g.indptr))
+    r_order = np.argsort(g.indices, kind="stable")
+    r_indptr = np.zeros(g.n_nodes + 1, np.int64)
+    np.cumsum(np.bincount(g.indices, minlength=g.n_nodes), out=r_indptr[1:])
     sp = multi_source_dijkstra(
-        g.r_indptr,
-        g.r_indices,
-        g.r_weight_s,
+        r_indptr,
+        tails[r_order],
+        g.weight_s[r_order],
         arr.node,
         source_costs=arr.cost,
         source_labels=labels,
@@ -940,6 +952,8 @@ class _Context:
         du = np.hypot(*(start - nxy[graph.edge_u]).T)
         dv = np.hypot(*(start - nxy[graph.edge_v]).T)
         self.flip = dv < du
+        self._lock = threading.Lock()
+        self._snaps: OrderedDict[tuple[str, float], Snaps] = OrderedDict()
         usable = np.isfinite(graph.edge_time_s)
         self.index: SnapIndex = build_snap_index(
             metric, snappable=graph.edge_snappable, usable=usable
@@ -957,6 +971,23 @@ class _Context:
         if len(arr) and not (shapely.get_type_id(arr) == 0).all():
             raise SchemaError("every geometry must be a Point", source="points")
         xy = shapely.get_coordinates(arr)
+        # the same tables are snapped again and again (settlements, centres): memoise by
+        # the coordinates themselves
+        key = (hashlib.sha1(np.ascontiguousarray(xy).tobytes()).hexdigest(), float(max_snap_m))
+        with self._lock:
+            hit = self._snaps.get(key)
+        if hit is not None:
+            return hit
+        out = self._snap_xy(xy, max_snap_m)
+        for value in vars(out).values():
+            value.flags.writeable = False  # shared through the memo
+        with self._lock:
+            self._snaps[key] = out
+            while len(self._snaps) > 8:
+                self._snaps.popitem(last=False)
+        return out
+
+    def _snap_xy(self, xy: np.ndarray, max_snap_m: float) -> Snaps:
         mx, my = self.to_metric.transform(xy[:, 0], xy[:, 1])
         snaps = snap_points(
             shapely.points(np.column_stack([mx, my])),
@@ -978,7 +1009,7 @@ class _Context:
 
 def _context(region: Region, settings: TravelSettings) -> _Context:
     graph = compile_graph(region, settings=settings)
-    key = (graph.key, CRS.from_user_input(region.metric_crs()).to_string(), region.fingerprint())
+    key = (graph.key, CRS.from_user_input(region.metric_crs()).to_string())
     with _snap_lock:
         hit = _snap_memo.get(key)
         if hit is not None:
@@ -1124,6 +1155,83 @@ def _direct_walks(
     return i, j, d / st.offroad_speed_mps, d
 
 
+def _to_core(g: CompiledGraph, seeds: Seeds, *, forward: bool) -> Seeds:
+    """Re-express options on graph nodes as options on core (contracted-graph) nodes.
+
+    ``forward``: the option's node then travels along its chain to a core node (exits);
+    otherwise a core node travels along the chain to the option's node (arrivals).
+    """
+    node_opt = g.fwd_node if forward else g.bwd_node
+    cost_opt = g.fwd_cost_s if forward else g.bwd_cost_s
+    len_opt = g.fwd_length_m if forward else g.bwd_length_m
+    item = np.repeat(np.arange(seeds.n_items), np.diff(seeds.ptr))
+    x = np.asarray(seeds.node, np.int64)
+    nodes = node_opt[x]  # (m, 2)
+    ok = nodes >= 0
+    cost = seeds.cost[:, None] + cost_opt[x]
+    length = seeds.length[:, None] + len_opt[x]
+    it = np.broadcast_to(item[:, None], nodes.shape)[ok]
+    ptr = np.zeros(seeds.n_items + 1, np.int64)
+    np.cumsum(np.bincount(it, minlength=seeds.n_items), out=ptr[1:])
+    return Seeds(ptr=ptr, node=nodes[ok].astype(np.int32), cost=cost[ok], length=length[ok])
+
+
+def _same_chain_pairs(
+    g: CompiledGraph, a: Snaps, b: Snaps
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i in a, j in b) on one chain of the contracted graph, b_j downstream of a_i.
+
+    Searches on the contracted graph only see chain ends; a trip between two points of one
+    chain that stays on it is added here: seconds and metres along the chain.
+    """
+
+    def entries(sn: Snaps) -> pd.DataFrame:
+        ok = np.flatnonzero(sn.edge >= 0)
+        e = sn.edge[ok]
+        t = sn.fraction[ok]
+        T = g.edge_time_s[e]
+        L = g.edge_length_m[e]
+        parts = []
+        for arcs, frac in ((g.edge_arc_fwd[e], t), (g.edge_arc_bwd[e], 1.0 - t)):
+            has = arcs >= 0
+            a_ = arcs[has]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "i": ok[has],
+                        "ch": g.arc_chain[a_],
+                        "c": g.arc_pre_cost_s[a_] + frac[has] * T[has],
+                        "l": g.arc_pre_length_m[a_] + frac[has] * L[has],
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
+
+    ea, eb = entries(a), entries(b)
+    common = np.intersect1d(ea["ch"].to_numpy(), eb["ch"].to_numpy())
+    if not common.size:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0)
+    ea = ea[ea["ch"].isin(common)]
+    eb = eb[eb["ch"].isin(common)].rename(columns={"i": "j", "c": "cb", "l": "lb"})
+    m = ea.merge(eb, on="ch")
+    m = m[m["cb"].to_numpy() >= m["c"].to_numpy()]
+    cost = m["cb"].to_numpy() - m["c"].to_numpy()
+    length = m["lb"].to_numpy() - m["l"].to_numpy()
+    i, j = m["i"].to_numpy(np.int64), m["j"].to_numpy(np.int64)
+    if i.size:
+        i, j, cost, length = _min_pairs(i, j, cost, length)
+    return i, j, cost, length
+
+
+def _min_pairs(
+    i: np.ndarray, j: np.ndarray, cost: np.ndarray, length: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    order = np.lexsort((cost, j, i))
+    i, j, cost, length = i[order], j[order], cost[order], length[order]
+    first = np.r_[True, (i[1:] != i[:-1]) | (j[1:] != j[:-1])]
+    return i[first], j[first], cost[first], length[first]
+
+
 def _same_edge_pairs(
     g: CompiledGraph, a: Snaps, b: Snaps
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -1184,21 +1292,18 @@ def _csr_keep_zeros(
 
 
 def _flags(snaps: Snaps, reached: np.ndarray) -> list[str]:
-    out = []
-    for far, isl, ok, e in zip(
-        snaps.far_from_road, snaps.road_island, reached, snaps.edge, strict=True
-    ):
-        f = []
-        if e < 0:
-            f.append(FLAG_NO_ROAD)
-        elif far:
-            f.append(FLAG_FAR_FROM_ROAD)
-        if isl:
-            f.append(FLAG_ROAD_ISLAND)
-        if not ok:
-            f.append(FLAG_UNREACHABLE)
-        out.append(",".join(f))
-    return out
+    parts = [
+        np.where(
+            snaps.edge < 0, FLAG_NO_ROAD, np.where(snaps.far_from_road, FLAG_FAR_FROM_ROAD, "")
+        ),
+        np.where(snaps.road_island, FLAG_ROAD_ISLAND, ""),
+        np.where(reached, "", FLAG_UNREACHABLE),
+    ]
+    out = parts[0].astype(object)
+    for p in parts[1:]:
+        p = p.astype(object)
+        out = np.where((out != "") & (p != ""), out + "," + p, out + p)
+    return out.tolist()
 
 
 def _targets_by_node(tgt: Seeds, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from access._dijkstra import contract_chains
 from access.speeds import TravelSettings, edge_speeds_kph
 from geodata.errors import SchemaError
 from geodata.region import Region
@@ -34,7 +35,7 @@ __all__ = ["GRAPH_FORMAT", "CompiledGraph", "clear_memory_cache", "compile_graph
 
 log = logging.getLogger(__name__)
 
-GRAPH_FORMAT = 1
+GRAPH_FORMAT = 3
 _MEMO_SIZE = 4
 _memo: OrderedDict[str, CompiledGraph] = OrderedDict()
 _memo_lock = threading.Lock()
@@ -53,10 +54,26 @@ class CompiledGraph:
     node_ids
         ``int64`` OSM/node ids; position ``i`` in every array is node ``node_ids[i]``.
     indptr, indices, weight_s, length_m, arc_edge
-        Forward CSR: arcs leaving each node, their travel seconds, metres and the row
-        position in ``region.roads.edges`` they come from.
-    r_indptr, r_indices, r_weight_s, r_length_m, r_arc_edge
-        The same arcs reversed (arcs *entering* each node), for "travel to" searches.
+        Full forward CSR over all nodes: arcs leaving each node, their travel seconds,
+        metres and the row position in ``region.roads.edges`` they come from (routes).
+    arc_chain, arc_pre_cost_s, arc_pre_length_m
+        The chain (contracted arc walk) each full arc belongs to, and the seconds and metres
+        from the chain's start to the arc's tail (for points joined to one chain).
+    edge_arc_fwd, edge_arc_bwd
+        Position in the full CSR of each edge's ``u -> v`` and ``v -> u`` arc (``-1``: none).
+    core_id
+        Position of each node in the contracted graph, ``-1`` for pass-through nodes
+        (shape points inside chains, which searches skip).
+    c_indptr, c_indices, c_weight_s, c_length_m
+        Contracted forward CSR over the kept ("core") nodes: chains of pass-through nodes
+        are single arcs with summed seconds and metres.
+    cr_indptr, cr_indices, cr_weight_s, cr_length_m
+        The contracted arcs reversed (arcs *entering* each node), for "travel to" searches.
+    fwd_node, fwd_cost_s, fwd_length_m
+        ``(n, 2)``: the core nodes each node reaches along its chain (``-1`` = none), with
+        seconds and metres; a core node has itself at 0 in slot 0.
+    bwd_node, bwd_cost_s, bwd_length_m
+        ``(n, 2)``: the core nodes that reach each node along its chain.
     edge_u, edge_v
         ``int32`` node positions of each edge row's ends.
     edge_time_s, edge_length_m
@@ -80,11 +97,26 @@ class CompiledGraph:
     weight_s: np.ndarray
     length_m: np.ndarray
     arc_edge: np.ndarray
-    r_indptr: np.ndarray
-    r_indices: np.ndarray
-    r_weight_s: np.ndarray
-    r_length_m: np.ndarray
-    r_arc_edge: np.ndarray
+    arc_chain: np.ndarray
+    arc_pre_cost_s: np.ndarray
+    arc_pre_length_m: np.ndarray
+    edge_arc_fwd: np.ndarray
+    edge_arc_bwd: np.ndarray
+    core_id: np.ndarray
+    c_indptr: np.ndarray
+    c_indices: np.ndarray
+    c_weight_s: np.ndarray
+    c_length_m: np.ndarray
+    cr_indptr: np.ndarray
+    cr_indices: np.ndarray
+    cr_weight_s: np.ndarray
+    cr_length_m: np.ndarray
+    fwd_node: np.ndarray
+    fwd_cost_s: np.ndarray
+    fwd_length_m: np.ndarray
+    bwd_node: np.ndarray
+    bwd_cost_s: np.ndarray
+    bwd_length_m: np.ndarray
     edge_u: np.ndarray
     edge_v: np.ndarray
     edge_time_s: np.ndarray
@@ -111,6 +143,11 @@ class CompiledGraph:
     def n_arcs(self) -> int:
         """Number of directed arcs."""
         return int(self.indices.shape[0])
+
+    @property
+    def n_core(self) -> int:
+        """Number of nodes kept in the contracted graph."""
+        return int(self.c_indptr.shape[0] - 1)
 
     def nbytes(self) -> int:
         """Memory held by the arrays, in bytes."""
@@ -236,6 +273,28 @@ def _build(region: Region, settings: TravelSettings, key: str) -> CompiledGraph:
     r_indptr, r_order = _csr_order(a_dst, n)
     w = time_s[a_edge]
     ln = length[a_edge]
+    (core, k_src, k_dst, k_w, k_len, f_node, f_cost, f_len, b_node, b_cost, b_len, ch, pc, pl) = (
+        contract_chains(indptr, a_dst[order], w[order], ln[order], r_indptr, a_src[r_order])
+    )
+    # each edge's forward (u -> v) and backward (v -> u) arc in the full CSR
+    e_sorted = a_edge[order]
+    is_fwd = np.concatenate([np.ones(int(fwd.sum()), bool), np.zeros(int(bwd.sum()), bool)])[order]
+    edge_arc_fwd = np.full(len(edges), -1, np.int64)
+    edge_arc_bwd = np.full(len(edges), -1, np.int64)
+    pos = np.arange(e_sorted.size, dtype=np.int64)
+    edge_arc_fwd[e_sorted[is_fwd]] = pos[is_fwd]
+    edge_arc_bwd[e_sorted[~is_fwd]] = pos[~is_fwd]
+    core_id = np.full(n, -1, np.int32)
+    core_id[core] = np.arange(int(core.sum()), dtype=np.int32)
+    nc = int(core.sum())
+    k_src = core_id[k_src]
+    k_dst = core_id[k_dst]
+    c_indptr, c_order = _csr_order(k_src, nc)
+    cr_indptr, cr_order = _csr_order(k_dst, nc)
+
+    def to_core(nodes: np.ndarray) -> np.ndarray:
+        return np.where(nodes >= 0, core_id[np.clip(nodes, 0, None)], -1).astype(np.int32)
+
     adj = csr_matrix((np.ones(a_src.size, np.int8), (a_src, a_dst)), shape=(n, n))
     _, comp = connected_components(adj, directed=True, connection="strong")
     comp = comp.astype(np.int32)
@@ -259,11 +318,26 @@ def _build(region: Region, settings: TravelSettings, key: str) -> CompiledGraph:
         weight_s=w[order],
         length_m=ln[order],
         arc_edge=a_edge[order],
-        r_indptr=r_indptr,
-        r_indices=a_src[r_order],
-        r_weight_s=w[r_order],
-        r_length_m=ln[r_order],
-        r_arc_edge=a_edge[r_order],
+        arc_chain=ch,
+        arc_pre_cost_s=pc,
+        arc_pre_length_m=pl,
+        edge_arc_fwd=edge_arc_fwd,
+        edge_arc_bwd=edge_arc_bwd,
+        core_id=core_id,
+        c_indptr=c_indptr,
+        c_indices=k_dst[c_order].astype(np.int32),
+        c_weight_s=k_w[c_order],
+        c_length_m=k_len[c_order],
+        cr_indptr=cr_indptr,
+        cr_indices=k_src[cr_order].astype(np.int32),
+        cr_weight_s=k_w[cr_order],
+        cr_length_m=k_len[cr_order],
+        fwd_node=to_core(f_node),
+        fwd_cost_s=f_cost,
+        fwd_length_m=f_len,
+        bwd_node=to_core(b_node),
+        bwd_cost_s=b_cost,
+        bwd_length_m=b_len,
         edge_u=u.astype(np.int32),
         edge_v=v.astype(np.int32),
         edge_time_s=time_s,
@@ -336,17 +410,24 @@ def _digest(arrays: dict[str, np.ndarray]) -> str:
 def _check(g: CompiledGraph) -> None:
     n = g.n_nodes
     m = g.indices.shape[0]
+    nc = g.n_core
+    mc = g.c_indices.shape[0]
     ok = (
         g.indptr.shape == (n + 1,)
-        and g.r_indptr.shape == (n + 1,)
         and int(g.indptr[-1]) == m
-        and int(g.r_indptr[-1]) == m
         and g.weight_s.shape == (m,)
         and g.length_m.shape == (m,)
         and g.arc_edge.shape == (m,)
-        and g.r_indices.shape == (m,)
+        and g.core_id.shape == (n,)
+        and g.cr_indptr.shape == (nc + 1,)
+        and int(g.c_indptr[-1]) == mc
+        and int(g.cr_indptr[-1]) == mc
+        and g.cr_indices.shape == (mc,)
+        and g.c_weight_s.shape == g.cr_weight_s.shape == (mc,)
+        and g.fwd_node.shape == g.bwd_node.shape == (n, 2)
         and g.component.shape == (n,)
         and (m == 0 or (int(g.indices.max()) < n and int(g.indices.min()) >= 0))
+        and (mc == 0 or (int(g.c_indices.max()) < nc and int(g.cr_indices.max()) < nc))
         and g.edge_u.shape == g.edge_v.shape == g.edge_time_s.shape == g.edge_snappable.shape
     )
     if not ok:

@@ -319,7 +319,7 @@ def test_disk_cache_roundtrip_and_corruption(tiny, tmp_path, caplog):
     clear_memory_cache()
     g2 = compile_graph(tiny, settings=st)
     np.testing.assert_array_equal(g1.weight_s, g2.weight_s)
-    np.testing.assert_array_equal(g1.r_indices, g2.r_indices)
+    np.testing.assert_array_equal(g1.cr_indices, g2.cr_indices)
     # different settings -> different key and file
     compile_graph(tiny, settings=st.with_(season="monsoon"))
     assert len(list(tmp_path.glob("graph-*.npz"))) == 2
