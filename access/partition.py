@@ -59,9 +59,10 @@ from access.engine import (
     _exits,
     _flags,
     _min_duplicates,
-    _same_edge_pairs,
+    _same_chain_pairs,
     _settings,
     _sites,
+    _to_core,
     bounded_one_to_many,
     multi_source_dijkstra,
 )
@@ -140,7 +141,7 @@ class NearestInputs:
     site_access_m: np.ndarray
     settlement_xy: np.ndarray
     node_xy: np.ndarray
-    same_edge: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    same_chain: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     walk: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     settlement_ids: np.ndarray
     site_ids: np.ndarray
@@ -246,18 +247,19 @@ def prepare_nearest(
     c_snap = ctx.snap(sites, max_snap_m=st.max_snap_m)
     g = ctx.graph
     c_access_s = _access_s(c_snap, st)
-    arr = _arrivals(g, c_snap, c_access_s)
-    ex = _exits(g, s_snap, np.zeros(len(s_snap)))
-    d_i, d_j, d_cost, d_len = _same_edge_pairs(g, s_snap, c_snap)
+    arr = _to_core(g, _arrivals(g, c_snap, c_access_s), forward=False)
+    ex = _to_core(g, _exits(g, s_snap, np.zeros(len(s_snap))), forward=True)
+    d_i, d_j, d_cost, d_len = _same_chain_pairs(g, s_snap, c_snap)
     d_cost = d_cost + c_access_s[d_j]
     walk = _nearest_walk(s_snap, c_snap, st)
     nodes = region.roads.nodes
     nxy = shapely.get_coordinates(np.asarray(nodes.geometry.values, dtype=object))
-    mx, my = ctx.to_metric.transform(nxy[:, 0], nxy[:, 1])
+    core = np.flatnonzero(g.core_id >= 0)  # contracted-graph node k is full node core[k]
+    mx, my = ctx.to_metric.transform(nxy[core, 0], nxy[core, 1])
     return NearestInputs(
         mode=st.mode,
-        forward=GraphArrays(g.indptr, g.indices, g.weight_s, g.length_m),
-        reverse=GraphArrays(g.r_indptr, g.r_indices, g.r_weight_s, g.r_length_m),
+        forward=GraphArrays(g.c_indptr, g.c_indices, g.c_weight_s, g.c_length_m),
+        reverse=GraphArrays(g.cr_indptr, g.cr_indices, g.cr_weight_s, g.cr_length_m),
         exits=ex,
         arrivals=arr,
         settlement_access_s=_access_s(s_snap, st),
@@ -265,7 +267,7 @@ def prepare_nearest(
         site_access_m=np.asarray(c_snap.access_m, np.float64),
         settlement_xy=np.asarray(s_snap.point_xy, np.float64),
         node_xy=np.column_stack([mx, my]),
-        same_edge=(d_i, d_j, d_cost, d_len),
+        same_chain=(d_i, d_j, d_cost, d_len),
         walk=walk,
         settlement_ids=region.settlements["settlement_id"].astype(str).to_numpy(dtype=object),
         site_ids=sites["centre_id"].astype(str).to_numpy(dtype=object),
@@ -443,7 +445,7 @@ def combine_nearest(
         raise SchemaError(
             f"{int((~seen).sum())} settlement(s) are in no partition", source="partition"
         )
-    d_i, d_j, d_cost, d_len = inputs.same_edge
+    d_i, d_j, d_cost, d_len = inputs.same_chain
     if d_i.size:
         order = np.lexsort((d_cost, d_i))
         first = order[np.r_[True, d_i[order][1:] != d_i[order][:-1]]]
@@ -577,9 +579,9 @@ def prepare_coverage(
     c_snap = ctx.snap(site_gdf, max_snap_m=st.max_snap_m)
     g = ctx.graph
     limit_s = float(cutoff_min) * 60.0
-    src = _arrivals(g, c_snap, _access_s(c_snap, st))
-    tgt = _exits(g, s_snap, _access_s(s_snap, st))
-    d_i, d_j, d_cost, _ = _same_edge_pairs(g, s_snap, c_snap)
+    src = _to_core(g, _arrivals(g, c_snap, _access_s(c_snap, st)), forward=False)
+    tgt = _to_core(g, _exits(g, s_snap, _access_s(s_snap, st)), forward=True)
+    d_i, d_j, d_cost, _ = _same_chain_pairs(g, s_snap, c_snap)
     d_cost = d_cost + _access_s(s_snap, st)[d_i] + _access_s(c_snap, st)[d_j]
     w_i, w_j, w_cost, _ = _direct_walks(s_snap, c_snap, st, limit_s)
     rows = np.concatenate([d_i, w_i]).astype(np.int64)
@@ -587,7 +589,7 @@ def prepare_coverage(
     cost = np.concatenate([d_cost, w_cost])
     keep = cost <= limit_s
     return CoverageInputs(
-        reverse=GraphArrays(g.r_indptr, g.r_indices, g.r_weight_s, g.r_length_m),
+        reverse=GraphArrays(g.cr_indptr, g.cr_indices, g.cr_weight_s, g.cr_length_m),
         sources=src,
         targets=tgt,
         extra_rows=rows[keep],
