@@ -5,7 +5,7 @@ Private module; the public wrappers are in :mod:`access.engine` (``multi_source_
 at once on Python threads, and compiled with ``cache=True`` so the JIT cost is paid once per
 machine.
 
-Heaps are "lazy": a node is pushed again whenever its tentative cost improves and stale
+Heaps are 4-ary and "lazy": a node is pushed again whenever its tentative cost improves and stale
 entries are skipped when popped, so a heap never holds more than ``seeds + arcs`` entries.
 """
 
@@ -17,16 +17,15 @@ from numba import njit
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _push(hk, hv, size, key, val):  # type: ignore[no-untyped-def]
     i = size
-    hk[i] = key
-    hv[i] = val
     while i > 0:
-        parent = (i - 1) >> 1
-        if hk[parent] <= key:
+        parent = (i - 1) >> 2
+        pk = hk[parent]
+        if pk <= key:
             break
-        hk[i] = hk[parent]
+        hk[i] = pk
         hv[i] = hv[parent]
         i = parent
     hk[i] = key
@@ -34,8 +33,9 @@ def _push(hk, hv, size, key, val):  # type: ignore[no-untyped-def]
     return size + 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _pop(hk, hv, size):  # type: ignore[no-untyped-def]
+    """Pop the minimum of a 4-ary min-heap stored in (hk, hv)."""
     key = hk[0]
     val = hv[0]
     size -= 1
@@ -44,16 +44,21 @@ def _pop(hk, hv, size):  # type: ignore[no-untyped-def]
         lv = hv[size]
         i = 0
         while True:
-            c = 2 * i + 1
+            c = 4 * i + 1
             if c >= size:
                 break
-            if c + 1 < size and hk[c + 1] < hk[c]:
-                c += 1
-            if hk[c] >= lk:
+            best = c
+            bk = hk[c]
+            end = c + 4 if c + 4 <= size else size
+            for j in range(c + 1, end):
+                if hk[j] < bk:
+                    bk = hk[j]
+                    best = j
+            if bk >= lk:
                 break
-            hk[i] = hk[c]
-            hv[i] = hv[c]
-            i = c
+            hk[i] = bk
+            hv[i] = hv[best]
+            i = best
         hk[i] = lk
         hv[i] = lv
     return key, val, size
@@ -118,6 +123,7 @@ def bounded_kernel(  # type: ignore[no-untyped-def]
     n_targets,
     limit,
     stop_when_all_found,
+    want_len,
 ):
     """Bounded searches from each source in ``src_list``; sparse (src, tgt, cost, len) out.
 
@@ -184,12 +190,14 @@ def bounded_kernel(  # type: ignore[no-untyped-def]
             for a in range(indptr[u], indptr[u + 1]):
                 v = indices[a]
                 nd = d + weights[a]
-                if nd <= limit and nd < dist[v]:
-                    if dist[v] == np.inf:
+                dv = dist[v]
+                if nd <= limit and nd < dv:
+                    if dv == np.inf:
                         touched[nt] = v
                         nt += 1
                     dist[v] = nd
-                    dlen[v] = lu + lengths[a]
+                    if want_len:
+                        dlen[v] = lu + lengths[a]
                     size = _push(hk, hv, size, nd, v)
         if n_out + ntt > out_cap:
             while n_out + ntt > out_cap:

@@ -310,6 +310,7 @@ def bounded_one_to_many(
                 tgt.n_items,
                 float(limit),
                 bool(stop_when_all_found),
+                lengths is not None,
             )
         )
 
