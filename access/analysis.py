@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,12 +23,75 @@ from access.gaps import GapSettings, aggregate, attach_registry, settlement_gaps
 from access.speeds import Mode
 from geodata.errors import AccessGapError
 from geodata.files import write_folder_atomically
+from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
 from geodata.schema import ADMIN_LEVELS
 
-__all__ = ["MODES", "GapResult", "gap_analysis", "travel_times", "write_gap_outputs"]
+__all__ = [
+    "MODES",
+    "SETTLEMENT_OUTPUT_COLUMNS",
+    "SUPPRESSED_COLUMNS",
+    "UNIT_OUTPUT_PATTERNS",
+    "GapResult",
+    "gap_analysis",
+    "release_result",
+    "travel_times",
+    "write_gap_outputs",
+]
 
 MODES: tuple[str, ...] = ("walk", "motorbike", "car")
+
+#: Columns (regular expressions) of the settlement table that may be shown or exported.
+SETTLEMENT_OUTPUT_COLUMNS: tuple[str, ...] = (
+    "settlement_id",
+    "name",
+    "name_ur",
+    *ADMIN_LEVELS,
+    "households",
+    "population",
+    "terrain",
+    r"(travel_min|network_m|access_m|centre_id|flags)_[a-z]+",
+    "registered_households",
+    "coverage_source",
+    "poor_share",
+    "poverty_source",
+    "coverage_share",
+    "unregistered_households",
+    "poor_households",
+    "unregistered_poor_households",
+    "travel_burden_h",
+    "burden_pkr",
+    "unreachable",
+    "gap_score",
+    "gap_rank",
+)
+#: Columns (regular expressions) of the unit tables that may be shown or exported.
+UNIT_OUTPUT_PATTERNS: tuple[str, ...] = (
+    *ADMIN_LEVELS,
+    "region",
+    "settlements",
+    "households",
+    "registered_households",
+    "households_coverage_unknown",
+    "coverage_share",
+    "unregistered_households",
+    "poor_households",
+    "unregistered_poor_households",
+    "gap_score",
+    r"(median_min|p90_min)_[a-z]+",
+    r"share_within_\d+_min_[a-z]+",
+    r"settlements_beyond_\d+_min_[a-z]+",
+)
+#: Registry-derived counts blanked for groups below the minimum size.
+SUPPRESSED_COLUMNS: tuple[str, ...] = (
+    "registered_households",
+    "unregistered_households",
+    "poor_households",
+    "unregistered_poor_households",
+    "coverage_share",
+    "gap_score",
+    "poor_share",
+)
 
 
 @dataclass(frozen=True)
@@ -157,16 +221,55 @@ def gap_analysis(
     )
 
 
+def release_result(result: GapResult, *, privacy: PrivacySettings | None = None) -> GapResult:
+    """The result as it may be shown or exported: allow-listed columns, small groups hidden.
+
+    Only the columns of :data:`SETTLEMENT_OUTPUT_COLUMNS` / :data:`UNIT_OUTPUT_PATTERNS`
+    are kept (so an identifier column that reached a settlements table is never exported),
+    and the registry-derived counts (:data:`SUPPRESSED_COLUMNS`) of settlements and units
+    with fewer than ``privacy.min_group_households`` households are blanked, with a
+    ``suppressed`` flag. Totals of larger units still include the hidden groups.
+    """
+    p = privacy or PrivacySettings()
+    s = result.settlements
+    keep = [c for c in s.columns if c == s.geometry.name or _allowed(c, SETTLEMENT_OUTPUT_COLUMNS)]
+    settlements = suppress_small_groups(
+        pd.DataFrame(s[keep]), SUPPRESSED_COLUMNS, min_households=p.min_group_households
+    )
+    units = {}
+    for level, df in result.units.items():
+        cols = [c for c in df.columns if _allowed(c, UNIT_OUTPUT_PATTERNS)]
+        units[level] = suppress_small_groups(
+            df[cols],
+            [c for c in SUPPRESSED_COLUMNS if c != "poor_share"],
+            min_households=p.min_group_households,
+        )
+    return replace(
+        result,
+        settlements=gpd.GeoDataFrame(settlements, geometry=s.geometry.name, crs=s.crs),
+        units=units,
+    )
+
+
 def write_gap_outputs(
-    result: GapResult, out_dir: str | os.PathLike[str], *, boundaries: gpd.GeoDataFrame | None
+    result: GapResult,
+    out_dir: str | os.PathLike[str],
+    *,
+    boundaries: gpd.GeoDataFrame | None,
+    privacy: PrivacySettings | None = None,
 ) -> dict[str, Path]:
     """Write the gap analysis into ``out_dir`` atomically (a temp folder swapped in).
 
     Files: ``settlements.gpkg`` / ``settlements.csv``, ``units_<level>.csv`` (and
     ``units.gpkg`` with boundary polygons when given), ``gaps_summary.json``,
-    ``exclusion_by_area.png`` and ``exclusion_by_travel_band.png``.
+    ``exclusion_by_area.png`` and ``exclusion_by_travel_band.png``. Tables go through
+    :func:`release_result` (column allow-list, groups under ``privacy.min_group_households``
+    households blanked).
     """
     from access.charts import exclusion_by_area_chart, exclusion_by_band_chart
+
+    charted = result
+    result = release_result(result, privacy=privacy)
 
     def write(tmp: Path) -> None:
         s = result.settlements
@@ -186,11 +289,15 @@ def write_gap_outputs(
         (tmp / "gaps_summary.json").write_text(
             json.dumps(result.summary(), indent=2, default=_json_default) + "\n"
         )
-        if result.model is not None:
-            exclusion_by_area_chart(result, tmp / "exclusion_by_area.png")
-            exclusion_by_band_chart(result, tmp / "exclusion_by_travel_band.png")
+        if charted.model is not None:  # charts of aggregates over many households
+            exclusion_by_area_chart(charted, tmp / "exclusion_by_area.png")
+            exclusion_by_band_chart(charted, tmp / "exclusion_by_travel_band.png")
 
     return write_folder_atomically(out_dir, write)
+
+
+def _allowed(col: object, patterns: tuple[str, ...]) -> bool:
+    return any(re.fullmatch(p, str(col)) for p in patterns)
 
 
 def _json_default(v: object) -> object:

@@ -753,7 +753,10 @@ def _user_sites(
         else [f"{prefix}{i + 1:03d}" for i in range(n)]
     )
     names = pts["name"].astype(str).tolist() if "name" in pts else ids
-    teh = gpd.sjoin_nearest(pts[["geometry"]], sett[["tehsil", "geometry"]])
+    metric = sett.estimate_utm_crs()  # nearest in metres, not degrees
+    teh = gpd.sjoin_nearest(
+        pts[["geometry"]].to_crs(metric), sett[["tehsil", "geometry"]].to_crs(metric)
+    )
     teh = teh[~teh.index.duplicated(keep="first")]
     return _site_table(
         pts,

@@ -20,6 +20,12 @@ import pandas as pd
 
 from geodata import schema as sc
 from geodata.errors import DataFileError
+from geodata.privacy import (
+    aggregate_households,
+    identifier_columns,
+    is_household_table,
+    redact,
+)
 
 __all__ = [
     "JoinReport",
@@ -81,12 +87,14 @@ class JoinReport:
     matched: int
     fuzzy: Mapping[str, str] = field(default_factory=dict)
     unmatched: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
         out = [f"{self.source}: {self.matched} of {self.rows} rows matched the region"]
         out += [f"  spelling match: '{a}' -> '{b}'" for a, b in self.fuzzy.items()]
         out += [f"  no match: {lvl} '{uid}'" for lvl, uid in self.unmatched]
+        out += [f"  {n}" for n in self.notes]
         return out
 
 
@@ -222,8 +230,13 @@ def join_admin_table(
     schema = {"coverage": sc.COVERAGE, "poverty": sc.POVERTY}[kind]
     source = str(table) if not isinstance(table, pd.DataFrame) else kind
     df = table.copy() if isinstance(table, pd.DataFrame) else read_table(table)
+    if kind == "coverage" and is_household_table(df):
+        return _join_households(df, settlements, source=source)
+    dropped = identifier_columns(df)
     df.columns = [str(c).strip().lower() for c in df.columns]
     df = sc.validate(df, schema, source=source, crs=None)
+    # allow-list: only the contract's columns go on (identifiers never reach the region)
+    df = df[[col.name for col in schema.columns if col.name in df.columns]]
     out = df.copy()
     keep = pd.Series(False, index=df.index)
     fuzzy: dict[str, str] = {}
@@ -252,7 +265,8 @@ def join_admin_table(
                 out.at[idx, "unit_id"] = m.pairs[uid]
                 keep[idx] = True
     unmatched = tuple(
-        (str(df.at[i, "level"]), str(df.at[i, "unit_id"])) for i in df.index[~keep.to_numpy()]
+        (str(df.at[i, "level"]), redact(str(df.at[i, "unit_id"])))
+        for i in df.index[~keep.to_numpy()]
     )
     out = out.loc[keep.to_numpy()]
     if len(out):
@@ -260,6 +274,33 @@ def join_admin_table(
             out, schema, source=source, crs=None, unique_together=("level", "unit_id")
         )
     report = JoinReport(
-        source=source, rows=len(df), matched=len(out), fuzzy=fuzzy, unmatched=unmatched
+        source=source,
+        rows=len(df),
+        matched=len(out),
+        fuzzy=fuzzy,
+        unmatched=unmatched,
+        notes=tuple(f"identifier column dropped: '{c}' ({why})" for c, why in dropped.items()),
     )
     return out, report
+
+
+def _join_households(
+    df: pd.DataFrame, settlements: pd.DataFrame, *, source: str
+) -> tuple[pd.DataFrame, JoinReport]:
+    """A household-level coverage table, aggregated per settlement (no row is kept)."""
+    import geopandas as gpd
+
+    if not isinstance(settlements, gpd.GeoDataFrame):
+        settlements = gpd.GeoDataFrame(settlements, geometry="geometry", crs="EPSG:4326")
+    table, hh = aggregate_households(df, settlements, source=source)
+    if len(table):
+        table = sc.validate(
+            table, sc.COVERAGE, source=source, crs=None, unique_together=("level", "unit_id")
+        )
+    report = JoinReport(
+        source=source,
+        rows=hh.rows,
+        matched=hh.matched,
+        notes=tuple(line.strip() for line in hh.lines()),
+    )
+    return table, report

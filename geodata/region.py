@@ -39,6 +39,7 @@ from geodata.files import write_folder_atomically
 
 __all__ = [
     "FORMAT_VERSION",
+    "PACKAGE_EXTRA_COLUMNS",
     "Region",
     "RoadNetwork",
     "load_region",
@@ -60,6 +61,18 @@ _SPATIAL = {
     "boundaries": sc.BOUNDARIES,
 }
 _TABLES = {"coverage": sc.COVERAGE, "poverty": sc.POVERTY}
+#: Columns a region package may hold besides each schema's own (an allow-list: anything
+#: else, e.g. a phone or CNIC column of a user's file, is dropped on save and logged).
+PACKAGE_EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "road_nodes": (),
+    "road_edges": ("osm_way_id",),
+    "settlements": ("terrain", "source"),
+    "centres": ("settlement_id", "source"),
+    "candidates": ("settlement_id", "source"),
+    "boundaries": ("name_ur", "partial", "osm_id"),
+    "coverage": (),
+    "poverty": (),
+}
 
 
 @dataclass(frozen=True)
@@ -238,13 +251,15 @@ def save_region(region: Region, path: str | os.PathLike[str], *, validate: bool 
             else:
                 gdf = getattr(region, attr)
             name = f"{attr}.parquet"
-            gdf.to_parquet(tmp / name, index=False, compression="zstd")
+            _allowed(gdf, attr).to_parquet(tmp / name, index=False, compression="zstd")
             files[attr] = name
         for attr in _TABLES:
             table = getattr(region, attr)
             if table is not None:
                 name = f"{attr}.parquet"
-                pd.DataFrame(table).to_parquet(tmp / name, index=False, compression="zstd")
+                pd.DataFrame(_allowed(table, attr)).to_parquet(
+                    tmp / name, index=False, compression="zstd"
+                )
                 files[attr] = name
         hashes = {k: _file_sha256(tmp / v) for k, v in files.items()}
         meta = {k: v for k, v in region.metadata.items() if k != "fingerprint"}
@@ -332,6 +347,23 @@ def load_region(path: str | os.PathLike[str], *, validate: bool = True) -> Regio
 
 
 # ---------------------------------------------------------------------------------------
+
+
+def _allowed(df: pd.DataFrame, attr: str) -> pd.DataFrame:
+    """``df`` with only its schema's columns, the allowed extras and the geometry."""
+    schema = _SPATIAL.get(attr) or _TABLES[attr]
+    keep = {c.name for c in schema.columns} | set(PACKAGE_EXTRA_COLUMNS[attr])
+    if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df.columns:
+        keep.add(df.geometry.name)
+    drop = [c for c in df.columns if c not in keep]
+    if not drop:
+        return df
+    log.warning(
+        "%s: columns %s are not part of a region package and were not saved",
+        attr,
+        ", ".join(map(str, drop)),
+    )
+    return df.drop(columns=drop)
 
 
 def _read_table(fpath: Path, *, spatial: bool) -> Any:

@@ -115,7 +115,18 @@ def load_region_cached(path: str, stamp: str) -> Region:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def gap_result(path: str, fingerprint: str, _region: Region) -> Any:
-    """:func:`access.analysis.gap_analysis` with the default settings (all three modes)."""
+    """The gap analysis as it may be shown: :func:`access.analysis.release_result` of
+    :func:`_gap_analysis` (allow-listed columns; counts of settlements and units under the
+    minimum group size blanked on maps and tables)."""
+    from access.analysis import release_result
+
+    return release_result(_gap_analysis(path, fingerprint, _region))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _gap_analysis(path: str, fingerprint: str, _region: Region) -> Any:
+    """:func:`access.analysis.gap_analysis` with the default settings (all three modes);
+    full figures, for the planners' inputs (van demand), never drawn as they are."""
     from access.analysis import gap_analysis
 
     return gap_analysis(_region)
@@ -177,5 +188,5 @@ def van_plan(
     """:func:`scenarios.vans.plan_vans` for one set of options (gap analysis from the cache)."""
     from scenarios.vans import VanOptions, plan_vans
 
-    gaps = gap_result(path, fingerprint, _region)
+    gaps = _gap_analysis(path, fingerprint, _region)
     return plan_vans(_region, VanOptions(**dict(params)), gaps=gaps)
