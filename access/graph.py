@@ -383,7 +383,8 @@ def _save(graph: CompiledGraph, path: Path) -> None:
 
 def _load(path: Path, key: str) -> CompiledGraph | None:
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # our own handle: np.load leaks its file when the archive is unreadable
+        with path.open("rb") as fh, np.load(fh, allow_pickle=False) as z:
             if str(z["key"]) != key:
                 raise ValueError(f"key {z['key']} does not match {key}")
             kw = {f.name: z[f.name] for f in fields(CompiledGraph) if f.name not in ("key", "mode")}
