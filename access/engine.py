@@ -43,7 +43,7 @@ from shapely.geometry import LineString, Point
 
 from access._dijkstra import bounded_kernel, multi_source_kernel
 from access.graph import CompiledGraph, compile_graph
-from access.snapping import SnapIndex, Snaps, build_snap_index, snap_points
+from access.snapping import SnapIndex, Snaps, build_snap_index_from_coords, snap_xy
 from access.speeds import TravelSettings
 from geodata.errors import CRSError, SchemaError, UnreachableError
 from geodata.region import Region
@@ -748,13 +748,12 @@ def route(
             f"no {st.mode} route from {origin} to {destination} on this road network "
             "(check closures, one-way streets, or try another mode)"
         )
-    geoms = ctx.index.geoms
     o_xy, d_xy = ctx.project_points(pts)
     coords: list[np.ndarray] = [o_xy[None, :], snaps.snap_xy[0][None, :]]
     if kind == "direct":
         e = int(snaps.edge[0])
         coords.append(
-            _piece(geoms[e], _gpos(ctx, e, snaps.fraction[0]), _gpos(ctx, e, snaps.fraction[1]))
+            _piece(ctx.geom(e), _gpos(ctx, e, snaps.fraction[0]), _gpos(ctx, e, snaps.fraction[1]))
         )
         net_m = float(d_len[direct][0])
     else:
@@ -769,15 +768,17 @@ def route(
         arcs.reverse()
         e0 = int(snaps.edge[0])
         coords.append(
-            _piece(geoms[e0], _gpos(ctx, e0, snaps.fraction[0]), _node_gpos(ctx, e0, start_node))
+            _piece(ctx.geom(e0), _gpos(ctx, e0, snaps.fraction[0]), _node_gpos(ctx, e0, start_node))
         )
         for a in arcs:
             e = int(g.arc_edge[a])
             tail = _arc_tail(g, a)
-            coords.append(_piece(geoms[e], _node_gpos(ctx, e, tail), 1 - _node_gpos(ctx, e, tail)))
+            coords.append(
+                _piece(ctx.geom(e), _node_gpos(ctx, e, tail), 1 - _node_gpos(ctx, e, tail))
+            )
         e1 = int(snaps.edge[1])
         coords.append(
-            _piece(geoms[e1], _node_gpos(ctx, e1, end_node), _gpos(ctx, e1, snaps.fraction[1]))
+            _piece(ctx.geom(e1), _node_gpos(ctx, e1, end_node), _gpos(ctx, e1, snaps.fraction[1]))
         )
         net_m = float(sp.length[end_node] + arr.length[d_sl][k])
     coords += [snaps.snap_xy[1][None, :], d_xy[None, :]]
@@ -856,7 +857,7 @@ def isochrones(
     )
     c_ids = sites["centre_id"].astype(str).to_numpy()
     rows: list[dict[str, Any]] = []
-    geoms = ctx.index.geoms
+    geoms = ctx.geoms()
     T = g.edge_time_s
     for band in sorted(float(b) for b in bands_min):
         lim = band * 60.0
@@ -945,7 +946,9 @@ class _Context:
         geoms = np.asarray(edges.geometry.values, dtype=object)
         xy, idx = shapely.get_coordinates(geoms, return_index=True)
         mx, my = self.to_metric.transform(xy[:, 0], xy[:, 1])
-        metric = shapely.linestrings(np.column_stack([mx, my]), indices=idx)
+        self.metric_xy = np.column_stack([mx, my])
+        self.vert_ptr = np.zeros(len(edges) + 1, np.int64)
+        np.cumsum(np.bincount(idx, minlength=len(edges)), out=self.vert_ptr[1:])
         # does each geometry run from u to v, or from v to u?
         nodes = region.roads.nodes
         nxy = shapely.get_coordinates(np.asarray(nodes.geometry.values, dtype=object))
@@ -956,9 +959,18 @@ class _Context:
         self._lock = threading.Lock()
         self._snaps: OrderedDict[tuple[str, float], Snaps] = OrderedDict()
         usable = np.isfinite(graph.edge_time_s)
-        self.index: SnapIndex = build_snap_index(
-            metric, snappable=graph.edge_snappable, usable=usable
+        self.index: SnapIndex = build_snap_index_from_coords(
+            self.metric_xy, idx, len(edges), snappable=graph.edge_snappable, usable=usable
         )
+
+    def geom(self, e: int) -> LineString:
+        """Metric geometry of edge row ``e``."""
+        return LineString(self.metric_xy[self.vert_ptr[e] : self.vert_ptr[e + 1]])
+
+    def geoms(self) -> np.ndarray:
+        """Metric geometries of every edge row (built on demand)."""
+        idx = np.repeat(np.arange(self.vert_ptr.size - 1), np.diff(self.vert_ptr))
+        return np.asarray(shapely.linestrings(self.metric_xy, indices=idx), dtype=object)
 
     def project_points(self, pts: gpd.GeoSeries) -> tuple[np.ndarray, ...]:
         xy = shapely.get_coordinates(np.asarray(pts.values, dtype=object))
@@ -990,11 +1002,7 @@ class _Context:
 
     def _snap_xy(self, xy: np.ndarray, max_snap_m: float) -> Snaps:
         mx, my = self.to_metric.transform(xy[:, 0], xy[:, 1])
-        snaps = snap_points(
-            shapely.points(np.column_stack([mx, my])),
-            self.index,
-            max_snap_m=max_snap_m,
-        )
+        snaps = snap_xy(np.column_stack([mx, my]), self.index, max_snap_m=max_snap_m)
         e = np.clip(snaps.edge, 0, None)
         frac = np.where((snaps.edge >= 0) & self.flip[e], 1.0 - snaps.fraction, snaps.fraction)
         return Snaps(

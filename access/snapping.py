@@ -1,13 +1,17 @@
 """Join points to the road network at the nearest point of the nearest usable edge.
 
 Everything here works in a projected metric CRS given by the caller (the region's
-``metric_crs()``); a geographic CRS raises :class:`~geodata.errors.CRSError`.
+``metric_crs()``).
 
-A point joins the network on the edge whose geometry is nearest (shapely ``STRtree`` over
-the *snappable* edges: usable by the mode, not closed and, by default, part of the largest
-strongly connected component), at the nearest point of that edge. It then reaches the
-edge's end nodes along the edge, each in the directions the mode allows. The off-road
-leg from the point to the snap point is walked (see :class:`~access.speeds.TravelSettings`).
+A point joins the network on the edge whose geometry is nearest, at the nearest point of
+that edge, among the *snappable* edges (usable by the mode, not closed and, by default, part
+of the largest strongly connected component). It then reaches the edge's end nodes along
+the edge, each in the directions the mode allows. The off-road leg from the point to the
+snap point is walked (see :class:`~access.speeds.TravelSettings`).
+
+The index is a uniform grid over the edges' straight segments (numba), searched ring by
+ring around each point until no closer segment can exist: exact nearest-segment answers,
+no shapely geometry kept per edge (a national graph has millions of edges).
 
 Flags: ``far_from_road`` when the off-road leg is longer than ``max_snap_m``;
 ``road_island`` when a usable edge outside the main component is nearer than the edge the
@@ -29,8 +33,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from numba import njit
 
-__all__ = ["SnapIndex", "Snaps", "build_snap_index", "snap_points"]
+__all__ = ["SegmentGrid", "SnapIndex", "Snaps", "build_snap_index", "snap_points"]
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentGrid:
+    """Uniform grid over straight segments (arrays only)."""
+
+    x1: np.ndarray
+    y1: np.ndarray
+    x2: np.ndarray
+    y2: np.ndarray
+    seg_edge: np.ndarray
+    seg_off: np.ndarray
+    cell_ptr: np.ndarray
+    cell_seg: np.ndarray
+    origin: tuple[float, float]
+    cell_m: float
+    shape: tuple[int, int]
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,21 +61,17 @@ class SnapIndex:
 
     Attributes
     ----------
-    geoms
-        Metric LineStrings of *all* edges (position = edge row).
-    rows
-        Edge rows that are snappable, in tree order.
-    tree
-        ``STRtree`` over ``geoms[rows]`` (``None`` when no edge is snappable).
-    island_rows, island_tree
-        Usable edges outside the main component, to detect ``road_island`` points.
+    edge_length
+        Length of each edge's geometry in the metric CRS (position = edge row).
+    main
+        Grid over the snappable edges (``None`` when no edge is snappable).
+    island
+        Grid over usable edges outside the main component (``None`` when there are none).
     """
 
-    geoms: np.ndarray
-    rows: np.ndarray
-    tree: shapely.STRtree | None
-    island_rows: np.ndarray
-    island_tree: shapely.STRtree | None
+    edge_length: np.ndarray
+    main: SegmentGrid | None
+    island: SegmentGrid | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,7 +83,7 @@ class Snaps:
     edge
         Edge row joined (``-1`` when there is no snappable edge at all).
     fraction
-        Position of the snap point along the edge geometry, 0 at its start, 1 at its end.
+        Position of the snap point along the edge, 0 at its start, 1 at its end.
     access_m
         Straight-line metres from the point to the snap point (NaN when ``edge == -1``).
     snap_xy
@@ -91,7 +109,7 @@ class Snaps:
 def build_snap_index(
     geoms: np.ndarray, *, snappable: np.ndarray, usable: np.ndarray | None = None
 ) -> SnapIndex:
-    """Build the snapping index.
+    """Build the snapping index from metric LineStrings (one per edge row).
 
     Parameters
     ----------
@@ -107,12 +125,69 @@ def build_snap_index(
     -------
     SnapIndex
     """
-    geoms = np.asarray(geoms, dtype=object)
-    rows = np.flatnonzero(snappable)
-    tree = shapely.STRtree(geoms[rows]) if rows.size else None
-    island = np.flatnonzero(usable & ~snappable) if usable is not None else np.empty(0, np.int64)
-    island_tree = shapely.STRtree(geoms[island]) if island.size else None
-    return SnapIndex(geoms=geoms, rows=rows, tree=tree, island_rows=island, island_tree=island_tree)
+    xy, idx = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
+    return build_snap_index_from_coords(xy, idx, len(geoms), snappable=snappable, usable=usable)
+
+
+def build_snap_index_from_coords(
+    xy: np.ndarray,
+    idx: np.ndarray,
+    n_edges: int,
+    *,
+    snappable: np.ndarray,
+    usable: np.ndarray | None = None,
+) -> SnapIndex:
+    """Build the snapping index from edge vertex coordinates (``xy``, edge of each vertex).
+
+    Returns
+    -------
+    SnapIndex
+    """
+    idx = np.asarray(idx, np.int64)
+    same = idx[1:] == idx[:-1]
+    k = np.flatnonzero(same)  # segment k runs from vertex k to vertex k + 1
+    seg_edge = idx[k]
+    seg_len = np.hypot(xy[k + 1, 0] - xy[k, 0], xy[k + 1, 1] - xy[k, 1])
+    edge_length = np.bincount(seg_edge, weights=seg_len, minlength=n_edges)
+    csum = np.cumsum(seg_len) - seg_len
+    first = np.r_[True, seg_edge[1:] != seg_edge[:-1]] if k.size else np.zeros(0, bool)
+    start = np.maximum.accumulate(np.where(first, np.arange(k.size), 0)) if k.size else k
+    seg_off = csum - csum[start] if k.size else seg_len
+
+    def grid(mask: np.ndarray) -> SegmentGrid | None:
+        sel = np.flatnonzero(mask[seg_edge]) if k.size else k
+        if not sel.size:
+            return None
+        kk = k[sel]
+        x1, y1, x2, y2 = xy[kk, 0], xy[kk, 1], xy[kk + 1, 0], xy[kk + 1, 1]
+        minx, miny = min(x1.min(), x2.min()), min(y1.min(), y2.min())
+        maxx, maxy = max(x1.max(), x2.max()), max(y1.max(), y2.max())
+        area = max((maxx - minx) * (maxy - miny), 1.0)
+        cell = max(float(np.sqrt(area / sel.size)) * 2.0, 1.0)
+        nx = int((maxx - minx) // cell) + 1
+        ny = int((maxy - miny) // cell) + 1
+        cell_ptr, cell_seg = _bucket(x1, y1, x2, y2, minx, miny, cell, nx, ny)
+        return SegmentGrid(
+            x1,
+            y1,
+            x2,
+            y2,
+            seg_edge[sel].astype(np.int64),
+            seg_off[sel],
+            cell_ptr,
+            cell_seg,
+            (float(minx), float(miny)),
+            cell,
+            (nx, ny),
+        )
+
+    snappable = np.asarray(snappable, bool)
+    island = (np.asarray(usable, bool) & ~snappable) if usable is not None else None
+    return SnapIndex(
+        edge_length=edge_length,
+        main=grid(snappable),
+        island=grid(island) if island is not None and island.any() else None,
+    )
 
 
 def snap_points(points: np.ndarray, index: SnapIndex, *, max_snap_m: float) -> Snaps:
@@ -131,36 +206,143 @@ def snap_points(points: np.ndarray, index: SnapIndex, *, max_snap_m: float) -> S
     -------
     Snaps
     """
-    points = np.asarray(points, dtype=object)
-    n = points.shape[0]
+    pts = np.asarray(points, dtype=object)
+    xy = shapely.get_coordinates(pts).reshape(-1, 2)
+    return snap_xy(xy, index, max_snap_m=max_snap_m)
+
+
+def snap_xy(xy: np.ndarray, index: SnapIndex, *, max_snap_m: float) -> Snaps:
+    """:func:`snap_points` on an ``(n, 2)`` array of metric coordinates."""
+    xy = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2)
+    n = xy.shape[0]
     edge = np.full(n, -1, np.int64)
     frac = np.zeros(n)
     access = np.full(n, np.nan)
-    snap_xy = np.full((n, 2), np.nan)
+    snapped = np.full((n, 2), np.nan)
     island = np.zeros(n, bool)
-    if n and index.tree is not None:
-        # all_matches=False: one nearest edge per point (ties broken by the tree order)
-        q, d = index.tree.query_nearest(points, return_distance=True, all_matches=False)
-        edge[q[0]] = index.rows[q[1]]
-        access[q[0]] = d
-        lines = index.geoms[edge[q[0]]]
-        frac[q[0]] = shapely.line_locate_point(lines, points[q[0]], normalized=True)
-        length = shapely.length(lines)
-        frac[q[0]] = np.where(length > 0, frac[q[0]], 0.0)
-        snapped = shapely.line_interpolate_point(lines, frac[q[0]], normalized=True)
-        snap_xy[q[0]] = shapely.get_coordinates(snapped)
-        if index.island_tree is not None:
-            qi, di = index.island_tree.query_nearest(
-                points, return_distance=True, all_matches=False
-            )
-            island[qi[0]] = di < access[qi[0]]
+    g = index.main
+    if n and g is not None:
+        seg, dist, t = _query(xy, g)
+        ok = seg >= 0
+        s = seg[ok]
+        edge[ok] = g.seg_edge[s]
+        access[ok] = dist[ok]
+        sx = g.x1[s] + t[ok] * (g.x2[s] - g.x1[s])
+        sy = g.y1[s] + t[ok] * (g.y2[s] - g.y1[s])
+        snapped[ok] = np.column_stack([sx, sy])
+        seg_len = np.hypot(g.x2[s] - g.x1[s], g.y2[s] - g.y1[s])
+        total = index.edge_length[edge[ok]]
+        along = g.seg_off[s] + t[ok] * seg_len
+        frac[ok] = np.where(total > 0, along / np.where(total > 0, total, 1.0), 0.0)
+        if index.island is not None:
+            _, d_isl, _ = _query(xy, index.island)
+            island = d_isl < access
     far = ~(access <= max_snap_m)
     return Snaps(
         edge=edge,
         fraction=np.clip(frac, 0.0, 1.0),
         access_m=access,
-        snap_xy=snap_xy,
-        point_xy=shapely.get_coordinates(points).reshape(n, 2),
+        snap_xy=snapped,
+        point_xy=xy.copy(),
         far_from_road=far,
         road_island=island,
     )
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _query(xy: np.ndarray, g: SegmentGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return _query_kernel(  # type: ignore[no-any-return]
+        xy,
+        g.x1,
+        g.y1,
+        g.x2,
+        g.y2,
+        g.cell_ptr,
+        g.cell_seg,
+        g.origin[0],
+        g.origin[1],
+        g.cell_m,
+        g.shape[0],
+        g.shape[1],
+    )
+
+
+@njit(cache=True)
+def _bucket(x1, y1, x2, y2, minx, miny, cell, nx, ny):  # type: ignore[no-untyped-def]
+    m = x1.shape[0]
+    counts = np.zeros(nx * ny + 1, np.int64)
+    for pass_ in range(2):
+        if pass_ == 1:
+            ptr = np.zeros(nx * ny + 1, np.int64)
+            for c in range(nx * ny):
+                ptr[c + 1] = ptr[c] + counts[c]
+            fill = ptr[:-1].copy()
+            out = np.empty(ptr[-1], np.int64)
+        for s in range(m):
+            ax = int((min(x1[s], x2[s]) - minx) // cell)
+            bx = int((max(x1[s], x2[s]) - minx) // cell)
+            ay = int((min(y1[s], y2[s]) - miny) // cell)
+            by = int((max(y1[s], y2[s]) - miny) // cell)
+            for i in range(max(ax, 0), min(bx, nx - 1) + 1):
+                for j in range(max(ay, 0), min(by, ny - 1) + 1):
+                    c = i * ny + j
+                    if pass_ == 0:
+                        counts[c] += 1
+                    else:
+                        out[fill[c]] = s
+                        fill[c] += 1
+    return ptr, out
+
+
+@njit(cache=True, nogil=True)
+def _query_kernel(  # type: ignore[no-untyped-def]
+    xy, x1, y1, x2, y2, cell_ptr, cell_seg, ox, oy, cell, nx, ny
+):
+    n = xy.shape[0]
+    best_seg = np.full(n, -1, np.int64)
+    best_d = np.full(n, np.inf)
+    best_t = np.zeros(n)
+    rmax = max(nx, ny)
+    for p in range(n):
+        px = xy[p, 0]
+        py = xy[p, 1]
+        cx = min(max(int((px - ox) // cell), 0), nx - 1)
+        cy = min(max(int((py - oy) // cell), 0), ny - 1)
+        bd2 = np.inf
+        bs = -1
+        bt = 0.0
+        for r in range(rmax + 1):
+            for i in range(cx - r, cx + r + 1):
+                if i < 0 or i >= nx:
+                    continue
+                on_edge_i = i == cx - r or i == cx + r
+                for j in range(cy - r, cy + r + 1):
+                    if j < 0 or j >= ny:
+                        continue
+                    if not on_edge_i and j != cy - r and j != cy + r:
+                        continue
+                    c = i * ny + j
+                    for k in range(cell_ptr[c], cell_ptr[c + 1]):
+                        s = cell_seg[k]
+                        dx = x2[s] - x1[s]
+                        dy = y2[s] - y1[s]
+                        ll = dx * dx + dy * dy
+                        t = 0.0
+                        if ll > 0:
+                            t = ((px - x1[s]) * dx + (py - y1[s]) * dy) / ll
+                            t = min(max(t, 0.0), 1.0)
+                        qx = x1[s] + t * dx - px
+                        qy = y1[s] + t * dy - py
+                        d2 = qx * qx + qy * qy
+                        if d2 < bd2 or (d2 == bd2 and s < bs):
+                            bd2 = d2
+                            bs = s
+                            bt = t
+            if bs >= 0 and np.sqrt(bd2) <= r * cell:
+                break
+        best_seg[p] = bs
+        best_d[p] = np.sqrt(bd2)
+        best_t[p] = bt
+    return best_seg, best_d, best_t
