@@ -35,7 +35,7 @@ from pyproj import CRS
 
 from geodata import schema as sc
 from geodata.errors import DataFileError, SchemaError
-from geodata.files import write_folder_atomically
+from geodata.files import recover_folder, write_folder_atomically
 
 __all__ = [
     "FORMAT_VERSION",
@@ -300,6 +300,7 @@ def load_region(path: str | os.PathLike[str], *, validate: bool = True) -> Regio
     """
     folder = Path(path)
     meta_path = folder / "region.json"
+    recover_folder(folder)  # a save killed mid-swap left the previous region beside it
     if not folder.is_dir():
         raise DataFileError(
             f"{folder}: no such region folder; build one with `accessgap sample --out {folder}` "
