@@ -439,7 +439,9 @@ def nearest_centre(
     )
     n = len(s_snap)
     s_access_s = _access_s(s_snap, st)
-    ex = _to_core(g, _exits(g, s_snap, np.zeros(n)), forward=True)
+    ex = ctx.derived(
+        "exits0", s_snap, None, lambda: _to_core(g, _exits(g, s_snap, np.zeros(n)), forward=True)
+    )
     best = np.full(n, np.inf)
     best_len = np.full(n, np.nan)
     best_lab = np.full(n, -1, np.int64)
@@ -452,7 +454,9 @@ def nearest_centre(
     best_len[sel_item] = ex.length[first] + sp.length[ex.node[first]]
     best_lab[sel_item] = sp.label[ex.node[first]]
     # same-edge shortcuts (settlement and centre on one edge)
-    d_i, d_j, d_cost, d_len = _same_chain_pairs(g, s_snap, c_snap)
+    d_i, d_j, d_cost, d_len = ctx.derived(
+        "chain", s_snap, c_snap, lambda: _same_chain_pairs(g, s_snap, c_snap)
+    )
     if d_i.size:
         d_cost = d_cost + c_access_s[d_j]
         order = np.lexsort((d_cost, d_i))
@@ -470,10 +474,7 @@ def nearest_centre(
         best_acc[has] += c_snap.access_m[best_lab[has]]
     best = best + s_access_s
     if len(c_snap):
-        tree = shapely.STRtree(shapely.points(c_snap.point_xy))
-        q, dd = tree.query_nearest(
-            shapely.points(s_snap.point_xy), return_distance=True, all_matches=False
-        )
+        q, dd = ctx.derived("nearest", s_snap, c_snap, lambda: _nearest_point(s_snap, c_snap))
         walk = dd / st.offroad_speed_mps
         better = (walk < best[q[0]]) & (dd <= st.max_snap_m)
         i = q[0][better]
@@ -566,7 +567,9 @@ def coverage_matrix(
         n_threads=n_threads,
     )
     rows, cols, vals = res.target, res.source, res.cost
-    d_i, d_j, d_cost, _ = _same_chain_pairs(g, s_snap, c_snap)
+    d_i, d_j, d_cost, _ = ctx.derived(
+        "chain", s_snap, c_snap, lambda: _same_chain_pairs(g, s_snap, c_snap)
+    )
     d_cost = d_cost + _access_s(s_snap, st)[d_i] + _access_s(c_snap, st)[d_j]
     w_i, w_j, w_cost, _ = _direct_walks(s_snap, c_snap, st, limit_s)
     extra_i = np.concatenate([d_i, w_i])
@@ -958,10 +961,25 @@ class _Context:
         self.flip = dv < du
         self._lock = threading.Lock()
         self._snaps: OrderedDict[tuple[str, float], Snaps] = OrderedDict()
+        self._derived: OrderedDict[tuple[str, int, int], tuple[Any, Any, Any]] = OrderedDict()
         usable = np.isfinite(graph.edge_time_s)
         self.index: SnapIndex = build_snap_index_from_coords(
             self.metric_xy, idx, len(edges), snappable=graph.edge_snappable, usable=usable
         )
+
+    def derived(self, name: str, a: Snaps, b: Snaps | None, fn: Any) -> Any:
+        """Memoise ``fn()``, a value derived from memoised snaps ``a`` (and ``b``) only."""
+        key = (name, id(a), id(b))
+        with self._lock:
+            hit = self._derived.get(key)
+        if hit is not None and hit[0] is a and hit[1] is b:
+            return hit[2]
+        value = fn()
+        with self._lock:
+            self._derived[key] = (a, b, value)
+            while len(self._derived) > 32:
+                self._derived.popitem(last=False)
+        return value
 
     def geom(self, e: int) -> LineString:
         """Metric geometry of edge row ``e``."""
@@ -1162,6 +1180,13 @@ def _direct_walks(
     i, j = q[0], q[1]
     d = np.hypot(*(a.point_xy[i] - b.point_xy[j]).T)
     return i, j, d / st.offroad_speed_mps, d
+
+
+def _nearest_point(a: Snaps, b: Snaps) -> tuple[np.ndarray, np.ndarray]:
+    """For each point of ``a`` the nearest point of ``b`` (straight line): (q, distance)."""
+    tree = shapely.STRtree(shapely.points(b.point_xy))
+    q, d = tree.query_nearest(shapely.points(a.point_xy), return_distance=True, all_matches=False)
+    return q, d
 
 
 def _to_core(g: CompiledGraph, seeds: Seeds, *, forward: bool) -> Seeds:

@@ -318,7 +318,7 @@ def _build(region: Region, settings: TravelSettings, key: str) -> CompiledGraph:
         weight_s=w[order],
         length_m=ln[order],
         arc_edge=a_edge[order],
-        arc_chain=ch,
+        arc_chain=ch.astype(np.int32),
         arc_pre_cost_s=pc,
         arc_pre_length_m=pl,
         edge_arc_fwd=edge_arc_fwd,
