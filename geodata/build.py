@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -475,9 +476,14 @@ def _read_vector(src: Path) -> gpd.GeoDataFrame:
     if src.stat().st_size == 0:
         raise DataFileError(f"{src}: file is empty")
     try:
-        gdf = gpd.read_file(src)
+        # GDAL reports broken features as warnings from its error handler: log them
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gdf = gpd.read_file(src)
     except Exception as err:  # pyogrio raises several kinds; all mean "unreadable"
         raise DataFileError(f"{src}: cannot be read as a vector file ({err})") from err
+    for w in caught[:20]:
+        log.warning("%s: %s", src, w.message)
     if gdf.crs is None:
         raise DataFileError(f"{src}: has no CRS; save it with one (e.g. EPSG:4326)")
     if not gdf.crs.equals("EPSG:4326"):

@@ -96,8 +96,12 @@ def read_census(path: str | os.PathLike[str]) -> pd.DataFrame:
     _no_duplicate_columns(df, str(src))
     cols = {str(c).strip().upper(): c for c in df.columns}
     if all(v in cols for v in _PBS.values()):
-        return _from_pbs(df, cols, str(src))
-    return _from_simple(df, str(src))
+        out = _from_pbs(df, cols, str(src))
+    else:
+        out = _from_simple(df, str(src))
+    if not len(out):
+        raise DataFileError(f"{src}: the census table has no rows; give one row per tehsil")
+    return out
 
 
 def match_census(
