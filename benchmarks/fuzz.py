@@ -54,10 +54,16 @@ def _random_input(rng: random.Random, seeds: list[bytes], mutations: tuple[str, 
 def _child(name: str, seconds: float, timeout_s: float, engine: str, crash_dir: Path) -> None:
     """Fuzz one target; print one JSON line with the counts."""
     import logging
+    import resource
     import warnings
 
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
+    # pyosmium (libosmium) leaks one file descriptor per broken .pbf it fails to read;
+    # lift the soft limit so a long run is not cut short by that known leak (it is reported)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    fds_at_start = _open_fds()
     t = _targets()
     fz, target = t["module"], t["targets"][name]
     seeds = target.seeds()
@@ -90,7 +96,7 @@ def _child(name: str, seconds: float, timeout_s: float, engine: str, crash_dir: 
 
         def test_one(data: bytes) -> None:
             if time.monotonic() > deadline:
-                _report(name, tried, crashes, engine)
+                _report(name, tried, crashes, engine, _open_fds() - fds_at_start)
                 os._exit(0)
             body = data
             if keep_head and seeds:
@@ -113,7 +119,7 @@ def _child(name: str, seconds: float, timeout_s: float, engine: str, crash_dir: 
             test_one,
         )
         atheris.Fuzz()
-        _report(name, tried, crashes, engine)
+        _report(name, tried, crashes, engine, _open_fds() - fds_at_start)
         return
     rng = random.Random(int.from_bytes(os.urandom(4), "little"))
     for s in seeds:
@@ -125,15 +131,19 @@ def _child(name: str, seconds: float, timeout_s: float, engine: str, crash_dir: 
             one(seed[:1] + _random_input(rng, [seed[1:]], fz.MUTATIONS, fz))
         else:
             one(_random_input(rng, seeds, fz.MUTATIONS, fz))
-    _report(name, tried, crashes, engine)
+    _report(name, tried, crashes, engine, _open_fds() - fds_at_start)
 
 
-def _report(name: str, tried: int, crashes: dict[str, str], engine: str) -> None:
-    print(
-        "RESULT "
-        + json.dumps({"target": name, "inputs": tried, "crashes": crashes, "engine": engine}),
-        flush=True,
-    )
+def _report(
+    name: str, tried: int, crashes: dict[str, str], engine: str, fds_leaked: int = 0
+) -> None:
+    doc = {"target": name, "inputs": tried, "crashes": crashes, "engine": engine}
+    doc["fds_leaked"] = fds_leaked
+    print("RESULT " + json.dumps(doc), flush=True)
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd")) if Path("/proc/self/fd").is_dir() else 0
 
 
 def main() -> int:
@@ -172,9 +182,11 @@ def main() -> int:
         n_crash = len(res["crashes"])
         total_inputs += res["inputs"]
         total_crashes += n_crash
+        leak = res.get("fds_leaked", 0)
         print(
             f"{name:15s} {res['inputs']:8,d} inputs  {n_crash} crashes  "
-            f"({time.perf_counter() - t0:.0f} s)",
+            f"({time.perf_counter() - t0:.0f} s)"
+            + (f"  [{leak} file descriptors still open at the end]" if leak > 0 else ""),
             flush=True,
         )
         for key, msg in res["crashes"].items():
