@@ -282,7 +282,9 @@ def run_national(
             settings=TravelSettings(mode="motorbike"),
         )
         secs["coverage_matrix"] = time.perf_counter() - t
-        weights = demand_weights(region, demand, nearest["motorbike"]["travel_min"].to_numpy(float))
+        t = time.perf_counter()
+        weights = _demand(region, demand, nearest["motorbike"]["travel_min"].to_numpy(float))
+        secs["demand"] = time.perf_counter() - t
         n_fixed = len(region.centres)
         t = time.perf_counter()
         res = pl.max_coverage(
@@ -361,6 +363,35 @@ class _client:
     def __exit__(self, *exc: Any) -> None:
         if self._cm is not None:
             self._cm.__exit__(*exc)
+
+
+def _demand(region: Region, demand: str, travel_min: np.ndarray) -> np.ndarray:
+    """Demand weights; settlement-level tables take a vectorised path.
+
+    Equal to :func:`scenarios.place.demand_weights`, which spreads admin-level tables too
+    but takes minutes on 80,000 settlements (``access.gaps.attach_registry``).
+    """
+    cov, pov = region.coverage, region.poverty
+    if (
+        demand == "unregistered_poor"
+        and cov is not None
+        and pov is not None
+        and (cov["level"] == "settlement").all()
+        and (pov["level"] == "settlement").all()
+    ):
+        sid = region.settlements["settlement_id"].astype(str)
+        reg = sid.map(
+            pd.Series(
+                cov["registered_households"].to_numpy(float), index=cov["unit_id"].astype(str)
+            )
+        )
+        poor = sid.map(
+            pd.Series(pov["poor_share"].to_numpy(float), index=pov["unit_id"].astype(str))
+        )
+        if reg.notna().all() and poor.notna().all():
+            hh = region.settlements["households"].to_numpy(float)
+            return np.asarray((hh - reg.to_numpy(float)) * poor.to_numpy(float))
+    return demand_weights(region, demand, travel_min)
 
 
 def _covered(cost: csr_matrix, radius: float) -> np.ndarray:
