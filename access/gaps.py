@@ -299,10 +299,16 @@ def _spread(
         if rows.empty:
             continue
         key_col = "settlement_id" if level == "settlement" else level
-        keys = settlements[key_col].map(_norm).to_numpy()
+        # positions of the settlements of each (normalised) unit name: one pass, O(n)
+        groups = (
+            pd.Series(np.arange(n))
+            .groupby(settlements[key_col].map(_norm).to_numpy(), sort=False)
+            .indices
+        )
+        empty = np.array([], dtype=np.int64)
         for r, unit, val in zip(rows.index, rows["unit_id"], rows[col], strict=True):
-            members = keys == _norm(unit)
-            if not members.any():
+            members = groups.get(_norm(unit), empty)
+            if members.size == 0:
                 problems.append(
                     Problem(
                         f"{level} '{unit}' matches no settlement; check its spelling or level",

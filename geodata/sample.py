@@ -240,8 +240,7 @@ def make_sample_geography(params: SampleParams | None = None) -> Region:
 
     # names and admin labels
     names = [synthetic_name(int(i)) for i in rng.permutation(len(pts))]
-    teh_names = [f"{synthetic_name(500 + 37 * t)[0].split()[1]} Tehsil" for t in range(p.n_tehsils)]
-    teh_names = [f"{n.split()[0]}{'' if i < 20 else i}" for i, n in enumerate(teh_names)]
+    teh_names = _unique([synthetic_name(500 + 37 * t)[0].split()[1] for t in range(p.n_tehsils)])
     dist_names = [
         f"Sample District {d + 1}" if p.n_districts > 1 else "Sample District"
         for d in range(p.n_districts)
@@ -350,6 +349,16 @@ def make_sample_geography(params: SampleParams | None = None) -> Region:
 
 
 # ---------------------------------------------------------------------------------------
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Make names unique by numbering repeats ("Sher", "Sher 2", ...), first one unchanged."""
+    count: dict[str, int] = {}
+    out = []
+    for n in names:
+        count[n] = count.get(n, 0) + 1
+        out.append(n if count[n] == 1 else f"{n} {count[n]}")
+    return out
 
 
 def _utm(p: SampleParams) -> CRS:
@@ -596,16 +605,36 @@ def _candidate_sites(
     *,
     min_spacing_m: float,
 ) -> np.ndarray:
+    """Greedy: union-council seats first, then the largest villages, each at least
+    ``min_spacing_m`` from every site taken (headquarters included). A grid of
+    ``min_spacing_m`` cells makes each check look at 9 cells only."""
     order = np.r_[np.unique(seat), np.argsort(-households, kind="stable")]
     chosen: list[int] = []
-    taken = np.array(pts[hq])
-    for i in order:
-        if i in chosen or i in hq or households[i] < 60:
+    seen: set[int] = set(int(i) for i in hq)
+    grid: dict[tuple[int, int], list[int]] = {}
+
+    def cell(i: int) -> tuple[int, int]:
+        return int(pts[i, 0] // min_spacing_m), int(pts[i, 1] // min_spacing_m)
+
+    def too_close(i: int) -> bool:
+        cx, cy = cell(i)
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for j in grid.get((cx + dx, cy + dy), ()):
+                    if np.hypot(*(pts[j] - pts[i])) < min_spacing_m:
+                        return True
+        return False
+
+    for h in hq:
+        grid.setdefault(cell(int(h)), []).append(int(h))
+    for i in order.tolist():
+        if i in seen or households[i] < 60:
             continue
-        if np.min(np.hypot(*(taken - pts[i]).T)) < min_spacing_m:
+        seen.add(i)
+        if too_close(i):
             continue
-        chosen.append(int(i))
-        taken = np.vstack([taken, pts[i]])
+        chosen.append(i)
+        grid.setdefault(cell(i), []).append(i)
     return np.asarray(chosen, dtype=np.int64)
 
 
