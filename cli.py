@@ -323,6 +323,48 @@ def compare(
 
 
 @app.command()
+def national(
+    out_dir: OutDir = Path("out/national"),
+    scale: Annotated[
+        float, typer.Option(help="Size of the synthetic country (1.0 = ~80k settlements).")
+    ] = 0.1,
+    region: Annotated[
+        Path | None, typer.Option(help="Run on this region folder instead of a synthetic one.")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address; default a local cluster.")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Local Dask workers (0: run serially).")] = 2,
+    new: Annotated[int, typer.Option(help="New centres to place (MCLP).")] = 500,
+    within: Annotated[float, typer.Option(help="Placement threshold, minutes.")] = 60.0,
+    by: Annotated[str, typer.Option(help="Partition by this admin column.")] = "province",
+    time_limit: Annotated[
+        float | None, typer.Option(help="Placement seconds (none: deterministic stop).")
+    ] = None,
+) -> None:
+    """National run: nearest centre for every settlement (three modes, partitioned with halos,
+    on Dask) and an MCLP placement of new centres; per-partition GeoParquet and a summary."""
+    from geodata.region import load_region
+    from scenarios.national import national_params, run_national
+
+    r = _run(f"loading {region}", load_region, region) if region else None
+    result = _run(
+        "national run",
+        run_national,
+        None if r else national_params(scale),
+        out_dir=out_dir,
+        region=r,
+        scheduler=scheduler,
+        n_workers=workers,
+        new_centres=new,
+        within_min=within,
+        by=by,
+        mclp_time_limit_s=time_limit,
+    )
+    out.print_json(data=dict(result.figures), default=float)
+
+
+@app.command()
 def demo(out_dir: OutDir = Path("out/demo")) -> None:
     """Run the main job headless on the sample region and write a full set of outputs."""
     from scenarios.demo import run_demo

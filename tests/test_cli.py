@@ -38,6 +38,10 @@ def test_help_everywhere():
         ["gaps"],
         ["place"],
         ["travel-times"],
+        ["vans"],
+        ["run"],
+        ["compare"],
+        ["national"],
         ["region", "build"],
         ["region", "check"],
     ):
@@ -97,3 +101,23 @@ def test_demo_writes_summary(tmp_path):
     assert doc["region"]["households"] > 100_000
     assert (tmp_path / "demo" / "region" / "region.json").is_file()
     assert doc["placement"]["after"]["demand_within"] > doc["placement"]["before"]["demand_within"]
+
+
+def test_national_small_serial(tmp_path):
+    res = invoke(
+        "national",
+        "--scale",
+        "0.02",
+        "--new",
+        "5",
+        "--workers",
+        "0",
+        "--out",
+        str(tmp_path / "nat"),
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "nat" / "summary.json").read_text())
+    placed = doc["figures"]["placement"]
+    assert placed["new_centres"] == 5
+    assert placed["demand_covered_after"] >= placed["demand_covered_before"]
+    assert {"walk", "motorbike", "car"} <= set(doc["figures"])
