@@ -31,6 +31,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from pyproj import CRS
 
 from geodata import schema as sc
@@ -373,9 +374,14 @@ def _read_table(fpath: Path, *, spatial: bool) -> Any:
     if fpath.stat().st_size == 0:
         raise DataFileError(f"{fpath}: file is empty; rebuild the region")
     try:
+        # full validation catches what pandas would only meet later (e.g. invalid UTF-8)
+        pq.read_table(fpath).validate(full=True)
         return gpd.read_parquet(fpath) if spatial else pd.read_parquet(fpath)
     except Exception as err:  # pyarrow raises many kinds; all mean "unreadable"
-        raise DataFileError(f"{fpath}: cannot be read as (Geo)Parquet ({err})") from err
+        raise DataFileError(
+            f"{fpath}: cannot be read as (Geo)Parquet ({err}); the file is damaged, rebuild "
+            "the region or copy it again"
+        ) from err
 
 
 def _file_sha256(path: Path) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import shutil
 import signal
 import sys
@@ -632,3 +633,145 @@ def test_scenario_yaml_mutated(data: st.DataObject, ops: list[tuple[str, float, 
     seeds = target.seeds()
     seed = seeds[data.draw(st.integers(0, len(seeds) - 1), label="seed")]
     check_one(target, mutate(seed, ops))
+
+
+# --------------------------------------------------------------------------------------
+# structured properties: numbers, geometries, CRSs and text the mutations rarely produce
+
+NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**25), 10**25),
+    st.sampled_from(["", "abc", "1e400", "-0", "٣٤", "NaN", "inf"]),
+)
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(
+    rows=st.lists(
+        st.tuples(NUMBERS, NUMBERS, NUMBERS, st.sampled_from(["S1", "S2", "S1", URDU])),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_points_csv_with_odd_numbers(rows: list[tuple[Any, Any, Any, str]]) -> None:
+    """NaN/inf/huge/negative coordinates and counts, duplicate ids, Urdu ids."""
+    df = pd.DataFrame(rows, columns=["lon", "lat", "households", "settlement_id"])
+    data = df.to_csv(index=False).encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        from geodata.build import read_points
+
+        try:
+            gdf = read_points(_write(Path(tmp), "p.csv", data))
+        except AccessGapError:
+            return
+        back = pd.read_csv(io.BytesIO(data))
+        np.testing.assert_allclose(gdf.geometry.x, pd.to_numeric(back["lon"]))
+        np.testing.assert_allclose(gdf.geometry.y, pd.to_numeric(back["lat"]))
+        assert np.isfinite(gdf.geometry.x).all() and (gdf.geometry.x.abs() <= 180).all()
+
+
+def test_urdu_names_round_trip(tmp_path: Path) -> None:
+    from geodata.build import read_points
+    from geodata.osm import read_osm_places
+    from geodata.region import load_region, save_region
+
+    region = tiny_region()
+    back = load_region(save_region(region, tmp_path / "r"))
+    assert back.settlements["name_ur"].tolist() == region.settlements["name_ur"].tolist()
+    assert any("\u0600" <= c <= "\u06ff" for c in back.settlements["name_ur"].iloc[0])
+    pts = region.settlements[["settlement_id", "name_ur", "geometry"]].head(5)
+    for suffix, driver in ((".geojson", "GeoJSON"), (".gpkg", "GPKG")):
+        pts.to_file(tmp_path / f"p{suffix}", driver=driver)
+        got = read_points(tmp_path / f"p{suffix}")
+        assert got["name_ur"].tolist() == pts["name_ur"].tolist()
+    csv = pd.DataFrame({"name": pts["name_ur"], "lon": pts.geometry.x, "lat": pts.geometry.y})
+    csv.to_csv(tmp_path / "p.csv", index=False)
+    assert read_points(tmp_path / "p.csv")["name"].tolist() == pts["name_ur"].tolist()
+    (tmp_path / "t.osm").write_text(TINY_OSM, encoding="utf-8")
+    assert read_osm_places(tmp_path / "t.osm")["name_ur"].tolist() == [URDU]
+
+
+def test_non_utf8_csv_is_a_clear_error(tmp_path: Path) -> None:
+    from geodata.census import read_census
+
+    p = tmp_path / "census.csv"
+    p.write_bytes("tehsil,population,households\nمری,10,2\n".encode("utf-16"))
+    with pytest.raises(AccessGapError):
+        read_census(p)
+    p.write_bytes(b"tehsil,population,households\n\xe9\xff,10,2\n")
+    with pytest.raises(AccessGapError, match="census.csv"):
+        read_census(p)
+
+
+def test_mixed_crs_inputs_are_reprojected(tmp_path: Path) -> None:
+    from geodata.build import read_points
+
+    pts = tiny_region().settlements[["settlement_id", "geometry"]].head(5)
+    pts.to_crs(pts.estimate_utm_crs()).to_file(tmp_path / "utm.gpkg")
+    pts.to_crs("EPSG:3857").to_file(tmp_path / "web.geojson")
+    for f in ("utm.gpkg", "web.geojson"):
+        got = read_points(tmp_path / f)
+        assert got.crs.to_epsg() == 4326
+        np.testing.assert_allclose(got.geometry.x, pts.geometry.x, atol=1e-7)
+    # a projected layer labelled EPSG:4326 is refused, not silently misplaced
+    wrong = pts.to_crs(pts.estimate_utm_crs()).set_crs("EPSG:4326", allow_override=True)
+    wrong.to_file(tmp_path / "mislabelled.gpkg")
+    with pytest.raises(AccessGapError, match="lon/lat range"):
+        read_points(tmp_path / "mislabelled.gpkg")
+
+
+def test_invalid_and_empty_geometries(tmp_path: Path) -> None:
+    from geodata.build import _read_boundary, read_points
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"a": 1}, "geometry": None},
+            {
+                "type": "Feature",
+                "properties": {"a": 2},
+                "geometry": {"type": "Point", "coordinates": [73, 33]},
+            },
+        ],
+    }
+    (tmp_path / "p.geojson").write_text(json.dumps(fc))
+    with pytest.raises(AccessGapError, match="row 0 is empty"):
+        read_points(tmp_path / "p.geojson")
+    bowtie = [[[73.0, 33.0], [73.1, 33.1], [73.1, 33.0], [73.0, 33.1], [73.0, 33.0]]]
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": bowtie},
+            }
+        ],
+    }
+    (tmp_path / "b.geojson").write_text(json.dumps(fc))
+    geom = _read_boundary(tmp_path / "b.geojson")  # repaired, not refused
+    assert geom.is_valid and geom.area > 0
+
+
+def test_parquet_with_invalid_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    """Found by the fuzzer: pandas met the bad text only later, as a pyarrow error."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from geodata.errors import DataFileError
+    from geodata.region import load_region
+
+    folder = tmp_path / "r"
+    shutil.copytree(tiny_region_dir(), folder)
+    t = pq.read_table(folder / "settlements.parquet")
+    col = t.column("name").combine_chunks()
+    data = bytearray(col.buffers()[2].to_pybytes())
+    data[0] = 0xFF
+    bad = pa.Array.from_buffers(
+        pa.string(), len(col), [None, col.buffers()[1], pa.py_buffer(bytes(data))]
+    )
+    pq.write_table(
+        t.set_column(t.schema.get_field_index("name"), "name", bad), folder / "settlements.parquet"
+    )
+    with pytest.raises(DataFileError, match="settlements.parquet.*UTF8"):
+        load_region(folder)
