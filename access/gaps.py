@@ -307,7 +307,7 @@ def _spread(
         )
         empty = np.array([], dtype=np.int64)
         for r, unit, val in zip(rows.index, rows["unit_id"], rows[col], strict=True):
-            members = groups.get(_norm(unit), empty)
+            members = np.asarray(groups.get(_norm(unit), empty), dtype=np.int64)
             if members.size == 0:
                 problems.append(
                     Problem(

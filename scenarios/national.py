@@ -32,7 +32,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ from access.engine import nearest_centre
 from access.partition import Halo
 from access.speeds import TravelSettings
 from access.synthetic import TRUTH_MODE
+from geodata.files import write_folder_atomically
 from geodata.region import Region, load_region, save_region
 from geodata.sample import SampleParams, add_synthetic_registry, make_sample_geography
 from scenarios import placement as pl
@@ -248,8 +249,51 @@ def run_national(
     if region is None:
         region, build_secs = build_national_region(params or national_params(), cache_dir=cache_dir)
         secs.update({f"region_{k}": v for k, v in build_secs.items()})
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    done: list[NationalRun] = []
+
+    def write(out: Path) -> None:  # the results folder is swapped in whole at the end
+        done.append(
+            _run_into(
+                out,
+                region,
+                secs,
+                scheduler=scheduler,
+                n_workers=n_workers,
+                processes=processes,
+                new_centres=new_centres,
+                within_min=within_min,
+                limits_min=limits_min,
+                by=by,
+                halo=halo,
+                sweep=sweep,
+                demand=demand,
+                mclp_time_limit_s=mclp_time_limit_s,
+                sweep_time_limit_s=sweep_time_limit_s,
+            )
+        )
+
+    write_folder_atomically(out_dir, write)
+    return replace(done[0], out_dir=Path(out_dir))
+
+
+def _run_into(
+    out: Path,
+    region: Region,
+    secs: dict[str, float],
+    *,
+    scheduler: str | None,
+    n_workers: int,
+    processes: bool,
+    new_centres: int,
+    within_min: float,
+    limits_min: Mapping[str, float],
+    by: str,
+    halo: Halo,
+    sweep: Sequence[Scenario],
+    demand: str,
+    mclp_time_limit_s: float | None,
+    sweep_time_limit_s: float | None,
+) -> NationalRun:
     use_dask = scheduler is not None or n_workers > 0
     executor = (
         f"dask:{scheduler}" if scheduler else (f"local:{n_workers}" if use_dask else "serial")
