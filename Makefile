@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SAMPLE := regions/sample
 
-.PHONY: app test demo bench browser-deps clean-venv
+.PHONY: app test demo bench fuzz browser-deps clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -37,6 +37,10 @@ test: $(STAMP) browser-deps
 
 demo: $(STAMP)
 	$(VENV)/bin/accessgap demo --out out/demo
+
+# Longer fuzzing of every reader (the bounded part runs in `make test`); FUZZ_SECONDS per target.
+fuzz: $(STAMP)
+	$(PY) benchmarks/fuzz.py --seconds $${FUZZ_SECONDS:-60}
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
