@@ -169,12 +169,12 @@ def part_spopt(repeat: int, seed: int) -> None:
             )
 
 
-def part_pmed(spec: str, small_s: float, large_s: float) -> None:
+def part_pmed(spec: str, small_s: float, large_s: float, method: str = "auto") -> None:
     lo, _, hi = spec.partition("-")
     ids = range(int(lo), int(hi or lo) + 1)
     opt = pmed_optima()
     print(
-        f"\n== OR-Library p-median, method='auto', time limit {small_s:g} s (pmed1-20) / "
+        f"\n== OR-Library p-median, method={method!r}, time limit {small_s:g} s (pmed1-20) / "
         f"{large_s:g} s (pmed21-40) =="
     )
     print(
@@ -189,7 +189,7 @@ def part_pmed(spec: str, small_s: float, large_s: float) -> None:
         d, p = load_pmed(PMED_DIR / f"{name}.txt")
         limit = small_s if k <= 20 else large_s
         t = time.perf_counter()
-        res = p_median(d, np.ones(len(d)), p, method="auto", time_limit_s=limit)
+        res = p_median(d, np.ones(len(d)), p, method=method, time_limit_s=limit)
         el = time.perf_counter() - t
         gap = 100 * (res.objective - opt[name]) / opt[name]
         grp = "1-20" if k <= 20 else "21-40"
@@ -241,6 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--part", choices=["spopt", "pmed", "national", "all"], default="all")
     ap.add_argument("--pmed", default="1-40", help="instance range, e.g. 1-20 or 7")
+    ap.add_argument("--pmed-method", choices=["auto", "heuristic", "milp"], default="auto")
     ap.add_argument("--pmed-small-s", type=float, default=10.0)
     ap.add_argument("--pmed-large-s", type=float, default=60.0)
     ap.add_argument("--repeat", type=int, default=1, help="repeats for the spopt comparison")
@@ -256,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.part in ("spopt", "all"):
         part_spopt(args.repeat, args.seed)
     if args.part in ("pmed", "all"):
-        part_pmed(args.pmed, args.pmed_small_s, args.pmed_large_s)
+        part_pmed(args.pmed, args.pmed_small_s, args.pmed_large_s, args.pmed_method)
     if args.part in ("national", "all"):
         part_national(args.seed, args.national_s, args.national_radius_min, args.national_p)
 
