@@ -19,8 +19,10 @@ Two solvers back every model:
   p-median, incremental swap search for the MCLP), with a Lagrangian bound so the gap to the
   optimum is always reported.
 
-``method="auto"`` uses the MILP when the model is small (at most :data:`AUTO_MILP_MAX_NNZ`
-reachable pairs after the reductions) and the heuristic otherwise. See ``docs/placement.md`` for
+``method="auto"``: for the p-median and the MCLP, the heuristic first and, while its gap is
+open, a MILP restricted by Lagrangian variable fixing (when it has at most
+:data:`AUTO_MILP_MAX_NNZ` pairs); for set cover, the MILP when the model has at most that many
+pairs, else the heuristic. See ``docs/placement.md`` for
 the formulations, the heuristics, the bounds and the assumptions.
 
 Examples
@@ -196,8 +198,8 @@ def p_median(
         Wall-clock limit for the solver. ``None``: MILP runs to optimality and the heuristic
         stops on deterministic work limits (so results repeat exactly).
     method
-        ``"milp"``, ``"heuristic"`` or ``"auto"`` (MILP when the model has at most
-        :data:`AUTO_MILP_MAX_NNZ` reachable pairs after reductions).
+        ``"milp"``, ``"heuristic"`` or ``"auto"`` (heuristic, then a MILP restricted by
+        Lagrangian fixing while the gap is open; see the module docstring).
     seed
         Seed of the heuristic's random perturbations.
     opening_cost
