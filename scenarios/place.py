@@ -155,8 +155,11 @@ def place_centres(
     """Choose new Union Council centres among the region's candidates.
 
     Existing centres stay open. ``model``: ``"mclp"`` (maximise demand within
-    ``within_min``), ``"p_median"`` (minimise demand-weighted travel time) or ``"set_cover"``
-    (fewest sites so ``share`` of settlements are within ``within_min``; ``new`` is ignored).
+    ``within_min``), ``"p_median"`` (minimise demand-weighted travel time, searched up to
+    240 minutes; a settlement beyond that from every open site counts as twice the cut-off) or
+    ``"set_cover"`` (fewest sites so ``share`` of settlements are within ``within_min``;
+    ``new`` is ignored). With ``budget_pkr``, the candidates' ``opening_cost_pkr`` must fit in
+    it.
 
     Raises
     ------
@@ -194,7 +197,7 @@ def place_centres(
             fixed=fixed,
             time_limit_s=time_limit_s,
             method=cast(pl.Method, method),
-            opening_cost=opening if budget_pkr else None,  # type: ignore[arg-type]
+            opening_cost=opening if budget_pkr is not None else None,
             budget=budget_pkr,
         )
     elif model == "p_median":
@@ -205,8 +208,10 @@ def place_centres(
             fixed=fixed,
             time_limit_s=time_limit_s,
             method=cast(pl.Method, method),
-            opening_cost=opening if budget_pkr else None,
+            opening_cost=opening if budget_pkr is not None else None,
             budget=budget_pkr,
+            # settlements beyond the cut-off of every open site count as twice the cut-off
+            unreachable_cost=2.0 * cutoff,
         )
     else:
         res = pl.set_cover(

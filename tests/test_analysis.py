@@ -100,3 +100,13 @@ def test_placement_beats_baseline_and_is_consistent(tmp_path, small):
         place_centres(small.with_(coverage=None), new=2)
     hh = place_centres(small.with_(coverage=None), new=2, demand="households")
     assert hh.after["households_within"] >= hh.before["households_within"]
+
+
+def test_placement_budget_and_p_median_with_far_villages(small):
+    plan = place_centres(small, model="mclp", new=5, within_min=30, budget_pkr=7_000_000)
+    assert plan.sites["opening_cost_pkr"].sum() <= 7_000_000
+    assert len(plan.sites) <= 2  # candidates cost PKR 3-4.5 M each
+    assert len(place_centres(small, model="p_median", new=3, budget_pkr=0).sites) == 0
+    pm = place_centres(small, model="p_median", new=3, within_min=30)
+    assert len(pm.sites) == 3
+    assert pm.after["median_min"] <= pm.before["median_min"]
