@@ -23,6 +23,7 @@ from access.gaps import attach_registry
 from access.speeds import Mode
 from geodata.errors import AccessGapError
 from geodata.files import write_folder_atomically
+from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
 from scenarios import placement as pl
 
@@ -289,13 +290,16 @@ def _figures(t: pd.DataFrame, hh: np.ndarray, w: np.ndarray, within: float) -> d
     }
 
 
-def write_placement(plan: PlacementPlan, out_dir: str | Path) -> dict[str, Path]:
+def write_placement(
+    plan: PlacementPlan, out_dir: str | Path, *, privacy: PrivacySettings | None = None
+) -> dict[str, Path]:
     """Write a placement plan into ``out_dir`` atomically.
 
     Files: ``sites.csv`` and ``sites.geojson`` (chosen sites, entry order, demand newly
     covered), ``coverage_curve.csv``, ``settlements_after.csv`` (nearest centre with the new
     sites open) and ``placement.json`` (model, objective, bound, gap, before/after figures).
     """
+    priv = privacy or PrivacySettings()
 
     def write(tmp: Path) -> None:
         sites = plan.sites
@@ -315,6 +319,14 @@ def write_placement(plan: PlacementPlan, out_dir: str | Path) -> dict[str, Path]
             if c in sites.columns
         ]
         s = sites[keep]
+        s = s.assign(
+            demand_covered_new=suppress_small_groups(
+                pd.DataFrame(s[["demand_covered_new", "households_within"]]),
+                ("demand_covered_new",),
+                min_households=priv.min_group_households,
+                households_col="households_within",
+            )["demand_covered_new"]
+        )
         pd.DataFrame(s.drop(columns="geometry")).assign(
             lon=s.geometry.x.round(6), lat=s.geometry.y.round(6)
         ).to_csv(tmp / "sites.csv", index=False)

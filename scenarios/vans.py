@@ -31,6 +31,7 @@ from access.engine import TravelSettings, route, travel_matrix
 from access.speeds import Mode
 from geodata.errors import AccessGapError
 from geodata.files import write_folder_atomically
+from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
 from scenarios.itinerary import export_itinerary
 from scenarios.routing import CampaignPlan, dwell_minutes, plan_campaign
@@ -305,10 +306,23 @@ def plan_vans(
     return VanPlan(o, halts, locations, campaign, legs, tuple(notes))
 
 
-def write_vans(plan: VanPlan, out_dir: str | Path, *, start_date: Any = None) -> dict[str, Path]:
+def write_vans(
+    plan: VanPlan,
+    out_dir: str | Path,
+    *,
+    start_date: Any = None,
+    privacy: PrivacySettings | None = None,
+) -> dict[str, Path]:
     """Write the campaign into ``out_dir`` atomically: itineraries per van and day (CSV,
     XLSX, GPX, GeoJSON, printable HTML and PDF), ``halts.csv`` (every selected halt with its
-    status) and ``vans.json`` (summary)."""
+    status) and ``vans.json`` (summary).
+
+    In ``halts.csv`` the registry-derived counts (unregistered households, expected
+    registrations, priority) of halts serving fewer than ``privacy.min_group_households``
+    households are blanked (``suppressed`` flag); the itineraries keep the dwell time the
+    field team needs.
+    """
+    p = privacy or PrivacySettings()
 
     def write(tmp: Path) -> None:
         export_itinerary(
@@ -320,9 +334,15 @@ def write_vans(plan: VanPlan, out_dir: str | Path, *, start_date: Any = None) ->
             title="NSER registration van itinerary",
         )
         h = plan.halts
-        pd.DataFrame(h.drop(columns="geometry")).assign(
-            lon=h.geometry.x.round(6), lat=h.geometry.y.round(6)
-        ).to_csv(tmp / "halts.csv", index=False)
+        table = suppress_small_groups(
+            pd.DataFrame(h.drop(columns="geometry")),
+            ("unregistered_households", "expected_registrations", "priority"),
+            min_households=p.min_group_households,
+            households_col="households_served",
+        )
+        table.assign(lon=h.geometry.x.round(6), lat=h.geometry.y.round(6)).to_csv(
+            tmp / "halts.csv", index=False
+        )
         (tmp / "vans.json").write_text(json.dumps(plan.summary(), indent=2, default=float) + "\n")
 
     return write_folder_atomically(out_dir, write)

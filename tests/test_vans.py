@@ -98,3 +98,17 @@ def test_bad_options_and_nothing_to_visit(sample):
         plan_vans(sample, VanOptions(within_min=10_000))
     with pytest.raises(AccessGapError, match="depots .* are not centres"):
         plan_vans(sample, VanOptions(depots=("NOPE",)))
+
+
+def test_small_halts_have_their_registry_counts_blanked(tmp_path, plan):
+    import pandas as pd
+
+    from geodata.privacy import PrivacySettings
+
+    write_vans(plan, tmp_path / "v", privacy=PrivacySettings(min_group_households=50))
+    halts = pd.read_csv(tmp_path / "v" / "halts.csv")
+    small = halts["households_served"] < 50
+    assert small.any() and (~small).any()
+    assert halts.loc[small, "unregistered_households"].isna().all()
+    assert halts.loc[small, "suppressed"].all()
+    assert halts.loc[~small, "expected_registrations"].notna().all()
