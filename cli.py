@@ -121,7 +121,22 @@ def region_build(
     out_dir: OutDir,
     census: Annotated[Path | None, typer.Option(help="Census table by tehsil (CSV).")] = None,
     boundary: Annotated[
-        Path | None, typer.Option(help="Admin boundaries (GeoPackage/GeoJSON/Shapefile).")
+        Path | None,
+        typer.Option(help="Study-area polygon to clip to (not admin units; see --boundaries)."),
+    ] = None,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            help="Admin units (GeoPackage/GeoJSON/Shapefile) replacing the OSM-derived ones: "
+            "columns level, code, name, parent_code; or admin_level; or GADM NAME_1..."
+        ),
+    ] = None,
+    boundary_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Map a boundaries column, KEY=COLUMN (e.g. name=TEHSIL_NAME, level=tehsil); "
+            "repeatable."
+        ),
     ] = None,
     settlements: Annotated[Path | None, typer.Option(help="Settlements file (points).")] = None,
     centres: Annotated[Path | None, typer.Option(help="Existing centres (points).")] = None,
@@ -135,12 +150,19 @@ def region_build(
     from geodata.build import build_region
     from geodata.region import save_region
 
+    pairs = [kv.partition("=") for kv in boundary_column or []]
+    if any(not (k.strip() and sep and v.strip()) for k, sep, v in pairs):
+        raise typer.BadParameter(
+            "give KEY=COLUMN, e.g. name=TEHSIL_NAME", param_hint="--boundary-column"
+        )
     region, report = _run(
         f"building the region from {osm}",
         build_region,
         osm=osm,
         census=census,
         boundary=boundary,
+        boundaries=boundaries,
+        boundary_columns={k.strip(): v.strip() for k, _, v in pairs} or None,
         settlements=settlements,
         centres=centres,
         candidates=candidates,

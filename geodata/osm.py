@@ -519,7 +519,8 @@ def _read_boundaries(
                 skipped.append(
                     (
                         "cut by the extract and no anchor (admin_centre/label node or a place "
-                        "of the same name) found; give a boundary file",
+                        "of the same name) found; give admin units in a boundaries file "
+                        "(boundaries=...)",
                         _label(tags, rid),
                         rid,
                     )
