@@ -295,6 +295,8 @@ def build_region(
         units, bnd_rep = read_osm_boundaries(osm, anchors=anchors)
     places = read_osm_places(osm)
     if area is not None:
+        if boundaries is not None:  # units cut by the study area are partial
+            units["partial"] = ~units.within(area.buffer(1e-9))
         units = _clip(units, area)
         places = places[places.within(area)]
         if gn is not None:
@@ -308,11 +310,16 @@ def build_region(
             f"{boundaries}: none of its admin units overlaps the study area ({boundary}); "
             "check that both files cover the same place"
         )
-    if units["partial"].any():
+    cut_names = ", ".join(f"{r.level} {r.name}" for r in units[units["partial"]].itertuples())
+    if cut_names and boundaries is None:
         notes.append(
-            "admin units cut by the extract were rebuilt from their borders inside it: "
-            + ", ".join(f"{r.level} {r.name}" for r in units[units["partial"]].itertuples())
-            + " (approximate where the border between them lies outside the file)"
+            f"admin units cut by the extract were rebuilt from their borders inside it: "
+            f"{cut_names} (approximate where the border between them lies outside the file)"
+        )
+    elif cut_names:
+        notes.append(
+            f"admin units of {Path(boundaries or '').name} cut by the study area "
+            f"(kept: their part inside it): {cut_names}"
         )
     area_unit = units.empty
     if area_unit:
@@ -1431,12 +1438,17 @@ def _from_hierarchy(
     """One row per unit with its parents' names -> one row per unit of every level."""
     levels = list(hier)
     names = gdf[[hier[lv] for lv in levels]].astype(object).map(_text_or_none)
+    dropped: Counter[str] = Counter()
+    country = names.isna().all(axis=1).to_numpy()  # e.g. GADM's ADM_0 layer
+    if country.any():
+        dropped["no name in the hierarchy columns (country rows)"] = int(country.sum())
+        gdf, names = gdf[~country], names[~country]
     depth = names.notna().sum(axis=1).to_numpy() - 1
     problems: list[Problem] = []
     gaps = names.notna().to_numpy()
     for r, row_ok in zip(gdf.index, gaps, strict=True):
         d = int(row_ok.sum())
-        if d == 0 or not row_ok[:d].all():
+        if not row_ok[:d].all():
             problems.append(
                 Problem(
                     "the unit's names are missing or have gaps in the hierarchy columns "
@@ -1479,7 +1491,11 @@ def _from_hierarchy(
                 parts = [g for g in own[key] if g is not None]
             else:
                 parts = [g for k, g in geoms.items() if len(k) == d + 2 and k[: d + 1] == key]
-            geoms[key] = shapely.union_all(parts) if parts else None
+            if len(parts) > 1:  # dissolve: repair first (a unit's own polygon is checked later)
+                fixed = [g if g.is_valid else shapely.make_valid(g) for g in parts]
+                geoms[key] = _polygon_part(shapely.union_all(fixed))
+            else:
+                geoms[key] = parts[0] if parts else None
     rows = [
         {
             "level": levels[len(k) - 1],
@@ -1492,7 +1508,7 @@ def _from_hierarchy(
         for k in sorted(code_of, key=lambda k: (len(k), k))
     ]
     out = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs="EPSG:4326")
-    return out, dict(col), Counter()
+    return out, dict(col), dropped
 
 
 def _repair_polygons(units: gpd.GeoDataFrame, src: str) -> tuple[gpd.GeoDataFrame, int]:

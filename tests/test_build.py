@@ -216,6 +216,17 @@ def test_admin_level_numbers_and_union_councils(tmp_path: Path) -> None:
     assert region.metadata["union_council_known"] is True
 
 
+@needs_data
+def test_boundaries_clipped_to_the_study_area(tmp_path: Path) -> None:
+    bnd = _units(tmp_path / "t.geojson", name=["Islamabad"], level=["tehsil"])
+    area = tmp_path / "area.geojson"
+    gpd.GeoDataFrame(geometry=[box(73.06, 33.656, 73.085, 33.68)], crs="EPSG:4326").to_file(area)
+    region, report = build_region(osm=I8, boundaries=bnd, boundary=area)
+    b = region.boundaries
+    assert b["partial"].all() and b.geometry.iloc[0].bounds[0] >= 73.06 - 1e-9
+    assert any("cut by the study area" in n for n in report.notes)
+
+
 def test_mapping_constant_level_and_repair(tmp_path: Path) -> None:
     bowtie = Polygon([(73.0, 33.6), (73.1, 33.7), (73.1, 33.6), (73.0, 33.7)])
     path = tmp_path / "t.gpkg"
@@ -226,6 +237,48 @@ def test_mapping_constant_level_and_repair(tmp_path: Path) -> None:
     assert list(units["level"]) == ["tehsil"] and list(units["code"]) == ["X1"]
     assert units.geometry.is_valid.all() and rep.repaired == 1
     assert units.geometry.iloc[0].area == pytest.approx(0.005)
+
+
+def test_gadm_geopackage_with_several_layers(tmp_path: Path) -> None:
+    path = tmp_path / "gadm_layers.gpkg"
+    a, b = box(73.0, 33.6, 73.05, 33.7), box(73.05, 33.6, 73.1, 33.7)
+    crs = "EPSG:4326"
+    layers = {
+        "ADM_ADM_0": gpd.GeoDataFrame({"NAME_0": ["Pakistan"]}, geometry=[a.union(b)], crs=crs),
+        "ADM_ADM_1": gpd.GeoDataFrame(
+            {"NAME_1": ["Punjab"], "GID_1": ["P1"], "ENGTYPE_1": ["Province"]},
+            geometry=[a.union(b)],
+            crs=crs,
+        ),
+        "ADM_ADM_2": gpd.GeoDataFrame(
+            {"NAME_1": ["Punjab"], "NAME_2": ["Rawalpindi"], "ENGTYPE_2": ["Division"]},
+            geometry=[a.union(b)],
+            crs=crs,
+        ),
+        "ADM_ADM_3": gpd.GeoDataFrame(
+            {
+                "NAME_1": ["Punjab", "Punjab"],
+                "NAME_2": ["Rawalpindi", "Rawalpindi"],
+                "NAME_3": ["Attock", "Rawalpindi"],
+                "GID_3": ["D1", "D2"],
+                "ENGTYPE_3": ["District", "District"],
+            },
+            geometry=[a, b],
+            crs=crs,
+        ),
+    }
+    for name, layer in layers.items():
+        layer.to_file(path, layer=name)
+    units, rep = read_admin_boundaries(path)
+    # country rows dropped, the division level skipped: districts hang off the province
+    assert sorted(
+        zip(units["level"], units["code"], units["parent_code"].fillna("-"), strict=True)
+    ) == [
+        ("district", "D1", "P1"),
+        ("district", "D2", "P1"),
+        ("province", "P1", "-"),
+    ]
+    assert len(rep.layers) == 4 and sum(rep.dropped.values()) == 1
 
 
 def test_admin_level_country_rows_dropped(tmp_path: Path) -> None:
