@@ -159,6 +159,7 @@ def gap_analysis(
     settings: GapSettings | None = None,
     modes: Sequence[str] = MODES,
     times: pd.DataFrame | None = None,
+    fit_model: bool = True,
 ) -> GapResult:
     """Run the gap analysis on ``region``.
 
@@ -172,6 +173,9 @@ def gap_analysis(
         Travel modes to compute; must include ``settings.burden_mode``.
     times
         Precomputed :func:`travel_times` (e.g. for a scenario); computed when ``None``.
+    fit_model
+        Fit the exclusion model (``False`` leaves ``model`` as ``None``: for a map that does
+        not show it).
 
     Raises
     ------
@@ -207,10 +211,11 @@ def gap_analysis(
                 f"Coverage given per {', '.join(levels)} was spread over settlements "
                 "in proportion to households."
             )
-        try:
-            model = fit_exclusion_model(table, mode=s.burden_mode)
-        except AccessGapError as exc:
-            notes.append(f"Exclusion model not fitted: {exc}")
+        if fit_model:
+            try:
+                model = fit_exclusion_model(table, mode=s.burden_mode)
+            except AccessGapError as exc:
+                notes.append(f"Exclusion model not fitted: {exc}")
     units = {level: aggregate(table, level, modes=modes) for level in (*ADMIN_LEVELS, "region")}
     return GapResult(
         gpd.GeoDataFrame(table, geometry="geometry", crs=region.settlements.crs),

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from geodata.errors import Problem, SchemaError
 
@@ -194,6 +193,8 @@ def fit_exclusion_model(
         )
         admin_names = list(dummies.columns)
         x = pd.concat([x, dummies], axis=1)
+    import statsmodels.api as sm  # imported here: it takes ~1 s and most callers never fit
+
     y = np.column_stack([unreg, reg])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -126,10 +126,11 @@ def gap_result(path: str, fingerprint: str, _region: Region) -> Any:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _gap_analysis(path: str, fingerprint: str, _region: Region) -> Any:
     """:func:`access.analysis.gap_analysis` with the default settings (all three modes);
-    full figures, for the planners' inputs (van demand), never drawn as they are."""
+    full figures, for the planners' inputs (van demand), never drawn as they are. The
+    exclusion model is not fitted here: no page shows it (``accessgap gaps`` does)."""
     from access.analysis import gap_analysis
 
-    return gap_analysis(_region)
+    return gap_analysis(_region, fit_model=False)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
