@@ -32,13 +32,26 @@ __all__ = [
     "MODELS",
     "PlacementPlan",
     "demand_weights",
+    "SITE_COLUMNS",
     "place_centres",
+    "sites_table",
     "write_placement",
 ]
 
 Model = Literal["mclp", "p_median", "set_cover"]
 Demand = Literal["unregistered_poor", "households", "expected_new"]
 MODELS: tuple[str, ...] = ("mclp", "p_median", "set_cover")
+#: Columns of the chosen sites that may be shown and exported.
+SITE_COLUMNS: tuple[str, ...] = (
+    "order",
+    "centre_id",
+    "name",
+    "tehsil",
+    "union_council",
+    "demand_covered_new",
+    "households_within",
+    "opening_cost_pkr",
+)
 DEMANDS: tuple[str, ...] = ("unregistered_poor", "households", "expected_new")
 
 
@@ -290,6 +303,23 @@ def _figures(t: pd.DataFrame, hh: np.ndarray, w: np.ndarray, within: float) -> d
     }
 
 
+def sites_table(plan: PlacementPlan, *, privacy: PrivacySettings | None = None) -> gpd.GeoDataFrame:
+    """The chosen sites as they may be shown and exported: allow-listed columns (entry
+    order, id, name, tehsil, union council, demand newly covered, households within reach,
+    opening cost) and, for sites with fewer than ``privacy.min_group_households`` households
+    within reach, the demand figure blanked (``suppressed`` flag)."""
+    priv = privacy or PrivacySettings()
+    sites = plan.sites
+    keep = [c for c in SITE_COLUMNS if c in sites.columns]
+    table = suppress_small_groups(
+        pd.DataFrame(sites[keep]),
+        ("demand_covered_new",),
+        min_households=priv.min_group_households,
+        households_col="households_within",
+    )
+    return gpd.GeoDataFrame(table, geometry=sites.geometry, crs=sites.crs)
+
+
 def write_placement(
     plan: PlacementPlan, out_dir: str | Path, *, privacy: PrivacySettings | None = None
 ) -> dict[str, Path]:
@@ -299,34 +329,9 @@ def write_placement(
     covered), ``coverage_curve.csv``, ``settlements_after.csv`` (nearest centre with the new
     sites open) and ``placement.json`` (model, objective, bound, gap, before/after figures).
     """
-    priv = privacy or PrivacySettings()
+    s = sites_table(plan, privacy=privacy)
 
     def write(tmp: Path) -> None:
-        sites = plan.sites
-        keep = [
-            c
-            for c in (
-                "order",
-                "centre_id",
-                "name",
-                "tehsil",
-                "union_council",
-                "demand_covered_new",
-                "households_within",
-                "opening_cost_pkr",
-                "geometry",
-            )
-            if c in sites.columns
-        ]
-        s = sites[keep]
-        s = s.assign(
-            demand_covered_new=suppress_small_groups(
-                pd.DataFrame(s[["demand_covered_new", "households_within"]]),
-                ("demand_covered_new",),
-                min_households=priv.min_group_households,
-                households_col="households_within",
-            )["demand_covered_new"]
-        )
         pd.DataFrame(s.drop(columns="geometry")).assign(
             lon=s.geometry.x.round(6), lat=s.geometry.y.round(6)
         ).to_csv(tmp / "sites.csv", index=False)

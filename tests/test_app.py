@@ -11,21 +11,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import SMALL
 from streamlit.testing.v1 import AppTest
 
 from geodata.errors import DataFileError, SchemaError
-from geodata.sample import SampleParams
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 120
-SMALL = SampleParams(
-    seed=11,
-    n_settlements=160,
-    n_union_councils=8,
-    households_target=20_000,
-    width_km=40,
-    height_km=30,
-)
 
 
 @pytest.fixture(scope="session")

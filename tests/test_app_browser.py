@@ -18,8 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from geodata.sample import SampleParams
+from conftest import SMALL
 
 pytestmark = pytest.mark.browser
 
@@ -37,14 +36,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-SMALL = SampleParams(
-    seed=11,
-    n_settlements=160,
-    n_union_councils=8,
-    households_target=20_000,
-    width_km=40,
-    height_km=30,
-)
 
 
 @pytest.fixture(scope="module")

@@ -10,25 +10,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL
 from PIL import Image
 
 from access.synthetic import build_sample_region
 from geodata.errors import DataFileError, SchemaError
 from geodata.region import save_region
-from geodata.sample import SampleParams
 from scenarios import report as report_mod
 from scenarios.compare import RunData, build_comparison, compare_runs
 from scenarios.demo import river_flood_polygon
 from scenarios.runner import run_scenario
-
-SMALL = SampleParams(
-    seed=11,
-    n_settlements=160,
-    n_union_councils=8,
-    households_target=20_000,
-    width_km=40,
-    height_km=30,
-)
 
 
 def fake_run(name: str, within60: float, expected: float | None, travel: list[float]) -> RunData:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import SMALL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -22,7 +23,6 @@ from access.exclusion import expected_new_registrations
 from access.synthetic import build_sample_region
 from geodata.errors import DataFileError, SchemaError
 from geodata.region import load_region, save_region
-from geodata.sample import SampleParams
 from scenarios import runner as runner_mod
 from scenarios.demo import EXAMPLE_NAMES, EXAMPLES, river_flood_polygon
 from scenarios.metrics import access_metrics, cost_metrics, van_reach
@@ -30,15 +30,6 @@ from scenarios.runner import run_scenario
 from scenarios.spec import load_scenario
 
 cli_runner = CliRunner()
-
-SMALL = SampleParams(
-    seed=11,
-    n_settlements=160,
-    n_union_councils=8,
-    households_target=20_000,
-    width_km=40,
-    height_km=30,
-)
 
 
 def invoke(*args: str):

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geodata.errors import AccessGapError
-from scenarios.place import DEMANDS, MODELS
+from scenarios.place import DEMANDS, MODELS, sites_table
 from ui import data
 from ui.context import LoadedRegion
 from ui.errors import show_error
@@ -200,29 +200,16 @@ def _results(loaded: LoadedRegion, plan: Any, form: PlacementForm, seconds: floa
         else:
             st.info("No curve: no new site was chosen.")
     st.subheader("Proposed sites")
-    cols = [
-        c
-        for c in (
-            "order",
-            "centre_id",
-            "name",
-            "tehsil",
-            "union_council",
-            "demand_covered_new",
-            "households_within",
-            "opening_cost_pkr",
-        )
-        if c in plan.sites.columns
-    ]
-    st.dataframe(pd.DataFrame(plan.sites[cols]), hide_index=True)
+    sites = sites_table(plan)
+    st.dataframe(pd.DataFrame(sites.drop(columns="geometry")), hide_index=True)
     d1, d2 = st.columns(2)
     stem = f"new_centres_{plan.model}_{len(plan.sites)}_{plan.within_min:g}min_{plan.mode}"
     d1.download_button(
-        "Download sites (CSV)", sites_csv(plan.sites), f"{stem}.csv", "text/csv", key="dl_csv"
+        "Download sites (CSV)", sites_csv(sites), f"{stem}.csv", "text/csv", key="dl_csv"
     )
     d2.download_button(
         "Download sites (GeoJSON)",
-        sites_geojson(plan.sites),
+        sites_geojson(sites),
         f"{stem}.geojson",
         "application/geo+json",
         key="dl_geojson",
