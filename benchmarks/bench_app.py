@@ -1,10 +1,10 @@
 """First map paint of the app on the sample region, in headless Chromium.
 
 Starts ``streamlit run app.py`` as ``make app`` does, on a free port (cold server), waits
-until it answers its health check, then times, for a first and a second visitor, the span from ``page.goto`` to
-the first vector shape drawn inside the folium map. Target (issue 8): first paint under 5 s
-after the server is up. Needs Debian's ``/usr/bin/chromium`` and the ``playwright`` package,
-and ``regions/sample`` (``make app`` or ``accessgap sample`` makes it).
+until it answers its health check, then times, for a first and a second visitor, the span
+from ``page.goto`` to the first vector shape drawn inside the folium map. Target (issue 8):
+first paint under 5 s after the server is up. Needs Debian's ``/usr/bin/chromium``, the
+``playwright`` package and ``regions/sample`` (``make app`` or ``accessgap sample``).
 
     .venv/bin/python benchmarks/bench_app.py
 """
