@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geodata.errors import AccessGapError, InfeasibleError, SchemaError
+from scenarios import placement as pl
 from scenarios.placement import (
     CoverageCurve,
     PlacementResult,
@@ -544,3 +545,72 @@ def test_errors_are_collected():
     with pytest.raises(SchemaError, match="3 problems found") as info:
         p_median(C, [1.0, -1.0], 7, method="nope")
     assert len(info.value.problems) == 3
+
+
+# --------------------------------------------------------------------------------------------
+# Capacitated maximal coverage
+# --------------------------------------------------------------------------------------------
+
+
+def _served_lp(cost, w, radius, open_cols, cap):
+    """Most demand the open sites can serve within capacity: a transport LP (by hand)."""
+    from scipy.optimize import linprog
+
+    pairs = [(i, j) for i in range(cost.shape[0]) for j in open_cols if cost[i, j] <= radius]
+    if not pairs:
+        return 0.0
+    c = -np.array([w[i] for i, _ in pairs])
+    a_ub, b_ub = [], []
+    for i in range(cost.shape[0]):
+        a_ub.append([1.0 if pi == i else 0.0 for pi, _ in pairs])
+        b_ub.append(1.0)
+    for j in open_cols:
+        a_ub.append([w[pi] if pj == j else 0.0 for pi, pj in pairs])
+        b_ub.append(cap[j])
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs")
+    return -res.fun
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_capacitated_mclp_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n, m, p = 9, 5, 2
+    cost = rng.uniform(0, 10, (n, m))
+    w = rng.integers(1, 10, n).astype(float)
+    cap = rng.uniform(5, 25, m)
+    fixed = (0,)
+    res = pl.capacitated_max_coverage(cost, w, 5.0, p, cap, fixed=fixed)
+    best = max(
+        _served_lp(cost, w, 5.0, [0, *combo], cap)
+        for combo in itertools.combinations(range(1, m), p)
+    )
+    assert res.objective == pytest.approx(best, abs=1e-6)
+    assert res.proven_optimal
+    assert 0 in res.open_sites and len(res.selected) == p
+    # no site serves more than its capacity, by the reported assignment's full rows
+    assert set(res.assignment[res.assignment >= 0]) <= set(res.open_sites)
+
+
+def test_capacitated_mclp_with_ample_capacity_equals_mclp():
+    rng = np.random.default_rng(3)
+    cost = rng.uniform(0, 10, (30, 8))
+    w = rng.integers(1, 10, 30).astype(float)
+    cap = np.full(8, w.sum())
+    a = pl.capacitated_max_coverage(cost, w, 4.0, 3, cap)
+    b = pl.max_coverage(cost, w, 4.0, 3, method="milp")
+    assert a.objective == pytest.approx(b.objective)
+
+
+def test_capacity_binds_by_hand():
+    # one site can reach everybody but serves only 5 of 15 households
+    cost = np.array([[1.0], [1.0], [1.0]])
+    res = pl.capacitated_max_coverage(cost, [5, 5, 5], 2.0, 1, [5.0])
+    assert res.objective == pytest.approx(5.0)
+
+
+def test_capacitated_mclp_errors():
+    cost = np.ones((2, 2))
+    with pytest.raises(SchemaError, match="capacity has 1 values for 2 candidates"):
+        pl.capacitated_max_coverage(cost, [1, 1], 2.0, 1, [3.0])
+    with pytest.raises(SchemaError, match="capacity must be finite and >= 0"):
+        pl.capacitated_max_coverage(cost, [1, 1], 2.0, 1, [3.0, -1.0])
