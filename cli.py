@@ -228,6 +228,10 @@ def place(
     ] = "unregistered_poor",
     budget: Annotated[float | None, typer.Option(help="Budget in PKR (opening costs).")] = None,
     share: Annotated[float, typer.Option(help="set_cover: share of settlements to cover.")] = 1.0,
+    capacity_days: Annotated[
+        float | None,
+        typer.Option(help="mclp: each centre serves at most capacity_per_day x these days."),
+    ] = None,
     time_limit: Annotated[float, typer.Option(help="Solver time limit in seconds.")] = 60.0,
 ) -> None:
     """Choose sites for new Union Council centres; write sites, coverage curve, before/after."""
@@ -246,6 +250,7 @@ def place(
         demand=demand,
         budget_pkr=budget,
         share=share,
+        capacity_days=capacity_days,
         time_limit_s=time_limit,
     )
     _run(f"writing {out_dir}", write_placement, plan, out_dir)

@@ -162,6 +162,7 @@ def place_centres(
     demand: str = "unregistered_poor",
     budget_pkr: float | None = None,
     share: float = 1.0,
+    capacity_days: float | None = None,
     time_limit_s: float | None = 30.0,
     method: str = "auto",
     settings: TravelSettings | None = None,
@@ -173,7 +174,10 @@ def place_centres(
     240 minutes; a settlement beyond that from every open site counts as twice the cut-off) or
     ``"set_cover"`` (fewest sites so ``share`` of settlements are within ``within_min``;
     ``new`` is ignored). With ``budget_pkr``, the candidates' ``opening_cost_pkr`` must fit in
-    it.
+    it. With ``capacity_days`` (MCLP only), each open centre serves at most
+    ``capacity_per_day x capacity_days`` of the demand (desks x registrations per desk-day
+    over the campaign), solved exactly by
+    :func:`scenarios.placement.capacitated_max_coverage`.
 
     Raises
     ------
@@ -202,7 +206,21 @@ def place_centres(
     cost = coverage_matrix(region, sites=sites, cutoff_min=cutoff, settings=st)
     p = min(int(new), len(region.candidates))
     opening = sites["opening_cost_pkr"].to_numpy(float)
-    if model == "mclp":
+    if capacity_days is not None and model != "mclp":
+        raise AccessGapError("capacity_days works with model 'mclp' only")
+    if capacity_days is not None:
+        if capacity_days <= 0:
+            raise AccessGapError("capacity_days must be positive")
+        res = pl.capacitated_max_coverage(
+            cost,
+            w,
+            within_min,
+            p,
+            sites["capacity_per_day"].to_numpy(float) * float(capacity_days),
+            fixed=fixed,
+            time_limit_s=time_limit_s,
+        )
+    elif model == "mclp":
         res = pl.max_coverage(
             cost,
             w,

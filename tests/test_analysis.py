@@ -110,3 +110,18 @@ def test_placement_budget_and_p_median_with_far_villages(small):
     pm = place_centres(small, model="p_median", new=3, within_min=30)
     assert len(pm.sites) == 3
     assert pm.after["median_min"] <= pm.before["median_min"]
+
+
+def test_capacitated_placement_serves_within_capacity(small):
+    free = place_centres(small, model="mclp", new=3, within_min=30, demand="households")
+    capped = place_centres(
+        small, model="mclp", new=3, within_min=30, demand="households", capacity_days=5
+    )
+    assert len(capped.sites) == 3
+    # capacity_per_day x 5 days per open centre bounds what is served
+    cap = 5 * (150.0 * len(small.centres) + 60.0 * 3)
+    assert capped.result.objective <= cap + 1e-6
+    assert capped.result.objective <= free.result.objective + 1e-6
+    assert capped.result.model == "capacitated_max_coverage"
+    with pytest.raises(AccessGapError, match="mclp' only"):
+        place_centres(small, model="p_median", capacity_days=5)
