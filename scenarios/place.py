@@ -19,7 +19,7 @@ import pandas as pd
 
 from access.engine import TravelSettings, coverage_matrix, nearest_centre
 from access.exclusion import fit_exclusion_model
-from access.gaps import attach_registry
+from access.gaps import attach_registry, weighted_quantile
 from access.speeds import Mode
 from geodata.errors import AccessGapError
 from geodata.files import write_folder_atomically
@@ -309,8 +309,6 @@ def place_centres(
 def _figures(t: pd.DataFrame, hh: np.ndarray, w: np.ndarray, within: float) -> dict[str, float]:
     m = t["travel_min"].to_numpy(float)
     ok = np.isfinite(m) & (m <= within)
-    from access.gaps import weighted_quantile
-
     return {
         "households_within": float(hh[ok].sum()),
         "share_households_within": float(hh[ok].sum() / hh.sum()) if hh.sum() else float("nan"),

@@ -225,7 +225,8 @@ def plan_vans(
     """
     o = options or VanOptions()
     st = settings or TravelSettings(mode=cast(Mode, o.mode))
-    g = gaps if gaps is not None else gap_analysis(region)
+    # halts need gap scores, not the exclusion model: skip its fit
+    g = gaps if gaps is not None else gap_analysis(region, fit_model=False)
     halts, notes = select_halts(region, g, o)
     if len(halts) == 0:
         raise AccessGapError(
