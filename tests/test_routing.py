@@ -340,15 +340,20 @@ def read_solomon(path: Path):
     return data, vehicles, capacity
 
 
-@pytest.mark.skipif(not (SOLOMON / "R101.txt").exists(), reason="shared Solomon files missing")
-def test_solomon_r101_short_limit_is_valid():
-    data, vehicles, capacity = read_solomon(SOLOMON / "R101.txt")
+def solomon_arrays(path: Path, *, scale: int):
+    """Integer durations, service, windows and demand of a Solomon file, times x ``scale``."""
+    data, vehicles, capacity = read_solomon(path)
     xy = data[:, 1:3]
     exact = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
-    dur = np.rint(exact * 10).astype(int)
-    svc = np.rint(data[:, 6] * 10).astype(int)
-    win = np.rint(data[:, 4:6] * 10).astype(int)
-    dem = data[:, 3].astype(int)
+    dur = np.rint(exact * scale).astype(int)
+    svc = np.rint(data[:, 6] * scale).astype(int)
+    win = np.rint(data[:, 4:6] * scale).astype(int)
+    return dur, svc, win, data[:, 3].astype(int), vehicles, capacity
+
+
+@pytest.mark.skipif(not (SOLOMON / "R101.txt").exists(), reason="shared Solomon files missing")
+def test_solomon_r101_short_limit_is_valid():
+    dur, svc, win, dem, vehicles, capacity = solomon_arrays(SOLOMON / "R101.txt", scale=10)
     res = solve_vrptw(dur, svc, win, dem, capacity, vehicles, time_limit_s=1.0, seed=1)
     check_vrptw(res, dur, svc, win, dem, capacity, vehicles)
     assert res.dropped == ()
@@ -617,13 +622,7 @@ def test_solomon_reviewer_instances_within_one_van(name: str, bk_vans: int):
     path = SOLOMON / f"{name}.txt"
     if not path.exists():
         pytest.skip("shared Solomon files missing")
-    data, vehicles, capacity = read_solomon(path)
-    xy = data[:, 1:3]
-    exact = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
-    dur = np.rint(exact * 100).astype(int)
-    svc = np.rint(data[:, 6] * 100).astype(int)
-    win = np.rint(data[:, 4:6] * 100).astype(int)
-    dem = data[:, 3].astype(int)
+    dur, svc, win, dem, vehicles, capacity = solomon_arrays(path, scale=100)
     res = solve_vrptw(dur, svc, win, dem, capacity, vehicles, time_limit_s=4.0, seed=1)
     check_vrptw(res, dur, svc, win, dem, capacity, vehicles)
     assert res.dropped == ()
