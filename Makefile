@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SAMPLE := regions/sample
 
-.PHONY: app test demo bench fuzz browser-deps clean-venv
+.PHONY: app test test-fast demo bench fuzz browser-deps clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "Python 3.11 is needed (found: '$(PYTHON)'); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -34,6 +34,12 @@ test: $(STAMP) browser-deps
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
+
+# The inner loop for developers: lint, then the tests in parallel without the slow and browser
+# ones. Resolve work only on `make test`, the whole suite.
+test-fast: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q -n 2 -m "not slow and not browser"
 
 demo: $(STAMP)
 	$(VENV)/bin/accessgap demo --out out/demo
