@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-VOLATILE = frozenset({"runtime_s", "solver_seconds", "seconds", "timings_s", "file", "fingerprint"})
+VOLATILE = frozenset(
+    {"runtime_s", "solver_seconds", "seconds", "timings_s", "file", "fingerprint", "html", "pdf"}
+)
 
 
 def figures(demo: Path) -> dict[str, Any]:
