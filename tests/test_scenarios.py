@@ -23,11 +23,12 @@ from access.exclusion import expected_new_registrations
 from access.synthetic import build_sample_region
 from geodata.errors import DataFileError, SchemaError
 from geodata.region import load_region, save_region
-from scenarios import runner as runner_mod
+from scenarios import scenario_writer
 from scenarios.demo import EXAMPLE_NAMES, EXAMPLES, river_flood_polygon
 from scenarios.metrics import access_metrics, cost_metrics, van_reach
 from scenarios.runner import run_scenario
 from scenarios.spec import load_scenario
+from scenarios.travel_cache import clear_memory_cache
 
 cli_runner = CliRunner()
 
@@ -197,7 +198,7 @@ def test_vans_reach_matches_the_halts_written(small_runs, small_folder):
 
 def test_same_inputs_same_results(small_folder, tmp_path):
     a = run_scenario(small_folder / "centres_and_vans.yaml", tmp_path / "a")
-    runner_mod._memo.clear()
+    clear_memory_cache()
     b = run_scenario(
         small_folder / "centres_and_vans.yaml", tmp_path / "b", cache_dir=tmp_path / "c"
     )
@@ -218,22 +219,22 @@ def test_same_inputs_same_results(small_folder, tmp_path):
 
 def test_travel_cache_is_reused_and_a_corrupt_entry_rebuilt(small_folder, tmp_path):
     cache = tmp_path / "cache"
-    runner_mod._memo.clear()
+    clear_memory_cache()
     first = run_scenario(small_folder / "monsoon_flood.yaml", tmp_path / "a", cache_dir=cache)
     assert first.cache["computed"] == 6 and first.cache["disk_hits"] == 0
     assert len(list((cache / "graphs").glob("*"))) > 0
-    runner_mod._memo.clear()
+    clear_memory_cache()
     second = run_scenario(small_folder / "monsoon_flood.yaml", tmp_path / "b", cache_dir=cache)
     assert second.cache["disk_hits"] == 6 and second.cache["computed"] == 0
     entries = sorted((cache / "travel").glob("*.parquet"))
     assert len(entries) == 6
     entries[0].write_bytes(b"not parquet at all")
     entries[1].write_bytes(entries[1].read_bytes()[:-10] + b"0123456789")
-    runner_mod._memo.clear()
+    clear_memory_cache()
     third = run_scenario(small_folder / "monsoon_flood.yaml", tmp_path / "c", cache_dir=cache)
     assert third.cache["rebuilt"] == 2 and third.cache["disk_hits"] == 4
     assert third.metrics == first.metrics
-    runner_mod._memo.clear()
+    clear_memory_cache()
     fourth = run_scenario(small_folder / "monsoon_flood.yaml", tmp_path / "d", cache_dir=cache)
     assert fourth.cache["disk_hits"] == 6
 
@@ -246,7 +247,7 @@ def test_a_crash_while_writing_leaves_no_half_written_result(small_folder, tmp_p
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(runner_mod, "_unit_table", boom)
+    monkeypatch.setattr(scenario_writer, "unit_change_table", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         run_scenario(small_folder / "ten_uc_centres.yaml", out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
