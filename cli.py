@@ -204,7 +204,8 @@ def travel_times_cmd(
 @app.command()
 def gaps(region: RegionArg, out_dir: OutDir) -> None:
     """Coverage, unregistered poor, travel burden, gap scores, aggregates, exclusion model."""
-    from access.analysis import gap_analysis, write_gap_outputs
+    from access.analysis import gap_analysis
+    from access.gap_outputs import write_gap_outputs
     from geodata.region import load_region
 
     r = _run(f"loading {region}", load_region, region)

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from conftest import SMALL
 
-from access.analysis import gap_analysis, write_gap_outputs
+from access.analysis import gap_analysis
+from access.gap_outputs import write_gap_outputs
 from access.synthetic import build_sample_region
 from geodata.errors import AccessGapError
 from scenarios.place import place_centres, write_placement

@@ -17,7 +17,8 @@ from access.synthetic import build_sample_region
 from geodata.errors import DataFileError, SchemaError
 from geodata.region import save_region
 from scenarios import report as report_mod
-from scenarios.compare import RunData, build_comparison, compare_runs
+from scenarios.compare import compare_runs
+from scenarios.comparison import RunData, build_comparison
 from scenarios.demo import river_flood_polygon
 from scenarios.runner import run_scenario
 

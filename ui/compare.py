@@ -16,7 +16,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geodata.errors import AccessGapError
-from scenarios.compare import Comparison, build_comparison, compare_runs, load_run
+from scenarios.compare import compare_runs
+from scenarios.comparison import Comparison, build_comparison, load_run
 from ui import data
 from ui.context import LoadedRegion
 from ui.errors import show_error
