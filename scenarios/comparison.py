@@ -21,7 +21,17 @@ import pandas as pd
 
 from geodata.errors import DataFileError, SchemaError
 
-__all__ = ["METRICS", "Comparison", "RunData", "build_comparison", "load_run"]
+__all__ = [
+    "METRICS",
+    "REACH_METRICS",
+    "Comparison",
+    "RunData",
+    "build_comparison",
+    "find_runs",
+    "labelled_table",
+    "load_run",
+    "reach_table",
+]
 
 #: Rows of the comparison: (headline key, label, unit, better when "up" / "down" / "").
 METRICS: tuple[tuple[str, str, str, str], ...] = (
@@ -72,6 +82,13 @@ METRICS: tuple[tuple[str, str, str, str], ...] = (
         "PKR",
         "down",
     ),
+)
+
+#: Headline metrics of the app's chart of households within reach.
+REACH_METRICS: tuple[str, ...] = (
+    "households_within_30_min",
+    "households_within_60_min",
+    "households_within_120_min",
 )
 
 
@@ -211,6 +228,60 @@ def build_comparison(runs: Sequence[RunData]) -> Comparison:
             f"figures are in each run's own mode, maps in the base's ({mode})."
         )
     return Comparison(tuple(runs), table, differences, changes, mode, tuple(notes))
+
+
+def find_runs(root: Path, *, max_depth: int = 3) -> dict[str, Path]:
+    """Scenario result folders under ``root``, named by their path relative to ``root``.
+
+    A result folder holds ``metrics.json`` and ``scenario.json`` (as written by
+    :func:`scenarios.runner.run_scenario`); folders whose path has a part starting with a
+    dot are skipped.
+
+    Parameters
+    ----------
+    root
+        The folder to search (``out/`` of the app).
+    max_depth
+        Also search this many levels down (besides one and two).
+
+    Returns
+    -------
+    dict
+        Relative path -> folder, sorted by name; empty when ``root`` is not a folder.
+    """
+    if not root.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for metrics in (
+        sorted(root.glob("/".join(["*"] * max_depth) + "/metrics.json"))
+        + sorted(root.glob("*/metrics.json"))
+        + sorted(root.glob("*/*/metrics.json"))
+    ):
+        folder = metrics.parent
+        if any(part.startswith(".") for part in folder.relative_to(root).parts):
+            continue
+        if (folder / "scenario.json").is_file():
+            found[str(folder.relative_to(root))] = folder
+    return dict(sorted(found.items()))
+
+
+def labelled_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`Comparison.table` or ``differences`` indexed by label, without ``better``."""
+    t = table.copy()
+    if "label" in t.columns:
+        t = t.set_index("label")
+    return t.drop(columns=[c for c in ("better",) if c in t.columns])
+
+
+def reach_table(comparison: Comparison, metrics: Sequence[str] = REACH_METRICS) -> pd.DataFrame:
+    """Scenarios (rows) by the given headline metrics (columns, by label), as floats.
+
+    Metrics the comparison does not have are left out (the table may have no column).
+    """
+    rows = [k for k in metrics if k in comparison.table.index]
+    chart = comparison.table.loc[rows, list(comparison.names)].T.astype(float)
+    chart.columns = [comparison.table.at[k, "label"] for k in rows]
+    return chart
 
 
 # ---------------------------------------------------------------------------------------
