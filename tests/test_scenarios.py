@@ -12,29 +12,21 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import SMALL
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from typer.testing import CliRunner
+from helpers import copy_region, invoke_cli, read_json, write_flood_closures
+from hypothesis import given, settings, strategies
 
 import cli
 from access.analysis import gap_analysis
 from access.engine import TravelSettings, nearest_centre
 from access.exclusion import expected_new_registrations
-from access.synthetic import build_sample_region
 from geodata.errors import DataFileError, SchemaError
-from geodata.region import load_region, save_region
+from geodata.region import load_region
 from scenarios import scenario_writer
 from scenarios.demo import EXAMPLE_NAMES, EXAMPLES, river_flood_polygon
 from scenarios.metrics import access_metrics, cost_metrics, van_reach
 from scenarios.runner import run_scenario
 from scenarios.spec import load_scenario
 from scenarios.travel_cache import clear_memory_cache
-
-cli_runner = CliRunner()
-
-
-def invoke(*args: str):
-    return cli_runner.invoke(cli.app, [str(a) for a in args], catch_exceptions=False)
 
 
 def small_examples(folder: Path) -> Path:
@@ -48,17 +40,14 @@ def small_examples(folder: Path) -> Path:
         if "vans" in doc:
             doc["vans"].update(count=2, days=3, within_min=30)
         (folder / f"{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    gpd.GeoDataFrame(geometry=[river_flood_polygon(SMALL)], crs="EPSG:4326").to_file(
-        folder / "flood_closures.geojson", driver="GeoJSON"
-    )
+    write_flood_closures(SMALL, folder / "flood_closures.geojson")
     return folder
 
 
 @pytest.fixture(scope="module")
-def small_folder(tmp_path_factory):
+def small_folder(small_sample_region_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("scen")
-    region, _ = build_sample_region(SMALL)
-    save_region(region, folder / "region")
+    copy_region(small_sample_region_dir, folder / "region")
     return small_examples(folder)
 
 
@@ -67,15 +56,15 @@ def small_runs(small_folder, tmp_path_factory):
     """The five small examples run from the command line, then compared."""
     out = tmp_path_factory.mktemp("runs")
     for name in EXAMPLE_NAMES:
-        res = invoke("run", small_folder / f"{name}.yaml", "--out", out / name)
+        res = invoke_cli("run", small_folder / f"{name}.yaml", "--out", out / name)
         assert res.exit_code == 0, res.output
-    res = invoke("compare", *(out / n for n in EXAMPLE_NAMES), "--out", out / "report")
+    res = invoke_cli("compare", *(out / n for n in EXAMPLE_NAMES), "--out", out / "report")
     assert res.exit_code == 0, res.output
     return out
 
 
 def metrics(folder: Path) -> dict:
-    return json.loads((folder / "metrics.json").read_text())
+    return read_json(folder / "metrics.json")
 
 
 def within(hh: np.ndarray, t: np.ndarray, minutes: float) -> float:
@@ -432,8 +421,12 @@ def test_cost_and_van_metrics_by_hand():
 
 @settings(max_examples=50, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.integers(1, 500), st.floats(0, 300), st.floats(0, 60)), min_size=1, max_size=30
+    strategies.lists(
+        strategies.tuples(
+            strategies.integers(1, 500), strategies.floats(0, 300), strategies.floats(0, 60)
+        ),
+        min_size=1,
+        max_size=30,
     )
 )
 def test_shorter_trips_never_lower_coverage(rows):
@@ -452,17 +445,17 @@ def test_shorter_trips_never_lower_coverage(rows):
 
 
 @pytest.mark.slow
-def test_examples_on_the_sample_region_from_the_cli(tmp_path):
+def test_examples_on_the_sample_region_from_the_cli(sample_region_and_truth, tmp_path):
     out = tmp_path / "runs"
     for name in EXAMPLE_NAMES:
-        res = invoke(
+        res = invoke_cli(
             "run", EXAMPLES / f"{name}.yaml", "--out", out / name, "--cache", tmp_path / "cache"
         )
         assert res.exit_code == 0, res.output
-    res = invoke("compare", *(out / n for n in EXAMPLE_NAMES), "--out", tmp_path / "report")
+    res = invoke_cli("compare", *(out / n for n in EXAMPLE_NAMES), "--out", tmp_path / "report")
     assert res.exit_code == 0, res.output
     m = {n: metrics(out / n) for n in EXAMPLE_NAMES}
-    region, _ = build_sample_region()
+    region, _ = sample_region_and_truth
     hh = region.settlements["households"].to_numpy(float)
     t_old = nearest_centre(region, settings=TravelSettings(mode="motorbike"))["travel_min"]
     centres = gpd.read_file(out / "ten_uc_centres" / "centres.geojson")
