@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -63,27 +61,6 @@ def _step(text: str) -> Iterator[None]:
 def _run(text: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     with _step(text):
         return fn(*args, **kwargs)
-
-
-def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=2, ensure_ascii=False, default=float)
-        fh.write("\n")
-    os.replace(tmp, path)
-
-
-def _atomic_csv(df: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        df.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @app.command()
@@ -185,26 +162,20 @@ def travel_times_cmd(
     season: Annotated[str, typer.Option(help="dry or monsoon.")] = "dry",
 ) -> None:
     """Nearest registration centre of every settlement: minutes, metres, access leg, flags."""
-    from access.engine import TravelSettings, nearest_centre
-    from access.speeds import Mode, Season
+    from access.travel_table import travel_time_table, write_table_csv
     from geodata.region import load_region
 
     r = _run(f"loading {region}", load_region, region)
-    t = _run(
-        f"travel times by {mode}",
-        nearest_centre,
-        r,
-        settings=TravelSettings(mode=cast(Mode, mode), season=cast(Season, season)),
-    )
-    cols = ["settlement_id", "centre_id", "travel_min", "network_m", "access_m", "flags"]
-    _atomic_csv(t[[c for c in cols if c in t.columns]], out_file)
+    t = _run(f"travel times by {mode}", travel_time_table, r, mode=mode, season=season)
+    write_table_csv(t, out_file)
     out.print(f"{len(t)} settlements written to {out_file}")
 
 
 @app.command()
 def gaps(region: RegionArg, out_dir: OutDir) -> None:
     """Coverage, unregistered poor, travel burden, gap scores, aggregates, exclusion model."""
-    from access.analysis import gap_analysis, write_gap_outputs
+    from access.analysis import gap_analysis
+    from access.gap_outputs import write_gap_outputs
     from geodata.region import load_region
 
     r = _run(f"loading {region}", load_region, region)
@@ -369,8 +340,11 @@ def national(
         float | None, typer.Option(help="Placement seconds (none: deterministic stop).")
     ] = None,
 ) -> None:
-    """National run: nearest centre for every settlement (three modes, partitioned with halos,
-    on Dask) and an MCLP placement of new centres; per-partition GeoParquet and a summary."""
+    """National run: nearest centre for every settlement and new centres by MCLP.
+
+    Travel in three modes, partitioned with halos, on Dask; per-partition GeoParquet and a
+    summary.
+    """
     from geodata.region import load_region
     from scenarios.national import national_params, run_national
 

@@ -1,17 +1,15 @@
 """Gap analysis of a region: travel times for every mode, registry, burden, aggregates, model.
 
 :func:`gap_analysis` is the one call behind ``accessgap gaps`` and the app's Explore page;
-:func:`write_gap_outputs` writes its files atomically.
+:func:`release_result` is what of it may be shown or exported;
+:func:`access.gap_outputs.write_gap_outputs` writes its files atomically.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, cast
 
 import geopandas as gpd
@@ -20,9 +18,8 @@ import pandas as pd
 
 from access.exclusion import ExclusionModel, fit_exclusion_model
 from access.gaps import GapSettings, aggregate, attach_registry, settlement_gaps
-from access.speeds import Mode
+from access.speeds import Mode, TravelSettings
 from geodata.errors import AccessGapError
-from geodata.files import write_folder_atomically
 from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
 from geodata.schema import ADMIN_LEVELS
@@ -36,7 +33,6 @@ __all__ = [
     "gap_analysis",
     "release_result",
     "travel_times",
-    "write_gap_outputs",
 ]
 
 MODES: tuple[str, ...] = ("walk", "motorbike", "car")
@@ -139,7 +135,7 @@ def travel_times(
     Columns per mode: ``travel_min_<mode>``, ``network_m_<mode>``, ``access_m_<mode>``,
     ``centre_id_<mode>``, ``flags_<mode>``.
     """
-    from access.engine import TravelSettings, nearest_centre
+    from access.engine import nearest_centre  # imported here: it loads the numba kernels
 
     parts = []
     for mode in modes:
@@ -256,57 +252,5 @@ def release_result(result: GapResult, *, privacy: PrivacySettings | None = None)
     )
 
 
-def write_gap_outputs(
-    result: GapResult,
-    out_dir: str | os.PathLike[str],
-    *,
-    boundaries: gpd.GeoDataFrame | None,
-    privacy: PrivacySettings | None = None,
-) -> dict[str, Path]:
-    """Write the gap analysis into ``out_dir`` atomically (a temp folder swapped in).
-
-    Files: ``settlements.gpkg`` / ``settlements.csv``, ``units_<level>.csv`` (and
-    ``units.gpkg`` with boundary polygons when given), ``gaps_summary.json``,
-    ``exclusion_by_area.png`` and ``exclusion_by_travel_band.png``. Tables go through
-    :func:`release_result` (column allow-list, groups under ``privacy.min_group_households``
-    households blanked).
-    """
-    from access.charts import exclusion_by_area_chart, exclusion_by_band_chart
-
-    charted = result
-    result = release_result(result, privacy=privacy)
-
-    def write(tmp: Path) -> None:
-        s = result.settlements
-        s.to_file(tmp / "settlements.gpkg", layer="settlements", driver="GPKG")
-        pd.DataFrame(s.drop(columns="geometry")).assign(
-            lon=s.geometry.x.round(6), lat=s.geometry.y.round(6)
-        ).to_csv(tmp / "settlements.csv", index=False)
-        for level, df in result.units.items():
-            df.to_csv(tmp / f"units_{level}.csv", index=False)
-            if boundaries is not None and level in ADMIN_LEVELS:
-                b = boundaries[boundaries["level"] == level][["name", "geometry"]]
-                g = b.merge(df, left_on="name", right_on=level, how="inner")
-                if len(g):
-                    gpd.GeoDataFrame(g, geometry="geometry", crs=boundaries.crs).to_file(
-                        tmp / "units.gpkg", layer=level, driver="GPKG"
-                    )
-        (tmp / "gaps_summary.json").write_text(
-            json.dumps(result.summary(), indent=2, default=_json_default) + "\n"
-        )
-        if charted.model is not None:  # charts of aggregates over many households
-            exclusion_by_area_chart(charted, tmp / "exclusion_by_area.png")
-            exclusion_by_band_chart(charted, tmp / "exclusion_by_travel_band.png")
-
-    return write_folder_atomically(out_dir, write)
-
-
 def _allowed(col: object, patterns: tuple[str, ...]) -> bool:
     return any(re.fullmatch(p, str(col)) for p in patterns)
-
-
-def _json_default(v: object) -> object:
-    if isinstance(v, np.integer | np.floating):
-        f = float(v)
-        return f if np.isfinite(f) else None
-    return str(v)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-if TYPE_CHECKING:
-    from access.analysis import GapResult
+from access.analysis import GapResult
 
 __all__ = ["exclusion_by_area_chart", "exclusion_by_band_chart"]
 
@@ -20,8 +19,10 @@ _BANDS = (0, 30, 60, 120, 240, np.inf)
 
 
 def exclusion_by_area_chart(result: GapResult, path: Path, *, level: str = "tehsil") -> Path:
-    """Bar chart of the share of households unregistered per admin unit (like the report's
-    province figure)."""
+    """Bar chart of the share of households unregistered per admin unit.
+
+    Like the report's province figure.
+    """
     df = result.units[level].copy()
     df["excluded"] = 1 - df["coverage_share"]
     df = df.sort_values("excluded")
@@ -43,7 +44,7 @@ def exclusion_by_band_chart(result: GapResult, path: Path) -> Path:
     mode = result.settings.burden_mode
     t = s[f"travel_min_{mode}"].fillna(np.inf).to_numpy()
     labels, observed, modelled = [], [], []
-    for lo, hi in zip(_BANDS[:-1], _BANDS[1:], strict=True):
+    for lo, hi in pairwise(_BANDS):
         m = (t >= lo) & (t < hi) & s["registered_households"].notna().to_numpy()
         hh = s.loc[m, "households"].sum()
         if hh == 0:

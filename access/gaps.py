@@ -62,6 +62,7 @@ class GapSettings:
     work_day_h: float = 8.0
 
     def __post_init__(self) -> None:
+        """Check the settings: no negative or non-finite cost or time."""
         bad = [
             name
             for name in ("wage_pkr_per_day", "visits", "wait_h", "work_day_h")

@@ -14,7 +14,8 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString, Polygon
 
-from access.analysis import gap_analysis, write_gap_outputs
+from access.analysis import gap_analysis
+from access.gap_outputs import write_gap_outputs
 from access.synthetic import build_sample_region
 from geodata.region import save_region, summarize
 from geodata.sample import SampleParams

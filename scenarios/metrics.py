@@ -1,5 +1,6 @@
-"""Headline figures of a scenario, as pure functions over arrays (formulas in
-``docs/scenarios.md``).
+"""Headline figures of a scenario, as pure functions over arrays.
+
+The formulas are in ``docs/scenarios.md``.
 
 - :func:`access_metrics`: households and unregistered bottom-40% households within 30/60/120
   minutes, household-weighted median and 90th percentile of travel time, households that
@@ -10,23 +11,37 @@
   it can expect, net of what better access already brought.
 - :func:`cost_metrics`: one-off and yearly cost, cost over the horizon and per expected new
   registration.
+
+:func:`scenario_metrics` puts them together for one scenario run: the per-settlement table
+(``settlements.csv``) and the content of ``metrics.json``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 
+from access.analysis import MODES, GapResult
 from access.exclusion import ExclusionModel, expected_new_registrations
 from access.gaps import weighted_quantile
+from access.speeds import Closures
+from geodata.region import Region
+from scenarios.spec import Scenario
+
+if TYPE_CHECKING:
+    from scenarios.vans import VanOptions, VanPlan
 
 __all__ = [
     "BANDS_MIN",
     "access_metrics",
     "cost_metrics",
+    "json_safe",
     "registration_effect",
+    "scenario_metrics",
     "van_reach",
 ]
 
@@ -220,6 +235,315 @@ def cost_metrics(
         "over_horizon_pkr": total,
         "per_expected_registration_pkr": per,
     }
+
+
+def scenario_metrics(
+    scenario: Scenario,
+    region: Region,
+    base: GapResult,
+    scen: GapResult,
+    centres: gpd.GeoDataFrame,
+    setup: list[float],
+    van_plan: VanPlan | None,
+    options: VanOptions | None,
+    closures: Closures,
+    notes: list[str],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The per-settlement table and the ``metrics.json`` document of one scenario run.
+
+    Parameters
+    ----------
+    scenario
+        The scenario run.
+    region
+        The baseline region.
+    base, scen
+        Gap analyses of the baseline and of the scenario (same settlements, same order).
+    centres
+        The scenario's open centres with their ``status`` (existing, added, placed).
+    setup
+        Set-up cost of each new centre (PKR).
+    van_plan, options
+        The van campaign and its options, or ``None``.
+    closures
+        The scenario's closures.
+    notes
+        Statements for the reader; a note is appended when coverage is unknown.
+
+    Returns
+    -------
+    tuple
+        The settlement table (``settlements.csv``: the scenario's gap analysis, baseline
+        travel, change, expected new registrations, van halt, ``lon``/``lat``) and the
+        metrics document (JSON-safe: no numpy scalars, non-finite floats as ``None``).
+    """
+    spec = scenario.spec
+    mode = spec.travel.mode
+    s = scen.settlements
+    b = base.settlements
+    hh = s["households"].to_numpy(float)
+    up_col = "unregistered_poor_households"
+    t_scen = s[f"travel_min_{mode}"].to_numpy(float)
+    t_base = b[f"travel_min_{mode}"].to_numpy(float)
+    acc_base = access_metrics(hh, b[up_col].to_numpy(float), t_base)
+    acc_scen = access_metrics(hh, s[up_col].to_numpy(float), t_scen)
+    change = {k: _diff(acc_scen[k], acc_base[k]) for k in acc_scen}
+    model = base.model
+    unreg = b["unregistered_households"].to_numpy(float)
+    if model is not None:
+        effect = registration_effect(
+            model,
+            unreg,
+            b[f"travel_min_{model.mode}"].to_numpy(float),
+            s[f"travel_min_{model.mode}"].to_numpy(float),
+        )
+    else:
+        effect = np.zeros(len(s))
+        notes.append("Registry coverage is unknown: expected new registrations are not computed.")
+    table = _settlement_table(s, b, t_scen, t_base, effect)
+    halt_of: dict[str, str] = {}
+    vans_doc: dict[str, Any] | None = None
+    if van_plan is not None and options is not None:
+        vans_doc = _vans_doc(van_plan, options, s, hh, unreg - effect, halt_of)
+    van_days = int(vans_doc["van_days_used"]) if vans_doc else 0
+    table["van_halt"] = [halt_of.get(str(x), "") for x in s["settlement_id"]]
+    table["lon"] = s.geometry.x.round(6).to_numpy()
+    table["lat"] = s.geometry.y.round(6).to_numpy()
+    from_access = float(effect.sum()) if model is not None else None
+    from_vans = vans_doc["expected_registrations"] if vans_doc else 0.0
+    total = None if from_access is None else from_access + from_vans
+    costs = cost_metrics(
+        setup_pkr=setup,
+        closed_centres=len(spec.centres.close),
+        van_days=van_days,
+        centre_yearly_pkr=spec.costs.centre_yearly_pkr,
+        van_per_day_pkr=spec.costs.van_per_day_pkr,
+        horizon_years=spec.horizon_years,
+        expected_new_registrations=total,
+    )
+    lost = table["lost_access"].to_numpy(bool)
+    slower = np.nan_to_num(table["change_min"].to_numpy(float)) > 1.0
+    headline = _headline(acc_scen, costs, vans_doc, centres)
+    headline |= {
+        "households_slower_by_1_min": float(hh[slower | lost].sum()),
+        "expected_new_registrations": total,
+        "expected_new_registrations_access": from_access,
+        "expected_new_registrations_vans": from_vans,
+    }
+    headline = {k: headline[k] for k in _HEADLINE_ORDER}
+    doc: dict[str, Any] = {
+        "format": 1,
+        "scenario": {
+            "name": scenario.name,
+            "description": spec.description,
+            "file": scenario.source.name if scenario.source else None,
+        },
+        "region": {
+            "name": region.name,
+            "fingerprint": region.fingerprint(),
+            "synthetic": region.synthetic,
+            "settlements": len(s),
+            "households": float(hh.sum()),
+        },
+        "travel": _travel_doc(scenario, region, closures),
+        "centres": _centres_doc(scenario, centres),
+        "headline": headline,
+        "access": {"baseline": acc_base, "scenario": acc_scen, "change": change},
+        "registrations": {
+            "from_access": from_access,
+            "from_vans": from_vans,
+            "total": total,
+            "settlements_gaining": int((effect > 0.5).sum()),
+            "settlements_losing": int((effect < -0.5).sum()),
+            "households_lost_access": float(hh[lost].sum()),
+            "model": _model_doc(model),
+        },
+        "vans": vans_doc,
+        "costs": costs,
+        "notes": notes,
+    }
+    return table, json_safe(doc)
+
+
+def json_safe(v: Any) -> Any:
+    """``v`` with numpy scalars turned into Python ones and non-finite floats into ``None``.
+
+    Examples
+    --------
+    >>> json_safe({"a": np.float64("nan"), "b": [np.int64(2), np.bool_(True)]})
+    {'a': None, 'b': [2, True]}
+    """
+    if isinstance(v, dict):
+        return {str(k): json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [json_safe(x) for x in v]
+    if isinstance(v, np.bool_ | bool):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating | float):
+        f = float(v)
+        return f if np.isfinite(f) else None
+    return v
+
+
+# ---------------------------------------------------------------------------------------
+
+
+#: Keys of a scenario's headline figures, in the order of ``metrics.json``.
+_HEADLINE_ORDER: tuple[str, ...] = (
+    *(f"households_within_{k}_min" for k in BANDS_MIN),
+    *(f"unregistered_poor_within_{k}_min" for k in BANDS_MIN),
+    "median_travel_min",
+    "p90_travel_min",
+    "unreachable_households",
+    "households_slower_by_1_min",
+    "expected_new_registrations",
+    "expected_new_registrations_access",
+    "expected_new_registrations_vans",
+    "van_settlements_reached",
+    "van_households_reached",
+    "centres_open",
+    "new_centres",
+    "closed_centres",
+    "one_off_cost_pkr",
+    "yearly_cost_pkr",
+    "cost_over_horizon_pkr",
+    "cost_per_expected_registration_pkr",
+)
+
+
+def _settlement_table(
+    s: gpd.GeoDataFrame,
+    b: gpd.GeoDataFrame,
+    t_scen: np.ndarray,
+    t_base: np.ndarray,
+    effect: np.ndarray,
+) -> pd.DataFrame:
+    """The scenario's settlements with baseline travel, change and expected registrations."""
+    table = pd.DataFrame(s.drop(columns="geometry"))
+    for m in MODES:
+        table[f"baseline_travel_min_{m}"] = b[f"travel_min_{m}"].to_numpy(float)
+    table["travel_min"] = t_scen
+    table["baseline_travel_min"] = t_base
+    with np.errstate(invalid="ignore"):
+        table["change_min"] = np.where(
+            np.isfinite(t_scen) & np.isfinite(t_base), t_scen - t_base, np.nan
+        )
+    table["lost_access"] = np.isfinite(t_base) & ~np.isfinite(t_scen)
+    table["expected_new_registrations"] = effect
+    return table
+
+
+def _vans_doc(
+    van_plan: VanPlan,
+    options: VanOptions,
+    s: gpd.GeoDataFrame,
+    hh: np.ndarray,
+    unregistered_after: np.ndarray,
+    halt_of: dict[str, str],
+) -> dict[str, Any]:
+    """The ``vans`` section; fills ``halt_of`` (settlement id -> the halt serving it)."""
+    visited = van_plan.halts[van_plan.halts["status"].eq("visited")]
+    served = [str(x).split(",") for x in visited["served_ids"]]
+    for hid, ids in zip(visited["settlement_id"], served, strict=True):
+        for sid in ids:
+            halt_of.setdefault(sid, str(hid))
+    reach = van_reach(
+        s["settlement_id"].astype(str).tolist(),
+        hh,
+        unregistered_after,
+        served,
+        turnout=options.turnout,
+    )
+    summary = van_plan.summary()
+    return {
+        **reach,
+        "vans": options.vans,
+        "days": options.days,
+        "van_days_used": int(summary["van_days_used"]),
+        "halts_selected": summary["halts_selected"],
+        "halts_visited": summary["halts_visited"],
+        "total_drive_min": summary["total_drive_min"],
+        "plan_expected_registrations": summary["expected_registrations"],
+    }
+
+
+def _headline(
+    acc_scen: dict[str, float],
+    costs: dict[str, Any],
+    vans_doc: dict[str, Any] | None,
+    centres: gpd.GeoDataFrame,
+) -> dict[str, Any]:
+    """Headline figures from access, costs and vans.
+
+    The registration figures are added by the caller.
+    """
+    headline: dict[str, Any] = {
+        k: acc_scen[k]
+        for k in _HEADLINE_ORDER
+        if k.startswith(("households_within_", "unregistered_poor_within_"))
+    }
+    return headline | {
+        "median_travel_min": acc_scen["median_travel_min"],
+        "p90_travel_min": acc_scen["p90_travel_min"],
+        "unreachable_households": acc_scen["unreachable_households"],
+        "van_settlements_reached": vans_doc["settlements_reached"] if vans_doc else 0.0,
+        "van_households_reached": vans_doc["households_reached"] if vans_doc else 0.0,
+        "centres_open": len(centres),
+        "new_centres": costs["new_centres"],
+        "closed_centres": costs["closed_centres"],
+        "one_off_cost_pkr": costs["one_off_pkr"],
+        "yearly_cost_pkr": costs["yearly_pkr"],
+        "cost_over_horizon_pkr": costs["over_horizon_pkr"],
+        "cost_per_expected_registration_pkr": costs["per_expected_registration_pkr"],
+    }
+
+
+def _travel_doc(scenario: Scenario, region: Region, closures: Closures) -> dict[str, Any]:
+    spec = scenario.spec
+    edges = region.roads.edges
+    closed = closures.closed_mask(edges) if closures else np.zeros(0, bool)
+    return {
+        "mode": spec.travel.mode,
+        "season": spec.travel.season,
+        "speeds": scenario.speeds_file.name if scenario.speeds_file else "default",
+        "closure_polygons": len(closures.polygons),
+        "closure_edges": len(closures.edges),
+        "road_segments_closed": int(closed.sum()),
+        "road_km_closed": float(edges["length_m"].to_numpy(float)[closed].sum() / 1000.0),
+    }
+
+
+def _centres_doc(scenario: Scenario, centres: gpd.GeoDataFrame) -> dict[str, Any]:
+    status = centres["status"].astype(str)
+    ids = centres["centre_id"].astype(str)
+    return {
+        "open": len(centres),
+        "existing_open": int(status.eq("existing").sum()),
+        "closed": list(scenario.spec.centres.close),
+        "added": ids[status.eq("added")].tolist(),
+        "placed": ids[status.eq("placed")].tolist(),
+    }
+
+
+def _model_doc(model: ExclusionModel | None) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    return {
+        "source": "baseline region",
+        "mode": model.mode,
+        "intercept": model.coef[0],
+        "travel_h": model.coef[1],
+        "odds_ratio_per_hour": float(np.exp(model.coef[1])),
+        "travel_cap_h": model.travel_cap_h,
+    }
+
+
+def _diff(a: float, b: float) -> float | None:
+    if np.isfinite(a) and np.isfinite(b):
+        return float(a - b)
+    return None
 
 
 def _share(part: float, whole: float) -> float:

@@ -1,5 +1,4 @@
-"""The comparison report: charts and maps (matplotlib PNG), a self-contained HTML page and
-its PDF.
+"""The comparison report: charts and maps (matplotlib PNG), a self-contained HTML page, a PDF.
 
 The HTML embeds every image as base64, so the one file can be e-mailed or opened from a USB
 stick without the app or a network. The PDF is the HTML printed by headless Chromium
@@ -17,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,8 +24,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-if TYPE_CHECKING:
-    from scenarios.compare import Comparison, RunData
+from scenarios.comparison import Comparison, RunData
 
 __all__ = ["chromium_path", "html_to_pdf", "write_report"]
 
@@ -228,7 +226,7 @@ def _change_map(comp: Comparison, run: RunData, path: Path) -> Path:
     ax.scatter(lon[same], lat[same], s=size[same], c="#d5d8dc", linewidths=0, zorder=2)
     changed = np.isfinite(d) & ~same
     lim = float(np.clip(np.nanmax(np.abs(d[changed])) if changed.any() else 1.0, 1.0, 60.0))
-    sc = ax.scatter(
+    dots = ax.scatter(
         lon[changed],
         lat[changed],
         s=size[changed],
@@ -242,7 +240,7 @@ def _change_map(comp: Comparison, run: RunData, path: Path) -> Path:
     lost = np.isinf(d)
     if lost.any():
         ax.scatter(lon[lost], lat[lost], s=size[lost], c="black", marker="x", zorder=4)
-    fig.colorbar(sc, ax=ax, shrink=0.7, label="change in travel minutes (+ = longer)")
+    fig.colorbar(dots, ax=ax, shrink=0.7, label="change in travel minutes (+ = longer)")
     base_ids = set(base.centres["centre_id"].astype(str))
     c = run.centres
     status = c["status"].astype(str)
@@ -332,11 +330,11 @@ def _html(comp: Comparison, images: list[tuple[str, Path]], maps: list[tuple[str
         "<h2>Scenarios</h2><table><tr><th>scenario</th><th>what changes</th><th>region</th></tr>"
     )
     for r in comp.runs:
-        sc = r.metrics.get("scenario", {})
-        reg = r.metrics.get("region", {})
+        description = str(r.metrics.get("scenario", {}).get("description") or "")
+        region_name = str(r.metrics.get("region", {}).get("name", ""))
         parts.append(
-            f"<tr><td><b>{e(r.name)}</b></td><td>{e(str(sc.get('description') or ''))}</td>"
-            f"<td>{e(str(reg.get('name', '')))}</td></tr>"
+            f"<tr><td><b>{e(r.name)}</b></td><td>{e(description)}</td>"
+            f"<td>{e(region_name)}</td></tr>"
         )
     parts.append("</table>")
     parts.append("<h2>Side by side</h2>")

@@ -75,8 +75,11 @@ class _Strict(BaseModel):
 
 
 class TravelSpec(_Strict):
-    """How people travel: ``mode`` (walk, motorbike, car), ``season`` (dry, monsoon) and an
-    optional speed profile file (CSV or YAML, see :func:`access.speeds.load_speed_profile`)."""
+    """How people travel.
+
+    ``mode`` (walk, motorbike, car), ``season`` (dry, monsoon) and an optional speed profile
+    file (CSV or YAML, see :func:`access.speeds.load_speed_profile`).
+    """
 
     mode: Literal["walk", "motorbike", "car"] = "motorbike"
     season: Literal["dry", "monsoon"] = "dry"
@@ -84,8 +87,11 @@ class TravelSpec(_Strict):
 
 
 class ClosuresSpec(_Strict):
-    """Closed roads: a ``file`` of polygons (GeoJSON/GPKG: every road touching one is closed)
-    or of edges (CSV with ``u, v`` node ids), and/or ``edges`` given inline as ``[u, v]``."""
+    """Closed roads.
+
+    A ``file`` of polygons (GeoJSON/GPKG: every road touching one is closed) or of edges (CSV
+    with ``u, v`` node ids), and/or ``edges`` given inline as ``[u, v]``.
+    """
 
     file: str | None = None
     edges: tuple[tuple[int, int], ...] = ()
@@ -130,8 +136,10 @@ class CentresSpec(_Strict):
 
 
 class PlacementSpec(_Strict):
-    """New Union Council centres chosen among the region's candidates
-    (:func:`scenarios.place.place_centres`)."""
+    """New Union Council centres chosen among the region's candidates.
+
+    See :func:`scenarios.place.place_centres`.
+    """
 
     model: Literal["mclp", "p_median", "set_cover"] = "mclp"
     new_centres: int = Field(default=10, ge=1, le=10_000)

@@ -36,3 +36,32 @@ SMALL = SampleParams(
 def small_geography():
     """A small synthetic region (geography only), built once per session."""
     return make_sample_geography(SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_sample_region():
+    """The small seeded sample region (:data:`SMALL`, with registry), built once per session.
+
+    Shared: derive changed copies with ``region.with_(...)``, never change it in place.
+    """
+    from access.synthetic import build_sample_region
+
+    region, _truth = build_sample_region(SMALL)
+    return region
+
+
+@pytest.fixture(scope="session")
+def small_sample_region_dir(small_sample_region, tmp_path_factory) -> Path:
+    """:func:`small_sample_region` saved as a region folder once per session (read-only:
+    copy it with ``helpers.copy_region`` to place it next to scenario files)."""
+    from geodata.region import save_region
+
+    return save_region(small_sample_region, tmp_path_factory.mktemp("regions") / "small")
+
+
+@pytest.fixture(scope="session")
+def sample_region_and_truth():
+    """The default sample region and its synthetic truth, built once per session."""
+    from access.synthetic import build_sample_region
+
+    return build_sample_region()

@@ -7,22 +7,21 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SMALL
 
-from access.analysis import gap_analysis, write_gap_outputs
-from access.synthetic import build_sample_region
+from access.analysis import gap_analysis
+from access.gap_outputs import write_gap_outputs
 from geodata.errors import AccessGapError
 from scenarios.place import place_centres, write_placement
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return build_sample_region()
+def sample(sample_region_and_truth):
+    return sample_region_and_truth
 
 
 @pytest.fixture(scope="module")
-def small():
-    return build_sample_region(SMALL)[0]
+def small(small_sample_region):
+    return small_sample_region
 
 
 def test_sample_coverage_near_84_and_gradient_recovered(sample):

@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import SMALL
 from streamlit.testing.v1 import AppTest
 
 from geodata.errors import DataFileError, SchemaError
@@ -20,19 +19,9 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 120
 
 
-@pytest.fixture(scope="session")
-def small_region_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small synthetic region, saved once per test session."""
-    from access.synthetic import build_sample_region
-    from geodata.region import save_region
-
-    region, _truth = build_sample_region(SMALL)
-    return save_region(region, tmp_path_factory.mktemp("regions") / "small")
-
-
 @pytest.fixture()
-def app_env(small_region_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("ACCESSGAP_REGION", str(small_region_dir))
+def app_env(small_sample_region_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ACCESSGAP_REGION", str(small_sample_region_dir))
     monkeypatch.setenv("ACCESSGAP_UPLOADS", str(tmp_path / "uploads"))
     monkeypatch.setenv("ACCESSGAP_OUT", str(tmp_path / "out"))
     return tmp_path
@@ -130,7 +119,7 @@ def test_plan_vans_error_is_readable(app_env: Path) -> None:
 
 
 def test_compare_page_without_and_with_scenario_results(
-    app_env: Path, small_region_dir: Path
+    app_env: Path, small_sample_region_dir: Path
 ) -> None:
     at = _goto(_app(), "Compare scenarios")
     assert "Fewer than two scenario results" in _texts(at.info)
@@ -139,7 +128,9 @@ def test_compare_page_without_and_with_scenario_results(
     examples = Path(APP).parent / "scenarios" / "examples"
     for name in ("baseline", "ten_uc_centres"):
         run_scenario(
-            examples / f"{name}.yaml", app_env / "out" / "runs" / name, region=small_region_dir
+            examples / f"{name}.yaml",
+            app_env / "out" / "runs" / name,
+            region=small_sample_region_dir,
         )
     at = _goto(_app(), "Compare scenarios")
     table = at.dataframe[0].value
@@ -169,9 +160,9 @@ def test_missing_region_folder_is_a_readable_error(app_env: Path) -> None:
 
 
 def test_broken_region_shows_the_problem_list_and_runs_nothing(
-    app_env: Path, small_region_dir: Path
+    app_env: Path, small_sample_region_dir: Path
 ) -> None:
-    broken = _broken_copy(small_region_dir, app_env / "broken")
+    broken = _broken_copy(small_sample_region_dir, app_env / "broken")
     at = _app()
     at.sidebar.text_input(key="region_path").set_value(str(broken)).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -196,23 +187,25 @@ def test_open_folder_on_your_data_page_reports_errors(app_env: Path) -> None:
 
 
 def test_import_zip_saves_a_valid_region_in_the_session_folder(
-    small_region_dir: Path, tmp_path: Path
+    small_sample_region_dir: Path, tmp_path: Path
 ) -> None:
     from ui.upload import import_zip
 
-    saved = import_zip(_zip_folder(small_region_dir, "myregion"), session_dir=tmp_path / "s1")
+    saved = import_zip(
+        _zip_folder(small_sample_region_dir, "myregion"), session_dir=tmp_path / "s1"
+    )
     assert (saved / "region.json").is_file()
     assert saved.parent == tmp_path / "s1"
     assert [p.name for p in (tmp_path / "s1").iterdir()] == [saved.name]  # scratch removed
 
 
 def test_import_zip_refuses_invalid_data_and_saves_nothing(
-    small_region_dir: Path, tmp_path: Path
+    small_sample_region_dir: Path, tmp_path: Path
 ) -> None:
     from ui.errors import problems_table
     from ui.upload import import_zip
 
-    broken = _broken_copy(small_region_dir, tmp_path / "broken")
+    broken = _broken_copy(small_sample_region_dir, tmp_path / "broken")
     with pytest.raises(SchemaError) as info:
         import_zip(_zip_folder(broken, "broken"), session_dir=tmp_path / "s2")
     table = problems_table(info.value)
@@ -245,7 +238,7 @@ def test_safe_extract_errors_for_garbage_and_missing_region_json(tmp_path: Path)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("x/readme.json", "{}")
-    with pytest.raises(DataFileError, match="no region.json"):
+    with pytest.raises(DataFileError, match=r"no region\.json"):
         safe_extract(buf.getvalue(), tmp_path / "b")
     with pytest.raises(DataFileError, match="limit"):
         import_zip(b"0" * (MAX_UPLOAD_BYTES + 1), session_dir=tmp_path / "c")

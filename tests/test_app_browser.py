@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SMALL
+from helpers import copy_region
 
 pytestmark = pytest.mark.browser
 
@@ -39,17 +39,15 @@ MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
     """``streamlit run app.py`` on the small region at a free port; always stopped."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is absent (apt-get install -y chromium)")
     pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    from access.synthetic import build_sample_region
-    from geodata.region import save_region
-
     tmp = tmp_path_factory.mktemp("browser")
-    region, _truth = build_sample_region(SMALL)
-    folder = save_region(region, tmp / "small")
+    folder = copy_region(request.getfixturevalue("small_sample_region_dir"), tmp / "small")
     port = _free_port()
     env = dict(
         os.environ,

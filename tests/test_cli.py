@@ -7,15 +7,9 @@ import json
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from helpers import invoke_cli as invoke
 
 import cli
-
-runner = CliRunner()
-
-
-def invoke(*args: str):
-    return runner.invoke(cli.app, list(args), catch_exceptions=False)
 
 
 def hashes(folder):

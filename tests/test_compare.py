@@ -11,14 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SMALL
+from helpers import copy_region, write_flood_closures
 from PIL import Image
 
-from access.synthetic import build_sample_region
 from geodata.errors import DataFileError, SchemaError
-from geodata.region import save_region
 from scenarios import report as report_mod
-from scenarios.compare import RunData, build_comparison, compare_runs
-from scenarios.demo import river_flood_polygon
+from scenarios.compare import compare_runs
+from scenarios.comparison import RunData, build_comparison
 from scenarios.runner import run_scenario
 
 
@@ -84,13 +83,10 @@ def test_duplicate_names_are_told_apart():
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
+def two_runs(small_sample_region_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("cmp")
-    region, _ = build_sample_region(SMALL)
-    save_region(region, folder / "region")
-    gpd.GeoDataFrame(geometry=[river_flood_polygon(SMALL)], crs="EPSG:4326").to_file(
-        folder / "flood.geojson", driver="GeoJSON"
-    )
+    copy_region(small_sample_region_dir, folder / "region")
+    write_flood_closures(SMALL, folder / "flood.geojson")
     (folder / "base.yaml").write_text("region: region\n")
     (folder / "flood.yaml").write_text(
         "extends: base.yaml\ntravel: {season: monsoon}\nclosures: {file: flood.geojson}\n"

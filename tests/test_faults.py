@@ -129,7 +129,8 @@ def test_gap_writes_killed_in_a_loop(region_dir: Path, tmp_path: Path) -> None:
         proc = _start(
             f"""
             import itertools
-            from access.analysis import gap_analysis, write_gap_outputs
+            from access.analysis import gap_analysis
+            from access.gap_outputs import write_gap_outputs
             from geodata.region import load_region
             r = load_region({str(region_dir)!r})
             result = gap_analysis(r)

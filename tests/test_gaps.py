@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies
 
 from access.exclusion import expected_new_registrations, fit_exclusion_model
 from access.gaps import GapSettings, aggregate, attach_registry, settlement_gaps, weighted_quantile
@@ -124,14 +123,14 @@ def test_weighted_quantile():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 2),
-            st.integers(0, 3),
-            st.integers(0, 500),
-            st.floats(0, 1),
-            st.floats(0, 600) | st.just(float("nan")),
-            st.floats(0, 1),
+    strategies.lists(
+        strategies.tuples(
+            strategies.integers(0, 2),
+            strategies.integers(0, 3),
+            strategies.integers(0, 500),
+            strategies.floats(0, 1),
+            strategies.floats(0, 600) | strategies.just(float("nan")),
+            strategies.floats(0, 1),
         ),
         min_size=1,
         max_size=40,
@@ -188,14 +187,14 @@ def synthetic_counts(n=800, coef=0.6, seed=0):
 
 def test_exclusion_model_recovers_known_gradient():
     m = fit_exclusion_model(synthetic_counts())
-    est, lo, hi = m.term("travel_h")
+    _est, lo, hi = m.term("travel_h")
     assert lo <= 0.6 <= hi
     assert hi - lo < 0.1
     assert m.pseudo_r2 > 0.5
     d = m.to_dict()
     assert d["caveat"] == "association, not proof of cause"
     m2 = fit_exclusion_model(synthetic_counts(), with_poverty=True, admin_level="tehsil")
-    b, lo2, hi2 = m2.term("poor_share")
+    _b, lo2, hi2 = m2.term("poor_share")
     assert lo2 <= 0 <= hi2  # poverty has no effect in the synthetic draw
     assert len(m2.admin_effects) == 1
 

@@ -12,28 +12,21 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import SMALL
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from typer.testing import CliRunner
+from helpers import copy_region, invoke_cli, read_json, write_flood_closures
+from hypothesis import given, settings, strategies
 
 import cli
 from access.analysis import gap_analysis
 from access.engine import TravelSettings, nearest_centre
 from access.exclusion import expected_new_registrations
-from access.synthetic import build_sample_region
 from geodata.errors import DataFileError, SchemaError
-from geodata.region import load_region, save_region
-from scenarios import runner as runner_mod
+from geodata.region import load_region
+from scenarios import scenario_writer
 from scenarios.demo import EXAMPLE_NAMES, EXAMPLES, river_flood_polygon
 from scenarios.metrics import access_metrics, cost_metrics, van_reach
 from scenarios.runner import run_scenario
 from scenarios.spec import load_scenario
-
-cli_runner = CliRunner()
-
-
-def invoke(*args: str):
-    return cli_runner.invoke(cli.app, [str(a) for a in args], catch_exceptions=False)
+from scenarios.travel_cache import clear_memory_cache
 
 
 def small_examples(folder: Path) -> Path:
@@ -47,17 +40,14 @@ def small_examples(folder: Path) -> Path:
         if "vans" in doc:
             doc["vans"].update(count=2, days=3, within_min=30)
         (folder / f"{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    gpd.GeoDataFrame(geometry=[river_flood_polygon(SMALL)], crs="EPSG:4326").to_file(
-        folder / "flood_closures.geojson", driver="GeoJSON"
-    )
+    write_flood_closures(SMALL, folder / "flood_closures.geojson")
     return folder
 
 
 @pytest.fixture(scope="module")
-def small_folder(tmp_path_factory):
+def small_folder(small_sample_region_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("scen")
-    region, _ = build_sample_region(SMALL)
-    save_region(region, folder / "region")
+    copy_region(small_sample_region_dir, folder / "region")
     return small_examples(folder)
 
 
@@ -66,15 +56,15 @@ def small_runs(small_folder, tmp_path_factory):
     """The five small examples run from the command line, then compared."""
     out = tmp_path_factory.mktemp("runs")
     for name in EXAMPLE_NAMES:
-        res = invoke("run", small_folder / f"{name}.yaml", "--out", out / name)
+        res = invoke_cli("run", small_folder / f"{name}.yaml", "--out", out / name)
         assert res.exit_code == 0, res.output
-    res = invoke("compare", *(out / n for n in EXAMPLE_NAMES), "--out", out / "report")
+    res = invoke_cli("compare", *(out / n for n in EXAMPLE_NAMES), "--out", out / "report")
     assert res.exit_code == 0, res.output
     return out
 
 
 def metrics(folder: Path) -> dict:
-    return json.loads((folder / "metrics.json").read_text())
+    return read_json(folder / "metrics.json")
 
 
 def within(hh: np.ndarray, t: np.ndarray, minutes: float) -> float:
@@ -197,7 +187,7 @@ def test_vans_reach_matches_the_halts_written(small_runs, small_folder):
 
 def test_same_inputs_same_results(small_folder, tmp_path):
     a = run_scenario(small_folder / "centres_and_vans.yaml", tmp_path / "a")
-    runner_mod._memo.clear()
+    clear_memory_cache()
     b = run_scenario(
         small_folder / "centres_and_vans.yaml", tmp_path / "b", cache_dir=tmp_path / "c"
     )
@@ -218,22 +208,22 @@ def test_same_inputs_same_results(small_folder, tmp_path):
 
 def test_travel_cache_is_reused_and_a_corrupt_entry_rebuilt(small_folder, tmp_path):
     cache = tmp_path / "cache"
-    runner_mod._memo.clear()
+    clear_memory_cache()
     first = run_scenario(small_folder / "monsoon_flood.yaml", tmp_path / "a", cache_dir=cache)
     assert first.cache["computed"] == 6 and first.cache["disk_hits"] == 0
     assert len(list((cache / "graphs").glob("*"))) > 0
-    runner_mod._memo.clear()
+    clear_memory_cache()
     second = run_scenario(small_folder / "monsoon_flood.yaml", tmp_path / "b", cache_dir=cache)
     assert second.cache["disk_hits"] == 6 and second.cache["computed"] == 0
     entries = sorted((cache / "travel").glob("*.parquet"))
     assert len(entries) == 6
     entries[0].write_bytes(b"not parquet at all")
     entries[1].write_bytes(entries[1].read_bytes()[:-10] + b"0123456789")
-    runner_mod._memo.clear()
+    clear_memory_cache()
     third = run_scenario(small_folder / "monsoon_flood.yaml", tmp_path / "c", cache_dir=cache)
     assert third.cache["rebuilt"] == 2 and third.cache["disk_hits"] == 4
     assert third.metrics == first.metrics
-    runner_mod._memo.clear()
+    clear_memory_cache()
     fourth = run_scenario(small_folder / "monsoon_flood.yaml", tmp_path / "d", cache_dir=cache)
     assert fourth.cache["disk_hits"] == 6
 
@@ -246,7 +236,7 @@ def test_a_crash_while_writing_leaves_no_half_written_result(small_folder, tmp_p
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(runner_mod, "_unit_table", boom)
+    monkeypatch.setattr(scenario_writer, "unit_change_table", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         run_scenario(small_folder / "ten_uc_centres.yaml", out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -431,8 +421,12 @@ def test_cost_and_van_metrics_by_hand():
 
 @settings(max_examples=50, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.integers(1, 500), st.floats(0, 300), st.floats(0, 60)), min_size=1, max_size=30
+    strategies.lists(
+        strategies.tuples(
+            strategies.integers(1, 500), strategies.floats(0, 300), strategies.floats(0, 60)
+        ),
+        min_size=1,
+        max_size=30,
     )
 )
 def test_shorter_trips_never_lower_coverage(rows):
@@ -451,17 +445,17 @@ def test_shorter_trips_never_lower_coverage(rows):
 
 
 @pytest.mark.slow
-def test_examples_on_the_sample_region_from_the_cli(tmp_path):
+def test_examples_on_the_sample_region_from_the_cli(sample_region_and_truth, tmp_path):
     out = tmp_path / "runs"
     for name in EXAMPLE_NAMES:
-        res = invoke(
+        res = invoke_cli(
             "run", EXAMPLES / f"{name}.yaml", "--out", out / name, "--cache", tmp_path / "cache"
         )
         assert res.exit_code == 0, res.output
-    res = invoke("compare", *(out / n for n in EXAMPLE_NAMES), "--out", tmp_path / "report")
+    res = invoke_cli("compare", *(out / n for n in EXAMPLE_NAMES), "--out", tmp_path / "report")
     assert res.exit_code == 0, res.output
     m = {n: metrics(out / n) for n in EXAMPLE_NAMES}
-    region, _ = build_sample_region()
+    region, _ = sample_region_and_truth
     hh = region.settlements["households"].to_numpy(float)
     t_old = nearest_centre(region, settings=TravelSettings(mode="motorbike"))["travel_min"]
     centres = gpd.read_file(out / "ten_uc_centres" / "centres.geojson")

@@ -11,32 +11,32 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geodata.errors import AccessGapError
-from scenarios.compare import Comparison, build_comparison, compare_runs, load_run
+from scenarios.compare import compare_runs
+from scenarios.comparison import (
+    Comparison,
+    build_comparison,
+    find_runs,
+    labelled_table,
+    load_run,
+    reach_table,
+)
 from ui import data
 from ui.context import LoadedRegion
 from ui.errors import show_error
 from ui.maps import change_map
 
-__all__ = ["render", "scenario_runs"]
-
-MAX_DEPTH = 3
-CHART_ROWS: tuple[str, ...] = (
-    "households_within_30",
-    "households_within_60",
-    "households_within_120",
-)
+__all__ = ["render"]
 
 
 def render(loaded: LoadedRegion) -> None:
     """Draw the Compare scenarios page."""
     st.header("Compare scenarios")
     root = data.out_dir()
-    runs = scenario_runs(root)
+    runs = find_runs(root)
     if len(runs) < 2:
         st.info(
             f"Fewer than two scenario results in `{root}/`. Run `make demo` (writes "
@@ -58,19 +58,17 @@ def render(loaded: LoadedRegion) -> None:
     try:
         comp = _comparison(folders, _stamp(folders))
     except AccessGapError as exc:
-        show_error(exc)
+        show_error(exc, what="The scenarios cannot be compared")
         return
     for note in comp.notes:
         st.warning(note)
     st.subheader("Side by side")
-    st.dataframe(_readable(comp.table), width="stretch")
+    st.dataframe(labelled_table(comp.table), width="stretch")
     st.subheader(f"Differences against {comp.names[0]}")
-    st.dataframe(_readable(comp.differences), width="stretch")
+    st.dataframe(labelled_table(comp.differences), width="stretch")
     st.subheader("Households within reach of a centre")
-    rows = [k for k in CHART_ROWS if k in comp.table.index]
-    if rows:
-        chart = comp.table.loc[rows, list(comp.names)].T.astype(float)
-        chart.columns = [comp.table.at[k, "label"] for k in rows]
+    chart = reach_table(comp)
+    if len(chart.columns):
         st.bar_chart(chart, stack=False)
     if comp.changes is not None and len(comp.names) > 1:
         st.subheader("Where access changed (minutes against the base)")
@@ -94,7 +92,7 @@ def render(loaded: LoadedRegion) -> None:
                 out = Path(tempfile.mkdtemp(prefix="accessgap-report-")) / "report"
                 rep = compare_runs(list(folders), out)
             except AccessGapError as exc:
-                show_error(exc)
+                show_error(exc, what="The report could not be written")
                 return
         st.session_state["cmp_report_files"] = (rep.html.read_bytes(), rep.pdf.read_bytes())
     files = st.session_state.get("cmp_report_files")
@@ -108,25 +106,6 @@ def render(loaded: LoadedRegion) -> None:
         )
 
 
-def scenario_runs(root: Path) -> dict[str, Path]:
-    """Scenario result folders under ``root`` (holding ``metrics.json`` and
-    ``scenario.json``), named by their path relative to ``root``."""
-    if not root.is_dir():
-        return {}
-    found: dict[str, Path] = {}
-    for metrics in (
-        sorted(root.glob("/".join(["*"] * MAX_DEPTH) + "/metrics.json"))
-        + sorted(root.glob("*/metrics.json"))
-        + sorted(root.glob("*/*/metrics.json"))
-    ):
-        folder = metrics.parent
-        if any(part.startswith(".") for part in folder.relative_to(root).parts):
-            continue
-        if (folder / "scenario.json").is_file():
-            found[str(folder.relative_to(root))] = folder
-    return dict(sorted(found.items()))
-
-
 @st.cache_data(show_spinner="Comparing scenarios...", max_entries=16)
 def _comparison(folders: tuple[str, ...], stamp: str) -> Comparison:
     return build_comparison([load_run(f) for f in folders])
@@ -134,10 +113,3 @@ def _comparison(folders: tuple[str, ...], stamp: str) -> Comparison:
 
 def _stamp(folders: tuple[str, ...]) -> str:
     return ",".join(str((Path(f) / "metrics.json").stat().st_mtime_ns) for f in folders)
-
-
-def _readable(table: pd.DataFrame) -> pd.DataFrame:
-    t = table.copy()
-    if "label" in t.columns:
-        t = t.set_index("label")
-    return t.drop(columns=[c for c in ("better",) if c in t.columns])

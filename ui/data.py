@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import streamlit as st
@@ -89,8 +89,8 @@ def region_ref(path: str) -> RegionRef:
             f"{folder}: {what}; point to a region folder (see `accessgap sample --out "
             f"{path}`) or upload one on the 'Your data' page"
         )
-    st_ = meta.stat()
-    return RegionRef(str(folder), f"{st_.st_mtime_ns}-{st_.st_size}")
+    info = meta.stat()
+    return RegionRef(str(folder), f"{info.st_mtime_ns}-{info.st_size}")
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
@@ -115,9 +115,11 @@ def load_region_cached(path: str, stamp: str) -> Region:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def gap_result(path: str, fingerprint: str, _region: Region) -> Any:
-    """The gap analysis as it may be shown: :func:`access.analysis.release_result` of
-    :func:`_gap_analysis` (allow-listed columns; counts of settlements and units under the
-    minimum group size blanked on maps and tables)."""
+    """The gap analysis as it may be shown.
+
+    :func:`access.analysis.release_result` of :func:`_gap_analysis` (allow-listed columns;
+    counts of settlements and units under the minimum group size blanked on maps and tables).
+    """
     from access.analysis import release_result
 
     return release_result(_gap_analysis(path, fingerprint, _region))
@@ -125,9 +127,11 @@ def gap_result(path: str, fingerprint: str, _region: Region) -> Any:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _gap_analysis(path: str, fingerprint: str, _region: Region) -> Any:
-    """:func:`access.analysis.gap_analysis` with the default settings (all three modes);
-    full figures, for the planners' inputs (van demand), never drawn as they are. The
-    exclusion model is not fitted here: no page shows it (``accessgap gaps`` does)."""
+    """:func:`access.analysis.gap_analysis` with the default settings (all three modes).
+
+    Full figures, for the planners' inputs (van demand), never drawn as they are. The
+    exclusion model is not fitted here: no page shows it (``accessgap gaps`` does).
+    """
     from access.analysis import gap_analysis
 
     return gap_analysis(_region, fit_model=False)
@@ -139,9 +143,9 @@ def isochrone_bands(
 ) -> gpd.GeoDataFrame:
     """:func:`access.engine.isochrones` from the existing centres for one mode."""
     from access.engine import isochrones
-    from access.speeds import TravelSettings
+    from access.speeds import Mode, TravelSettings
 
-    return isochrones(_region, bands_min=bands_min, settings=TravelSettings(mode=mode))
+    return isochrones(_region, bands_min=bands_min, settings=TravelSettings(mode=cast(Mode, mode)))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -152,9 +156,9 @@ def engine_graph(path: str, fingerprint: str, mode: str, _region: Region) -> Any
     the ones the app uses from being pushed out by other regions or modes.
     """
     from access.graph import compile_graph
-    from access.speeds import TravelSettings
+    from access.speeds import Mode, TravelSettings
 
-    return compile_graph(_region, settings=TravelSettings(mode=mode))
+    return compile_graph(_region, settings=TravelSettings(mode=cast(Mode, mode)))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

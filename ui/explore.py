@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from access.analysis import GapResult
+from access.analysis import MODES
+from access.gap_views import area_figures, settlements_in, worst_gaps
 from ui import data
 from ui.context import LoadedRegion
 from ui.maps import ExploreLayers, explore_map, unit_polygons
 
 __all__ = ["render"]
 
-MODES = ("walk", "motorbike", "car")
 ALL = "(all)"
-WORST_N = 50
 
 
 def render(loaded: LoadedRegion) -> None:
@@ -40,10 +38,10 @@ def render(loaded: LoadedRegion) -> None:
     )
     tehsils = [ALL, *sorted(s["tehsil"].dropna().astype(str).unique())]
     tehsil = c3.selectbox("Tehsil", tehsils, key="explore_tehsil")
-    in_tehsil = s if tehsil == ALL else s[s["tehsil"].astype(str) == tehsil]
+    in_tehsil = settlements_in(s, tehsil=_chosen(tehsil))
     ucs = [ALL, *sorted(in_tehsil["union_council"].dropna().astype(str).unique())]
     uc = c4.selectbox("Union council", ucs, key="explore_uc")
-    view = in_tehsil if uc == ALL else in_tehsil[in_tehsil["union_council"].astype(str) == uc]
+    view = settlements_in(in_tehsil, union_council=_chosen(uc))
     o1, o2 = st.columns(2)
     layers = ExploreLayers(
         mode=mode,
@@ -57,7 +55,7 @@ def render(loaded: LoadedRegion) -> None:
         all_roads=o2.toggle("Show minor roads and tracks", value=False, key="explore_roads"),
     )
 
-    _headline(gaps, tehsil=tehsil, uc=uc, mode=mode)
+    _headline(area_figures(gaps, tehsil=_chosen(tehsil), union_council=_chosen(uc)), mode=mode)
 
     roads = data.major_roads(
         loaded.path,
@@ -75,7 +73,7 @@ def render(loaded: LoadedRegion) -> None:
     elif units is not None and tehsil != ALL:
         units = units[units["tehsil"].astype(str) == tehsil]
 
-    worst = _worst_table(view, mode)
+    worst = worst_gaps(view, mode)
     table_key = f"worst_gaps_{tehsil}_{uc}_{mode}"
     picked = _picked_row(worst, table_key)
     fmap = explore_map(
@@ -122,15 +120,12 @@ def render(loaded: LoadedRegion) -> None:
         st.dataframe(gaps.units["tehsil"], hide_index=True)
 
 
-def _headline(gaps: GapResult, *, tehsil: str, uc: str, mode: str) -> None:
-    units = gaps.units
-    if uc != ALL:
-        row = units["union_council"][units["union_council"]["union_council"].astype(str) == uc]
-    elif tehsil != ALL:
-        row = units["tehsil"][units["tehsil"]["tehsil"].astype(str) == tehsil]
-    else:
-        row = units["region"]
-    r = row.iloc[0] if len(row) else pd.Series(dtype=float)
+def _chosen(choice: str) -> str | None:
+    """A selectbox choice, ``None`` for "(all)"."""
+    return None if choice == ALL else choice
+
+
+def _headline(r: pd.Series, *, mode: str) -> None:
     m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric("Households", f"{r.get('households', float('nan')):,.0f}")
     cov = r.get("coverage_share", float("nan"))
@@ -141,25 +136,6 @@ def _headline(gaps: GapResult, *, tehsil: str, uc: str, mode: str) -> None:
     m4.metric(f"Median minutes ({mode})", "-" if not np.isfinite(med) else f"{med:.0f}")
     share = r.get(f"share_within_60_min_{mode}", float("nan"))
     m5.metric("Households within 60 min", "-" if not np.isfinite(share) else f"{100 * share:.0f}%")
-
-
-def _worst_table(view: gpd.GeoDataFrame, mode: str) -> pd.DataFrame:
-    ranked = view[view["gap_rank"].notna()].sort_values("gap_rank").head(WORST_N)
-    return pd.DataFrame(
-        {
-            "gap_rank": ranked["gap_rank"].astype("Int64"),
-            "settlement": ranked["name"].astype(str),
-            "union_council": ranked["union_council"].astype(str),
-            "tehsil": ranked["tehsil"].astype(str),
-            "households": ranked["households"],
-            "coverage_%": 100 * ranked["coverage_share"],
-            "unregistered_poor": ranked["unregistered_poor_households"],
-            "minutes": ranked[f"travel_min_{mode}"],
-            "gap_score": ranked["gap_score"],
-            "lat": ranked.geometry.y,
-            "lon": ranked.geometry.x,
-        }
-    ).reset_index(drop=True)
 
 
 def _picked_row(worst: pd.DataFrame, key: str) -> pd.Series | None:

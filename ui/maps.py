@@ -1,40 +1,31 @@
-"""Folium maps of the app (presentation only: colours, layers, legends, tooltips).
+"""Folium maps of the app's pages (presentation only: colours, layers, legends, tooltips).
 
-Maps work without internet: ``folium.Map(tiles=None)`` with vector layers only, centres
-drawn as plain HTML icons (no marker images from a CDN), the legend a Leaflet control built
-from inline HTML; the OpenStreetMap tile layer is optional and off by default. Leaflet itself
-(JS and CSS) is inlined as ``data:`` URLs from the ``django-js-lib-leaflet`` package (plain
-static files, no Django needed) instead of folium's CDN links; folium's other CDN assets
-(jQuery, Bootstrap, Font Awesome) are dropped as no layer here uses them. Without that
-package the maps fall back to the CDN and need internet.
+The maps work offline; their building blocks (base map, points, centres, legend) are in
+:mod:`ui.map_layers`.
 """
 
 from __future__ import annotations
 
-import base64
-import functools
 import html
-from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement, Template
+
+from ui.map_layers import HtmlPopup, base_map, centres_layer, finish_map, points_layer
 
 __all__ = [
     "GAP_COLOURS",
-    "change_map",
-    "vans_map",
     "TIME_BANDS",
     "ExploreLayers",
+    "change_map",
     "explore_map",
-    "leaflet_assets",
     "placement_map",
     "time_class",
     "unit_polygons",
+    "vans_map",
 ]
 
 #: Travel-time classes (upper bounds, minutes) and their colours, fastest first.
@@ -114,7 +105,7 @@ def explore_map(
     ``settlements`` are the gap analysis rows to draw (already filtered); ``units`` the
     union-council polygons joined to their aggregates (``coverage_share`` ...).
     """
-    m = _base_map(settlements if len(settlements) else centres)
+    m = base_map(settlements if len(settlements) else centres)
     legend: list[tuple[str, list[tuple[str, str]]]] = []
     if units is not None and len(units):
         _coverage_layer(units).add_to(m)
@@ -141,7 +132,7 @@ def explore_map(
         title = f"Settlements: time to nearest centre ({mode})"
     _settlements_layer(settlements, colours, mode=mode, name=title).add_to(m)
     legend.append((title, items))
-    _centres_layer(centres, name="Existing registration centres", colour="#08306b").add_to(m)
+    centres_layer(centres, name="Existing registration centres", colour="#08306b").add_to(m)
     legend.append(("Centres", [("#08306b", "existing centre (square)")]))
     if highlight is not None:
         folium.CircleMarker(
@@ -152,7 +143,7 @@ def explore_map(
             fill=False,
             tooltip=html.escape(str(highlight["name"])),
         ).add_to(m)
-    _finish(m, legend)
+    finish_map(m, legend)
     return m
 
 
@@ -171,7 +162,7 @@ def placement_map(
     site is its nearest and is within ``within_min`` (``after`` is the plan's
     ``settlements_after``). Other settlements are drawn small and grey.
     """
-    m = _base_map(settlements, width_px=620)
+    m = base_map(settlements, width_px=620)
     if units is not None and len(units):
         folium.GeoJson(
             units[["union_council", "geometry"]],
@@ -188,7 +179,7 @@ def placement_map(
     pts = settlements.assign(
         new_centre=np.where(inside, nearest, "-"), travel_after_min=np.round(t, 1)
     )
-    _points(
+    points_layer(
         pts,
         colours,
         name=f"Settlements (coloured: within {within_min:g} min of a new centre)",
@@ -196,7 +187,7 @@ def placement_map(
         aliases=["Settlement", "Union council", "Households", "New centre", "Minutes after"],
         scale=np.where(inside, 1.0, 0.6),
     ).add_to(m)
-    _centres_layer(centres, name="Existing centres", colour="#08306b").add_to(m)
+    centres_layer(centres, name="Existing centres", colour="#08306b").add_to(m)
     fg = folium.FeatureGroup(name="Proposed new centres")
     for _, row in sites.iterrows():
         sid = str(row["centre_id"])
@@ -218,7 +209,7 @@ def placement_map(
                 icon_anchor=(11, 11),
             ),
             tooltip=html.escape(f"{label}. {row['name']}"),
-        ).add_child(_Popup(popup)).add_to(fg)
+        ).add_child(HtmlPopup(popup)).add_to(fg)  # type: ignore[no-untyped-call]  # branca
     fg.add_to(m)
     legend = [
         (
@@ -228,7 +219,7 @@ def placement_map(
         ("Other settlements", [("#bdbdbd", f"not within {within_min:g} min of a new centre")]),
         ("Centres", [("#08306b", "existing centre (square)")]),
     ]
-    _finish(m, legend)
+    finish_map(m, legend)
     return m
 
 
@@ -249,8 +240,8 @@ def vans_map(
     settlements: gpd.GeoDataFrame,
 ) -> folium.Map:
     """Van halts (visited or dropped), the road legs driven and the depots."""
-    m = _base_map(settlements)
-    _points(
+    m = base_map(settlements)
+    points_layer(
         settlements.assign(households=settlements["households"]),
         ["#d9d9d9"] * len(settlements),
         name="Settlements",
@@ -270,7 +261,7 @@ def vans_map(
             tooltip=folium.GeoJsonTooltip(fields=["van"], aliases=["Van"]),
         ).add_to(m)
     visited = halts["status"].astype(str).eq("visited").to_numpy()
-    _points(
+    points_layer(
         halts.assign(
             households=halts["households_served"],
             expected=halts["expected_registrations"].round(0),
@@ -281,12 +272,12 @@ def vans_map(
         aliases=["Halt", "Union council", "Households served", "Expected", "Dwell min", "Status"],
         scale=np.full(len(halts), 1.4),
     ).add_to(m)
-    _centres_layer(centres, name="Depots (existing centres)", colour="#08306b").add_to(m)
+    centres_layer(centres, name="Depots (existing centres)", colour="#08306b").add_to(m)
     legend = [
         ("Halts", [("#6a3d9a", "visited"), ("#e31a1c", "dropped (see status)")]),
         ("Centres", [("#08306b", "depot (square)")]),
     ]
-    _finish(m, legend)
+    finish_map(m, legend)
     return m
 
 
@@ -322,15 +313,15 @@ def change_map(changes: pd.DataFrame, scenario: str) -> folium.Map:
             continue
         colours.append(next(c for upper, c, _ in CHANGE_CLASSES if v < upper))
     pts["change_min"] = pts["change_min"].round(1)
-    m = _base_map(pts, width_px=600)
-    _points(
+    m = base_map(pts, width_px=600)
+    points_layer(
         pts,
         colours,
         name=f"Change in minutes: {scenario}",
         fields=["name", "households", "change_min"],
         aliases=["Settlement", "Households", "Change (min)"],
     ).add_to(m)
-    _finish(
+    finish_map(
         m,
         [
             (
@@ -340,58 +331,6 @@ def change_map(changes: pd.DataFrame, scenario: str) -> folium.Map:
         ],
     )
     return m
-
-
-@functools.cache
-def leaflet_assets() -> tuple[str, str] | None:
-    """Leaflet's JS and CSS as ``data:`` URLs from a local package, or None when absent."""
-    try:
-        root = files("js_lib_leaflet") / "static" / "js_lib_leaflet"
-        js, css = (root / "leaflet.js").read_bytes(), (root / "leaflet.css").read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError):
-        return None
-    return (
-        "data:text/javascript;base64," + base64.b64encode(js).decode("ascii"),
-        "data:text/css;base64," + base64.b64encode(css).decode("ascii"),
-    )
-
-
-def _base_map(points: gpd.GeoDataFrame, *, width_px: int = 1000) -> folium.Map:
-    minx, miny, maxx, maxy = points.total_bounds
-    m = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2],
-        zoom_start=_zoom_for(
-            maxx - minx, maxy - miny, lat=(miny + maxy) / 2, width_px=width_px, height_px=540
-        ),
-        tiles=None,
-        control_scale=True,
-        prefer_canvas=True,
-    )
-    assets = leaflet_assets()
-    if assets is not None:  # instance attributes: folium's class defaults stay untouched
-        m.default_js = [("leaflet", assets[0])]
-        m.default_css = [("leaflet_css", assets[1])]
-    folium.TileLayer(
-        "OpenStreetMap",
-        name="OpenStreetMap background (needs internet)",
-        overlay=True,
-        show=False,
-        control=True,
-    ).add_to(m)
-    return m
-
-
-def _zoom_for(dlon: float, dlat: float, *, lat: float, width_px: int, height_px: int) -> int:
-    """Largest web-mercator zoom at which a box of dlon x dlat degrees fits the map."""
-    stretch = 1.0 / max(np.cos(np.radians(lat)), 0.05)  # mercator: a degree of latitude is taller
-    zx = np.log2(0.9 * 360.0 * width_px / (256.0 * max(dlon, 1e-4)))
-    zy = np.log2(0.9 * 360.0 * height_px / (256.0 * max(dlat * stretch, 1e-4)))
-    return int(np.clip(np.floor(min(zx, zy)), 3, 16))
-
-
-def _finish(m: folium.Map, legend: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    m.add_child(_Legend(legend))
 
 
 def _coverage_layer(units: gpd.GeoDataFrame) -> folium.GeoJson:
@@ -465,7 +404,7 @@ def _band_legend(iso: gpd.GeoDataFrame) -> list[tuple[str, str]]:
 def _gap_colours(score: pd.Series) -> tuple[list[str], list[tuple[str, str]]]:
     v = score.to_numpy(float)
     finite = v[np.isfinite(v)]
-    edges = np.unique(np.quantile(finite, [0.2, 0.4, 0.6, 0.8])) if finite.size else []
+    edges = np.unique(np.quantile(finite, [0.2, 0.4, 0.6, 0.8])) if finite.size else np.empty(0)
     cls = np.searchsorted(edges, v, side="right")
     colours = [
         GAP_COLOURS[min(int(c), len(GAP_COLOURS) - 1)] if np.isfinite(x) else UNREACHABLE[0]
@@ -491,7 +430,7 @@ def _settlements_layer(
         gap=s["gap_score"].round(0),
         centre=s[f"centre_id_{mode}"].astype("string").fillna("none"),
     )
-    return _points(
+    return points_layer(
         pts,
         colours,
         name=name,
@@ -520,127 +459,3 @@ def _settlements_layer(
             "Gap rank",
         ],
     )
-
-
-def _points(
-    s: gpd.GeoDataFrame,
-    colours: Sequence[str],
-    *,
-    name: str,
-    fields: list[str],
-    aliases: list[str],
-    scale: np.ndarray | None = None,
-) -> folium.GeoJson:
-    """Settlements as one GeoJson layer of circle markers sized by households."""
-    hh = s["households"].to_numpy(float)
-    radius = np.clip(1.0 + 1.3 * np.log10(np.maximum(hh, 1.0)), 2.0, 7.0)
-    if scale is not None:
-        radius = radius * scale
-    data = gpd.GeoDataFrame(
-        s[fields].assign(_fill=list(colours), _r=np.round(radius, 1)),
-        geometry=s.geometry,
-        crs=s.crs,
-    )
-    for c in fields:  # JSON-friendly, no NaN in properties
-        if data[c].dtype.kind == "f":
-            data[c] = data[c].astype(object).where(data[c].notna(), "-")
-    return folium.GeoJson(
-        data,
-        name=name,
-        marker=folium.CircleMarker(radius=4, weight=0.6, fill=True, fill_opacity=0.9),
-        style_function=lambda f: {
-            "fillColor": f["properties"]["_fill"],
-            "color": "#333333",
-            "radius": f["properties"]["_r"],
-        },
-        tooltip=folium.GeoJsonTooltip(fields=fields[:5], aliases=aliases[:5]),
-        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases),
-    )
-
-
-def _centres_layer(centres: gpd.GeoDataFrame, *, name: str, colour: str) -> folium.FeatureGroup:
-    fg = folium.FeatureGroup(name=name)
-    for _, row in centres.iterrows():
-        label = f"{row['name']} ({row['centre_id']})"
-        folium.Marker(
-            [row.geometry.y, row.geometry.x],
-            icon=folium.DivIcon(
-                html=(
-                    f'<div style="background:{colour};border:2px solid #fff;width:14px;'
-                    'height:14px;box-shadow:0 0 3px #000"></div>'
-                ),
-                icon_size=(14, 14),
-                icon_anchor=(7, 7),
-            ),
-            tooltip=html.escape(label),
-        ).add_child(
-            _Popup(
-                f"<b>{html.escape(label)}</b><br>{html.escape(str(row.get('kind', '')))}<br>"
-                f"capacity {row.get('capacity_per_day', float('nan')):,.0f} per day"
-            )
-        ).add_to(fg)
-    return fg
-
-
-class _Popup(MacroElement):
-    """A popup from an HTML string (folium.Popup needs jQuery, which is not loaded)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 280});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str) -> None:
-        super().__init__()
-        self._name = "Popup"
-        self.html = html_text
-
-
-class _Legend(MacroElement):
-    """A Leaflet control with the legend, built from inline HTML (works offline)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var legend = L.control({position: "bottomleft"});
-            legend.onAdd = function() {
-                var div = L.DomUtil.create("div", "accessgap-legend");
-                div.style.background = "rgba(255,255,255,0.92)";
-                div.style.padding = "6px 8px";
-                div.style.font = "11px/1.3 sans-serif";
-                div.style.border = "1px solid #999";
-                div.style.borderRadius = "4px";
-                div.style.maxHeight = "45vh";
-                div.style.overflowY = "auto";
-                div.innerHTML = {{ this.html|tojson }};
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        var css = document.createElement("style");
-        css.textContent = ".leaflet-control-layers, .leaflet-tooltip, .leaflet-popup-content "
-            + "{font: 12px/1.4 sans-serif;}";
-        document.head.appendChild(css);
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:
-        super().__init__()
-        self._name = "Legend"
-        parts = []
-        for title, items in sections:
-            if not items:
-                continue
-            parts.append(f"<div style='font-weight:bold;margin-top:3px'>{html.escape(title)}</div>")
-            for colour, label in items:
-                parts.append(
-                    f"<div><span style='display:inline-block;width:11px;height:11px;"
-                    f"background:{colour};border:1px solid #555;margin-right:5px'></span>"
-                    f"{html.escape(str(label))}</div>"
-                )
-        self.html = "".join(parts)

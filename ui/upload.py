@@ -91,8 +91,8 @@ def render(loaded: LoadedRegion | None) -> None:
 
 
 def session_dir() -> Path:
-    """This session's own upload folder (created on first use)."""
-    sid = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
+    """The session's own upload folder (created on first use)."""
+    sid = str(st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex))
     path = data.upload_root() / sid
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -1,0 +1,237 @@
+"""Building blocks of the app's folium maps: the offline base map, points, centres, legend.
+
+Maps work without internet: ``folium.Map(tiles=None)`` with vector layers only, centres
+drawn as plain HTML icons (no marker images from a CDN), the legend a Leaflet control built
+from inline HTML; the OpenStreetMap tile layer is optional and off by default. Leaflet itself
+(JS and CSS) is inlined as ``data:`` URLs from the ``django-js-lib-leaflet`` package (plain
+static files, no Django needed) instead of folium's CDN links; folium's other CDN assets
+(jQuery, Bootstrap, Font Awesome) are dropped as no layer here uses them. Without that
+package the maps fall back to the CDN and need internet.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+from collections.abc import Sequence
+from importlib.resources import files
+
+import folium
+import geopandas as gpd
+import numpy as np
+from branca.element import MacroElement
+from jinja2 import Template
+
+__all__ = [
+    "HtmlPopup",
+    "base_map",
+    "centres_layer",
+    "finish_map",
+    "leaflet_assets",
+    "points_layer",
+]
+
+
+@functools.cache
+def leaflet_assets() -> tuple[str, str] | None:
+    """Leaflet's JS and CSS as ``data:`` URLs from a local package, or None when absent."""
+    try:
+        root = files("js_lib_leaflet") / "static" / "js_lib_leaflet"
+        js, css = (root / "leaflet.js").read_bytes(), (root / "leaflet.css").read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError):
+        return None
+    return (
+        "data:text/javascript;base64," + base64.b64encode(js).decode("ascii"),
+        "data:text/css;base64," + base64.b64encode(css).decode("ascii"),
+    )
+
+
+def base_map(points: gpd.GeoDataFrame, *, width_px: int = 1000) -> folium.Map:
+    """An empty map zoomed to ``points``, Leaflet inlined, an optional OpenStreetMap layer.
+
+    Parameters
+    ----------
+    points
+        Features (EPSG:4326) the map must show.
+    width_px
+        Width the map is drawn at (for the zoom level).
+    """
+    minx, miny, maxx, maxy = points.total_bounds
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=_zoom_for(
+            maxx - minx, maxy - miny, lat=(miny + maxy) / 2, width_px=width_px, height_px=540
+        ),
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    assets = leaflet_assets()
+    if assets is not None:  # instance attributes: folium's class defaults stay untouched
+        m.default_js = [("leaflet", assets[0])]
+        m.default_css = [("leaflet_css", assets[1])]
+    folium.TileLayer(
+        "OpenStreetMap",
+        name="OpenStreetMap background (needs internet)",
+        overlay=True,
+        show=False,
+        control=True,
+    ).add_to(m)
+    return m
+
+
+def finish_map(m: folium.Map, legend: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:
+    """Add the layer control and the legend (sections of (colour, label) items) to ``m``."""
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    m.add_child(_Legend(legend))
+
+
+def points_layer(
+    s: gpd.GeoDataFrame,
+    colours: Sequence[str],
+    *,
+    name: str,
+    fields: list[str],
+    aliases: list[str],
+    scale: np.ndarray | None = None,
+) -> folium.GeoJson:
+    """Points as one GeoJson layer of circle markers sized by households.
+
+    Parameters
+    ----------
+    s
+        Points (EPSG:4326) with ``households`` and the ``fields``.
+    colours
+        Fill colour of each point.
+    name
+        Layer name.
+    fields, aliases
+        Properties shown (the first five in the tooltip, all in the popup) and their labels.
+    scale
+        Radius factor of each point.
+    """
+    hh = s["households"].to_numpy(float)
+    radius = np.clip(1.0 + 1.3 * np.log10(np.maximum(hh, 1.0)), 2.0, 7.0)
+    if scale is not None:
+        radius = radius * scale
+    data = gpd.GeoDataFrame(
+        s[fields].assign(_fill=list(colours), _r=np.round(radius, 1)),
+        geometry=s.geometry,
+        crs=s.crs,
+    )
+    for c in fields:  # JSON-friendly, no NaN in properties
+        if data[c].dtype.kind == "f":
+            data[c] = data[c].astype(object).where(data[c].notna(), "-")
+    return folium.GeoJson(
+        data,
+        name=name,
+        marker=folium.CircleMarker(radius=4, weight=0.6, fill=True, fill_opacity=0.9),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#333333",
+            "radius": f["properties"]["_r"],
+        },
+        tooltip=folium.GeoJsonTooltip(fields=fields[:5], aliases=aliases[:5]),
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases),
+    )
+
+
+def centres_layer(centres: gpd.GeoDataFrame, *, name: str, colour: str) -> folium.FeatureGroup:
+    """Centres as square HTML icons (no marker images from a CDN) with a popup each."""
+    fg = folium.FeatureGroup(name=name)
+    for _, row in centres.iterrows():
+        label = f"{row['name']} ({row['centre_id']})"
+        folium.Marker(
+            [row.geometry.y, row.geometry.x],
+            icon=folium.DivIcon(
+                html=(
+                    f'<div style="background:{colour};border:2px solid #fff;width:14px;'
+                    'height:14px;box-shadow:0 0 3px #000"></div>'
+                ),
+                icon_size=(14, 14),
+                icon_anchor=(7, 7),
+            ),
+            tooltip=html.escape(label),
+        ).add_child(  # type: ignore[no-untyped-call]  # branca is untyped
+            HtmlPopup(
+                f"<b>{html.escape(label)}</b><br>{html.escape(str(row.get('kind', '')))}<br>"
+                f"capacity {row.get('capacity_per_day', float('nan')):,.0f} per day"
+            )
+        ).add_to(fg)
+    return fg
+
+
+class HtmlPopup(MacroElement):
+    """A popup from an HTML string (folium.Popup needs jQuery, which is not loaded)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 280});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is untyped
+        self._name = "Popup"
+        self.html = html_text
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _zoom_for(dlon: float, dlat: float, *, lat: float, width_px: int, height_px: int) -> int:
+    """Largest web-mercator zoom at which a box of dlon x dlat degrees fits the map."""
+    stretch = 1.0 / max(np.cos(np.radians(lat)), 0.05)  # mercator: a degree of latitude is taller
+    zx = np.log2(0.9 * 360.0 * width_px / (256.0 * max(dlon, 1e-4)))
+    zy = np.log2(0.9 * 360.0 * height_px / (256.0 * max(dlat * stretch, 1e-4)))
+    return int(np.clip(np.floor(min(zx, zy)), 3, 16))
+
+
+class _Legend(MacroElement):
+    """A Leaflet control with the legend, built from inline HTML (works offline)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create("div", "accessgap-legend");
+                div.style.background = "rgba(255,255,255,0.92)";
+                div.style.padding = "6px 8px";
+                div.style.font = "11px/1.3 sans-serif";
+                div.style.border = "1px solid #999";
+                div.style.borderRadius = "4px";
+                div.style.maxHeight = "45vh";
+                div.style.overflowY = "auto";
+                div.innerHTML = {{ this.html|tojson }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        var css = document.createElement("style");
+        css.textContent = ".leaflet-control-layers, .leaflet-tooltip, .leaflet-popup-content "
+            + "{font: 12px/1.4 sans-serif;}";
+        document.head.appendChild(css);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is untyped
+        self._name = "Legend"
+        parts = []
+        for title, items in sections:
+            if not items:
+                continue
+            parts.append(f"<div style='font-weight:bold;margin-top:3px'>{html.escape(title)}</div>")
+            for colour, label in items:
+                parts.append(
+                    f"<div><span style='display:inline-block;width:11px;height:11px;"
+                    f"background:{colour};border:1px solid #555;margin-right:5px'></span>"
+                    f"{html.escape(str(label))}</div>"
+                )
+        self.html = "".join(parts)
