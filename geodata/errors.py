@@ -15,6 +15,7 @@ __all__ = [
     "CRSError",
     "DataFileError",
     "InfeasibleError",
+    "OutputFolderError",
     "Problem",
     "SchemaError",
     "UnreachableError",
@@ -92,3 +93,7 @@ class UnreachableError(AccessGapError, RuntimeError):
 
 class InfeasibleError(AccessGapError, RuntimeError):
     """An optimisation or plan has no feasible solution under the given limits."""
+
+
+class OutputFolderError(AccessGapError, OSError):
+    """An output folder that may not be written: a user's folder, a file, or no permission."""

@@ -279,7 +279,7 @@ def save_region(region: Region, path: str | os.PathLike[str], *, validate: bool 
             json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
         )
 
-    write_folder_atomically(target, write)
+    write_folder_atomically(target, write, kind="region")
     log.info("wrote region %s to %s", region.name, target)
     return target
 
