@@ -37,6 +37,7 @@ from pyproj import CRS
 from geodata import schema as sc
 from geodata.errors import DataFileError, SchemaError
 from geodata.files import recover_folder, write_folder_atomically
+from geodata.identifiers import redact
 from geodata.manifest import (
     ReadLimits,
     check_parquet_limits,
@@ -45,6 +46,7 @@ from geodata.manifest import (
     read_manifest,
     verify_files,
 )
+from geodata.privacy import redact_text_columns
 
 __all__ = [
     "FORMAT_VERSION",
@@ -192,6 +194,7 @@ def validate_region(region: Region, *, source: str = "") -> Region:
     SchemaError
         Listing every problem in every table.
     """
+    region = _without_identifiers(region)
     problems: list[sc.Problem] = []
     out: dict[str, Any] = {}
     try:
@@ -385,6 +388,20 @@ def restamp_region(path: str | os.PathLike[str]) -> Path:
 
 
 # ---------------------------------------------------------------------------------------
+
+
+def _without_identifiers(region: Region) -> Region:
+    """``region`` with CNIC and phone numbers blanked in every text field it stores."""
+    tables: dict[str, Any] = {}
+    for attr in ("settlements", "centres", "candidates", "boundaries", "coverage", "poverty"):
+        table = getattr(region, attr)
+        if table is not None:
+            tables[attr] = redact_text_columns(table, what=attr)
+    roads = RoadNetwork(
+        redact_text_columns(region.roads.nodes, what="road_nodes"),
+        redact_text_columns(region.roads.edges, what="road_edges"),
+    )
+    return replace(region, name=redact(region.name), roads=roads, **tables)
 
 
 def _allowed(df: pd.DataFrame, attr: str) -> pd.DataFrame:
