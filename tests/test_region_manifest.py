@@ -1,5 +1,7 @@
-"""region.json checked like a table; edited regions refused until re-stamped; read limits
-(issue #15, defects 2, 3 and 8)."""
+"""region.json checked like a table, edited regions refused until re-stamped, read limits.
+
+Issue #15, defects 2, 3 and 8.
+"""
 
 from __future__ import annotations
 
