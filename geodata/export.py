@@ -10,9 +10,15 @@ apostrophe, so a spreadsheet never runs it (the OWASP rule against CSV injection
 
 from __future__ import annotations
 
+import json
+import math
 import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geodata.errors import CRSError
@@ -21,11 +27,14 @@ __all__ = [
     "FORMULA_STARTS",
     "LONLAT_DIGITS",
     "csv_bytes",
+    "json_safe",
+    "json_text",
     "lonlat_table",
     "neutralise_formulas",
     "points_csv_bytes",
     "safe_cell",
     "write_csv",
+    "write_json",
     "write_points_csv",
 ]
 
@@ -118,6 +127,47 @@ def csv_bytes(table: pd.DataFrame, *, index: bool = False) -> bytes:
 def write_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = False) -> None:
     """Write ``table`` to ``path`` as CSV (UTF-8) with formulas neutralised."""
     neutralise_formulas(table).to_csv(path, index=index)
+
+
+def json_safe(doc: Any) -> Any:
+    """``doc`` made of plain JSON values: NaN and infinities become ``None`` (JSON's null).
+
+    Numpy scalars and arrays become numbers and lists, paths and other objects their text.
+    JSON has no NaN or Infinity; a reader other than Python's would fail on them.
+
+    Examples
+    --------
+    >>> json_safe({"a": float("inf"), "b": [1.5, float("nan")], "c": np.int64(3)})
+    {'a': None, 'b': [1.5, None], 'c': 3}
+    """
+    if isinstance(doc, Mapping):
+        return {str(k): json_safe(v) for k, v in doc.items()}
+    if isinstance(doc, list | tuple | set | np.ndarray | pd.Series):
+        return [json_safe(v) for v in (doc.tolist() if hasattr(doc, "tolist") else doc)]
+    if isinstance(doc, bool | np.bool_):
+        return bool(doc)
+    if isinstance(doc, int | np.integer):
+        return int(doc)
+    if isinstance(doc, float | np.floating):
+        return float(doc) if math.isfinite(float(doc)) else None
+    if doc is None or isinstance(doc, str):
+        return doc
+    return str(doc)
+
+
+def json_text(doc: Any, *, indent: int | None = 2, sort_keys: bool = False) -> str:
+    """The JSON text of :func:`json_safe` of ``doc`` (UTF-8 text kept as it is), newline-ended."""
+    return (
+        json.dumps(
+            json_safe(doc), indent=indent, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False
+        )
+        + "\n"
+    )
+
+
+def write_json(doc: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
+    """Write :func:`json_text` of ``doc`` to ``path`` (UTF-8); options as for ``json_text``."""
+    Path(path).write_text(json_text(doc, **kwargs), encoding="utf-8")
 
 
 def points_csv_bytes(points: gpd.GeoDataFrame) -> bytes:

@@ -58,3 +58,17 @@ def test_no_exported_text_cell_starts_a_formula(values):
     )
     # the csv module may quote a cell; its text, once read back, never starts a formula
     assert not any(v.startswith(FORMULA_STARTS) for v in back["v"])
+
+
+def test_json_has_no_infinity_or_nan(tmp_path):
+    import json
+
+    import numpy as np
+
+    from geodata.export import write_json
+
+    doc = {"gap": float("inf"), "share": np.float64("nan"), "n": np.int64(2), "xs": np.arange(2)}
+    write_json(doc, tmp_path / "a.json")
+    text = (tmp_path / "a.json").read_text()
+    assert "Infinity" not in text and "NaN" not in text
+    assert json.loads(text) == {"gap": None, "share": None, "n": 2, "xs": [0, 1]}
