@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from geodata.identifiers import redact
+
 __all__ = [
     "AccessGapError",
     "CRSError",
     "DataFileError",
     "InfeasibleError",
+    "OutputFolderError",
     "Problem",
     "SchemaError",
     "UnreachableError",
@@ -22,7 +25,14 @@ __all__ = [
 
 
 class AccessGapError(Exception):
-    """Base class of every error the tool raises on purpose."""
+    """Base class of every error the tool raises on purpose.
+
+    Its text never shows a CNIC or phone number, whatever value a message quotes.
+    """
+
+    def __str__(self) -> str:
+        """The message, with personal identifiers blanked."""
+        return redact(super().__str__())
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,14 @@ class Problem:
     row: object | None = None
     column: str | None = None
 
+    def __post_init__(self) -> None:
+        """Blank personal identifiers in the message and a text row label."""
+        object.__setattr__(self, "message", redact(self.message))
+        if isinstance(self.row, str):
+            object.__setattr__(self, "row", redact(self.row))
+
     def __str__(self) -> str:
+        """``source, row R, column 'C': message``."""
         where = []
         if self.source:
             where.append(self.source)
@@ -92,3 +109,7 @@ class UnreachableError(AccessGapError, RuntimeError):
 
 class InfeasibleError(AccessGapError, RuntimeError):
     """An optimisation or plan has no feasible solution under the given limits."""
+
+
+class OutputFolderError(AccessGapError, OSError):
+    """An output folder that may not be written: a user's folder, a file, or no permission."""

@@ -10,6 +10,7 @@ processes that are no longer running.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -19,34 +20,69 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["recover_folder", "write_folder_atomically"]
+from geodata.errors import OutputFolderError
+
+__all__ = [
+    "MARKER_NAME",
+    "check_output_folder",
+    "output_kind",
+    "recover_folder",
+    "write_folder_atomically",
+]
 
 log = logging.getLogger(__name__)
 
 #: Leftovers without a readable process id are removed once older than this.
 _STALE_S = 3600.0
 
+#: The file that marks a folder as written by this tool, with the kind of output it holds.
+MARKER_NAME = ".accessgap-output.json"
+
+#: Folders of earlier versions (written before the marker existed) are recognised by the file
+#: each kind of output always holds.
+_SIGNATURES = {"region": "region.json"}
+
 
 def write_folder_atomically(
-    out_dir: str | os.PathLike[str], write: Callable[[Path], None]
+    out_dir: str | os.PathLike[str], write: Callable[[Path], None], *, kind: str = "output"
 ) -> dict[str, Path]:
     """Call ``write(tmp)`` to fill a fresh temporary folder, then make it ``out_dir``.
 
     The previous ``out_dir`` stays untouched until the new one is complete; if ``write``
     fails, nothing of the old folder is lost and the temporary folder is removed. Leftovers
-    of earlier runs that were killed are cleaned first (:func:`recover_folder`).
+    of earlier runs that were killed are cleaned first (:func:`recover_folder`). An existing
+    ``out_dir`` is replaced only when this tool wrote it as the same ``kind`` of output (see
+    :func:`check_output_folder`); the new folder gets the marker and the permissions of a
+    folder made with ``mkdir`` (the umask), not the private ones of a temporary folder.
+
+    Parameters
+    ----------
+    out_dir
+        The folder to write.
+    write
+        Fills the temporary folder it is given.
+    kind
+        What the folder holds (``"region"``, ``"gaps"``, ``"scenario"``, ...): a folder of
+        one kind is never replaced by another.
 
     Returns
     -------
     dict
         File name -> path of every file written.
+
+    Raises
+    ------
+    OutputFolderError
+        When ``out_dir`` may not be written (see :func:`check_output_folder`).
     """
-    target = Path(out_dir)
+    target = check_output_folder(out_dir, kind=kind)
     target.parent.mkdir(parents=True, exist_ok=True)
     recover_folder(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     try:
         write(tmp)
+        _mark(tmp, kind)
+        check_output_folder(target, kind=kind)  # the folder may have appeared meanwhile
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -64,7 +100,100 @@ def write_folder_atomically(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return {p.name: p for p in sorted(target.iterdir())}
+    return {p.name: p for p in sorted(target.iterdir()) if p.name != MARKER_NAME}
+
+
+def check_output_folder(out_dir: str | os.PathLike[str], *, kind: str = "output") -> Path:
+    """Check, before any work, that ``out_dir`` may be written as a ``kind`` output folder.
+
+    A folder may be written when it does not exist yet (its nearest existing parent must be
+    writable), when it is empty, or when this tool wrote it before as the same ``kind``
+    (the marker file :data:`MARKER_NAME`, or for earlier versions the kind's signature file).
+    Anything else (a user's folder, another kind of output such as the region itself, a
+    file, the current folder or one above it, a read-only parent) is refused, so a run can
+    never delete what the user has.
+
+    Parameters
+    ----------
+    out_dir
+        The folder to check.
+    kind
+        The kind of output about to be written.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir`` as an absolute path.
+
+    Raises
+    ------
+    OutputFolderError
+        Saying what is wrong with the folder and what to do instead.
+    """
+    target = Path(os.path.abspath(os.fspath(out_dir)))
+    if target.exists() or target.is_symlink():
+        _check_existing(target, kind)
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputFolderError(
+            f"{target}: cannot write here ({parent} is not a writable folder); "
+            "choose an output folder where you may write"
+        )
+    return target
+
+
+def output_kind(folder: str | os.PathLike[str]) -> str | None:
+    """The kind of output this tool wrote into ``folder``, or ``None`` when it did not."""
+    path = Path(folder)
+    marker = path / MARKER_NAME
+    if marker.is_file():
+        try:
+            doc = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        kind = doc.get("kind") if isinstance(doc, dict) else None
+        return kind if isinstance(kind, str) else None
+    for kind, signature in _SIGNATURES.items():
+        if (path / signature).is_file():
+            return kind
+    return None
+
+
+def _check_existing(target: Path, kind: str) -> None:
+    if target.is_symlink() or not target.is_dir():
+        raise OutputFolderError(
+            f"{target}: exists and is not a folder; choose a new folder name for the output"
+        )
+    here = Path.cwd().resolve()
+    real = target.resolve()
+    if real == here or real in here.parents or real == Path.home().resolve():
+        raise OutputFolderError(
+            f"{target}: is the current folder, one above it or your home folder; "
+            "name a new folder for the output, e.g. out/results"
+        )
+    if not any(target.iterdir()):
+        return
+    found = output_kind(target)
+    if found is None:
+        raise OutputFolderError(
+            f"{target}: exists and was not written by accessgap (no {MARKER_NAME}); it is "
+            "left as it is. Name a new or empty folder for the output"
+        )
+    if found != kind:
+        raise OutputFolderError(
+            f"{target}: holds a {found} written by accessgap, not a {kind} output; it is left "
+            f"as it is. Name another folder for the {kind} output"
+        )
+
+
+def _mark(folder: Path, kind: str) -> None:
+    doc = {"tool": "accessgap", "kind": kind}  # no time stamp: equal runs give equal bytes
+    (folder / MARKER_NAME).write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
 
 
 def recover_folder(out_dir: str | os.PathLike[str]) -> list[Path]:

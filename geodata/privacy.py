@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.errors import Problem, SchemaError
+from geodata.identifiers import CNIC_RE, PHONE_RE, has_identifier, redact
 
 __all__ = [
     "CNIC_RE",
@@ -47,19 +48,12 @@ __all__ = [
     "identifier_columns",
     "is_household_table",
     "redact",
+    "redact_text_columns",
     "suppress_small_groups",
 ]
 
 log = logging.getLogger(__name__)
 
-#: CNIC (computerised national identity card) number: 5-7-1 digits, dashes optional.
-CNIC_RE = re.compile(r"(?<!\d)\d{5}[- ]?\d{7}[- ]?\d(?!\d)")
-#: Pakistani mobile (03xx-xxxxxxx, +92 3xx..., 92..., or 3xxxxxxxxx once the 0 is lost
-#: to a number column) and landline numbers with an area code (051-1234567).
-PHONE_RE = re.compile(
-    r"(?<!\d)(?:(?:\+|00)?92[- ]?|0)?3\d{2}[- ]?\d{7}(?!\d)"
-    r"|(?<!\d)0\d{2,4}[- ]\d{5,8}(?!\d)"
-)
 _NAME_WORDS = re.compile(
     r"cnic|nicop|(^|_)nic(_|$)|b_?form|national_?id|id_?card|identity|passport|"
     r"phone|mobile|(^|_)cell|contact|(^|_)tel(_|$)|whatsapp|msisdn|email|"
@@ -268,13 +262,41 @@ def aggregate_households(
     return out, report
 
 
-def redact(text: str) -> str:
-    """``text`` with CNIC and phone numbers replaced by ``[redacted]`` (for messages).
+def redact_text_columns(df: pd.DataFrame, *, what: str) -> pd.DataFrame:
+    """``df`` with CNIC and phone numbers blanked in every text cell (names, codes, ids).
 
-    >>> redact("no match: 12345-1234567-1")
-    'no match: [redacted]'
+    An identifier in a settlement's name or a unit code would otherwise reach every output
+    file. Each distinct value is checked once, so long tables of few names stay fast; the
+    count of changed cells is logged as a warning naming the table and column.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"name": ["Chak 7", "Basti 0300-1239999"], "households": [5, 6]})
+    >>> redact_text_columns(t, what="settlements")["name"].tolist()
+    ['Chak 7', 'Basti [redacted]']
     """
-    return PHONE_RE.sub("[redacted]", CNIC_RE.sub("[redacted]", text))
+    out = df
+    for col in df.columns:
+        values = df[col]
+        if isinstance(values, pd.DataFrame) or (
+            values.dtype.kind not in "OSU" and not (isinstance(values.dtype, pd.StringDtype))
+        ):
+            continue
+        uniques = [v for v in pd.unique(values.dropna()) if isinstance(v, str)]
+        hits = {v: redact(v) for v in uniques if has_identifier(v)}
+        if not hits:
+            continue
+        if out is df:
+            out = df.copy()
+        mask = values.isin(list(hits))
+        out.loc[mask, col] = values[mask].map(hits)
+        log.warning(
+            "%s: %d value(s) of column '%s' held a CNIC or phone number; it was removed",
+            what,
+            int(mask.sum()),
+            col,
+        )
+    return out
 
 
 def suppress_small_groups(

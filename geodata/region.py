@@ -37,6 +37,16 @@ from pyproj import CRS
 from geodata import schema as sc
 from geodata.errors import DataFileError, SchemaError
 from geodata.files import recover_folder, write_folder_atomically
+from geodata.identifiers import redact
+from geodata.manifest import (
+    ReadLimits,
+    check_parquet_limits,
+    file_sha256,
+    fingerprint_of,
+    read_manifest,
+    verify_files,
+)
+from geodata.privacy import redact_text_columns
 
 __all__ = [
     "FORMAT_VERSION",
@@ -44,6 +54,7 @@ __all__ = [
     "Region",
     "RoadNetwork",
     "load_region",
+    "restamp_region",
     "save_region",
     "summarize",
     "validate_region",
@@ -183,6 +194,7 @@ def validate_region(region: Region, *, source: str = "") -> Region:
     SchemaError
         Listing every problem in every table.
     """
+    region = _without_identifiers(region)
     problems: list[sc.Problem] = []
     out: dict[str, Any] = {}
     try:
@@ -262,7 +274,7 @@ def save_region(region: Region, path: str | os.PathLike[str], *, validate: bool 
                     tmp / name, index=False, compression="zstd"
                 )
                 files[attr] = name
-        hashes = {k: _file_sha256(tmp / v) for k, v in files.items()}
+        hashes = {k: file_sha256(tmp / v) for k, v in files.items()}
         meta = {k: v for k, v in region.metadata.items() if k != "fingerprint"}
         doc = {
             "format_version": FORMAT_VERSION,
@@ -270,29 +282,48 @@ def save_region(region: Region, path: str | os.PathLike[str], *, validate: bool 
             "crs": sc.STORAGE_CRS,
             "files": files,
             "sha256": hashes,
-            "fingerprint": hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()[
-                :16
-            ],
+            "fingerprint": fingerprint_of(hashes),
             "metadata": meta,
         }
         (tmp / "region.json").write_text(
             json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
         )
 
-    write_folder_atomically(target, write)
+    write_folder_atomically(target, write, kind="region")
     log.info("wrote region %s to %s", region.name, target)
     return target
 
 
-def load_region(path: str | os.PathLike[str], *, validate: bool = True) -> Region:
+def load_region(
+    path: str | os.PathLike[str],
+    *,
+    validate: bool = True,
+    verify: bool = True,
+    limits: ReadLimits | None = None,
+) -> Region:
     """Read and validate a region folder written by :func:`save_region`.
+
+    Parameters
+    ----------
+    path
+        The region folder.
+    validate
+        Check every table against its data contract.
+    verify
+        Check that every table still has the SHA-256 ``region.json`` recorded; a region edited
+        on purpose is re-stamped with :func:`restamp_region` (``accessgap region stamp``).
+    limits
+        The most rows and bytes one table may declare before it is read (default
+        :class:`~geodata.manifest.ReadLimits`; the app uses tighter ones for uploads).
 
     Raises
     ------
     DataFileError
-        When the folder, ``region.json`` or a listed file is missing or unreadable.
+        When the folder, ``region.json`` or a listed file is missing, unreadable, changed since
+        it was written, or over the limits.
     SchemaError
-        When a table breaks its contract (every problem listed, with file, row, column).
+        When ``region.json`` or a table breaks its contract (every problem listed, with file,
+        row, column).
 
     Examples
     --------
@@ -300,40 +331,30 @@ def load_region(path: str | os.PathLike[str], *, validate: bool = True) -> Regio
     >>> region.settlements["households"].sum()  # doctest: +SKIP
     """
     folder = Path(path)
-    meta_path = folder / "region.json"
     recover_folder(folder)  # a save killed mid-swap left the previous region beside it
     if not folder.is_dir():
         raise DataFileError(
             f"{folder}: no such region folder; build one with `accessgap sample --out {folder}` "
             "or `accessgap region build`"
         )
-    if not meta_path.is_file():
-        raise DataFileError(f"{meta_path}: missing; this folder is not a region package")
-    try:
-        doc = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise DataFileError(f"{meta_path}: cannot be read as JSON ({err})") from err
-    version = doc.get("format_version") if isinstance(doc, dict) else "?"
-    if version != FORMAT_VERSION:
-        raise DataFileError(
-            f"{meta_path}: format_version {version} is not supported "
-            f"(this tool reads {FORMAT_VERSION}); rebuild the region"
-        )
-    files = doc.get("files", {})
+    manifest = read_manifest(
+        folder, version=FORMAT_VERSION, required=tuple(_SPATIAL), optional=tuple(_TABLES)
+    )
+    if verify:
+        verify_files(folder, manifest)
     tables: dict[str, Any] = {}
     for attr in list(_SPATIAL) + list(_TABLES):
-        name = files.get(attr)
+        name = manifest.files.get(attr)
         if name is None:
-            if attr in _SPATIAL:
-                raise DataFileError(f"{meta_path}: lists no file for '{attr}'; rebuild the region")
             tables[attr] = None
             continue
-        fpath = folder / Path(name).name
-        tables[attr] = _read_table(fpath, spatial=attr in _SPATIAL)
-    meta = dict(doc.get("metadata", {}))
-    meta["fingerprint"] = doc.get("fingerprint", "")
+        tables[attr] = _read_table(folder / name, spatial=attr in _SPATIAL, limits=limits)
+    meta = dict(manifest.metadata)
+    # the fingerprint comes from the hashes of the files as read (verified above), never from
+    # a field a user can edit: caches keyed on it cannot serve results of other content
+    meta["fingerprint"] = manifest.fingerprint
     region = Region(
-        name=str(doc.get("name", folder.name)),
+        name=manifest.name,
         roads=RoadNetwork(tables["road_nodes"], tables["road_edges"]),
         settlements=tables["settlements"],
         centres=tables["centres"],
@@ -348,7 +369,39 @@ def load_region(path: str | os.PathLike[str], *, validate: bool = True) -> Regio
     return region
 
 
+def restamp_region(path: str | os.PathLike[str]) -> Path:
+    """Accept a region folder edited on purpose: validate it and record its files' new hashes.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, rewritten with a new ``region.json``.
+
+    Raises
+    ------
+    SchemaError
+        When a table of the edited region breaks its contract (nothing is rewritten then).
+    """
+    region = load_region(path, verify=False)
+    meta = {k: v for k, v in region.metadata.items() if k != "fingerprint"}
+    return save_region(replace(region, metadata=meta), path)
+
+
 # ---------------------------------------------------------------------------------------
+
+
+def _without_identifiers(region: Region) -> Region:
+    """``region`` with CNIC and phone numbers blanked in every text field it stores."""
+    tables: dict[str, Any] = {}
+    for attr in ("settlements", "centres", "candidates", "boundaries", "coverage", "poverty"):
+        table = getattr(region, attr)
+        if table is not None:
+            tables[attr] = redact_text_columns(table, what=attr)
+    roads = RoadNetwork(
+        redact_text_columns(region.roads.nodes, what="road_nodes"),
+        redact_text_columns(region.roads.edges, what="road_edges"),
+    )
+    return replace(region, name=redact(region.name), roads=roads, **tables)
 
 
 def _allowed(df: pd.DataFrame, attr: str) -> pd.DataFrame:
@@ -368,11 +421,12 @@ def _allowed(df: pd.DataFrame, attr: str) -> pd.DataFrame:
     return df.drop(columns=drop)
 
 
-def _read_table(fpath: Path, *, spatial: bool) -> Any:
+def _read_table(fpath: Path, *, spatial: bool, limits: ReadLimits | None) -> Any:
     if not fpath.is_file():
         raise DataFileError(f"{fpath}: file is missing; the region package is incomplete")
     if fpath.stat().st_size == 0:
         raise DataFileError(f"{fpath}: file is empty; rebuild the region")
+    check_parquet_limits(fpath, limits or ReadLimits())
     try:
         # full validation catches what pandas would only meet later (e.g. invalid UTF-8)
         pq.read_table(fpath).validate(full=True)
@@ -382,14 +436,6 @@ def _read_table(fpath: Path, *, spatial: bool) -> Any:
             f"{fpath}: cannot be read as (Geo)Parquet ({err}); the file is damaged, rebuild "
             "the region or copy it again"
         ) from err
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _content_hash(region: Region) -> str:

@@ -7,6 +7,7 @@ A small synthetic region (160 settlements) is built once per session and opened 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata.errors import DataFileError, SchemaError
+from geodata.manifest import file_sha256
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 120
@@ -257,6 +259,10 @@ def _broken_copy(src: Path, dest: Path) -> Path:
     s = gpd.read_parquet(dest / "settlements.parquet")
     s.loc[s.index[:2], "households"] = -5
     s.to_parquet(dest / "settlements.parquet", index=False)
+    # re-stamp the hashes as a careless editor's tool would: the table problems must show
+    meta = json.loads((dest / "region.json").read_text())
+    meta["sha256"]["settlements"] = file_sha256(dest / "settlements.parquet")
+    (dest / "region.json").write_text(json.dumps(meta))
     return dest
 
 

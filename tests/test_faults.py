@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geodata.files import recover_folder, write_folder_atomically
+from geodata.files import MARKER_NAME, recover_folder, write_folder_atomically
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -154,6 +154,7 @@ def test_leftovers_of_dead_runs_are_restored_or_removed(tmp_path: Path) -> None:
     old = tmp_path / f".out.old-{dead}"
     old.mkdir()
     (old / "a.txt").write_text("previous")
+    (old / MARKER_NAME).write_text('{"tool": "accessgap", "kind": "output"}')
     tmp = tmp_path / f".out.tmp-{dead}-x1"
     tmp.mkdir()
     alive = tmp_path / f".out.tmp-{os.getppid()}-x2"  # a write in progress elsewhere
@@ -163,7 +164,7 @@ def test_leftovers_of_dead_runs_are_restored_or_removed(tmp_path: Path) -> None:
     assert not tmp.exists() and alive.exists()
     tmp.mkdir()
     write_folder_atomically(target, lambda d: (d / "b.txt").write_text("new"))
-    assert [p.name for p in target.iterdir()] == ["b.txt"]
+    assert sorted(p.name for p in target.iterdir()) == sorted(["b.txt", MARKER_NAME])
     assert _leftovers(target) == [alive.name]
 
 

@@ -366,7 +366,8 @@ def run_region(data: bytes, work: Path) -> None:
     if not data:
         data = b"\x00"
     (folder / names[data[0] % len(names)]).write_bytes(data[1:])
-    region = load_region(folder)
+    # a hostile user can re-stamp the hashes: the readers behind them must hold up too
+    region = load_region(folder, verify=False)
     validate_region(region)
 
 
@@ -773,5 +774,5 @@ def test_parquet_with_invalid_utf8_is_a_clear_error(tmp_path: Path) -> None:
     pq.write_table(
         t.set_column(t.schema.get_field_index("name"), "name", bad), folder / "settlements.parquet"
     )
-    with pytest.raises(DataFileError, match="settlements.parquet.*UTF8"):
-        load_region(folder)
+    with pytest.raises(DataFileError, match=r"settlements.parquet.*UTF8"):
+        load_region(folder, verify=False)

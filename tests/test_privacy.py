@@ -134,6 +134,9 @@ def _readable_bytes(path: Path) -> list[bytes]:
     return out
 
 
+NAME_IDS = {3: "0300-1239999", 5: "35202-7654321-3"}
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("privacy")
@@ -143,7 +146,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     sett = pd.DataFrame(
         {
             "settlement_id": [f"V{i:02d}" for i in range(k)],
-            "name": [f"Village {i}" for i in range(k)],
+            # identifiers where nobody should have put them: in names (issue #15, defect 7)
+            "name": [
+                f"Village {i}" if i not in NAME_IDS else f"Village {i} {NAME_IDS[i]}"
+                for i in range(k)
+            ],
             "households": [3, 2, *rng.integers(20, 60, k - 2).tolist()],
             "lon": LON0 + STEP * rng.uniform(0.2, N - 1.2, k),
             "lat": LAT0 + STEP * rng.uniform(0.2, N - 1.2, k),
@@ -218,7 +225,7 @@ def test_no_identifier_reaches_any_output(world: dict[str, Path]) -> None:
         outputs.append(res.output)
 
     hh = pd.read_csv(world["households"])
-    needles = [n.encode("utf-8") for n in _identifiers(hh)]
+    needles = [n.encode("utf-8") for n in [*_identifiers(hh), *NAME_IDS.values()]]
     files = [p for p in d.joinpath("region").rglob("*") if p.is_file()]
     files += [p for p in d.joinpath("out").rglob("*") if p.is_file()]
     kinds = {p.suffix.lower() for p in files}
@@ -337,6 +344,28 @@ def test_suppression_threshold_is_a_setting() -> None:
     ].tolist() == [False, False, True]
     with pytest.raises(ValueError):
         PrivacySettings(min_group_households=0)
+
+
+def test_errors_never_echo_an_identifier() -> None:
+    from geodata.errors import DataFileError, Problem, SchemaError
+
+    err = SchemaError([Problem("value '0300-1239999' is not a flag", "coverage.csv", 4, "reg")])
+    assert "0300-1239999" not in str(err) and "[redacted]" in str(err)
+    assert "0300-1239999" not in str(err.problems[0])
+    assert "35202" not in str(DataFileError("no unit '35202-1234567-1' in the region"))
+    row = Problem("duplicate id", "settlements", "35202-1234567-1", "settlement_id")
+    assert "35202" not in str(row)
+
+
+def test_identifiers_in_names_are_removed_on_validation(small_geography) -> None:
+    from geodata.region import validate_region
+
+    s = small_geography.settlements.copy()
+    s.loc[s.index[0], "name"] = "Basti +92 300 1234567"
+    region = validate_region(small_geography.with_(settlements=s, name="Dist 0300-1112223"))
+    assert region.settlements["name"].iloc[0] == "Basti [redacted]"
+    assert region.name == "Dist [redacted]"
+    assert region.settlements["name"].iloc[1:].tolist() == s["name"].iloc[1:].tolist()
 
 
 def test_redact() -> None:
