@@ -8,13 +8,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from geodata.errors import AccessGapError
+
+if TYPE_CHECKING:
+    from geodata.region import Region
 
 app = typer.Typer(
     help="Access to Pakistan's social registry: travel times, gaps, new centres, van routes.",
@@ -25,11 +29,50 @@ app = typer.Typer(
 region_app = typer.Typer(help="Build and check region packages.", no_args_is_help=True)
 app.add_typer(region_app, name="region")
 
-err = Console(stderr=True, soft_wrap=True)
-out = Console()
+# No console markup: user text (names, ids, paths) may hold brackets, and rich would read
+# "[/x]" as a closing tag (a crash) or "[redacted]" as a style (a lost word). Styles are
+# given as Text pieces instead.
+err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+out = Console(markup=False, highlight=False)
 T = TypeVar("T")
 
-OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")]
+#: The kind of folder each command writes with --out (a folder of one kind is never replaced
+#: by another: ``accessgap gaps REGION --out REGION`` is refused before any work).
+_OUT_KINDS = {"sample": "region", "build": "region", "demo": "demo"}
+
+
+def _checked_out(ctx: typer.Context, value: Path | None) -> Path | None:
+    """Refuse an output folder that may not be written, before the command computes anything."""
+    if value is not None and not ctx.resilient_parsing:
+        from geodata.files import check_output_folder
+
+        try:
+            check_output_folder(value, kind=_OUT_KINDS.get(ctx.info_name or "", "output"))
+        except AccessGapError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--out") from exc
+    return value
+
+
+def _checked_out_file(ctx: typer.Context, value: Path | None) -> Path | None:
+    """Refuse an output file that would replace a folder or a file that is not a CSV."""
+    if value is None or ctx.resilient_parsing:
+        return value
+    if value.is_dir():
+        raise typer.BadParameter(f"{value} is a folder; name a .csv file", param_hint="--out")
+    if value.exists() and value.suffix.lower() != ".csv":
+        raise typer.BadParameter(
+            f"{value} exists and is not a .csv file; it is left as it is. Name a new .csv file",
+            param_hint="--out",
+        )
+    parent = value.absolute().parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise typer.BadParameter(f"cannot write into {parent}", param_hint="--out")
+    return value
+
+
+OutDir = Annotated[
+    Path, typer.Option("--out", "-o", help="Folder to write into.", callback=_checked_out)
+]
 RegionArg = Annotated[Path, typer.Argument(help="Region folder (see `accessgap sample`).")]
 
 
@@ -39,7 +82,7 @@ def main() -> None:
     try:
         app()
     except AccessGapError as exc:
-        err.print(f"[bold red]Error:[/] {exc}")
+        err.print(Text.assemble(("Error: ", "bold red"), str(exc)))
         sys.exit(2)
 
 
@@ -47,7 +90,7 @@ def main() -> None:
 def _step(text: str) -> Iterator[None]:
     with Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         TimeElapsedColumn(),
         console=err,
         transient=True,
@@ -55,12 +98,23 @@ def _step(text: str) -> Iterator[None]:
     ) as progress:
         progress.add_task(text, total=None)
         yield
-    err.print(f"[green]done[/] {text}")
+    err.print(Text.assemble(("done ", "green"), text))
 
 
 def _run(text: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     with _step(text):
         return fn(*args, **kwargs)
+
+
+def _load(path: Path) -> Region:
+    """Load a region and print what is impossible about its geography (it still runs)."""
+    from geodata.geography import check_geography
+    from geodata.region import load_region
+
+    region = _run(f"loading {path}", load_region, path)
+    for finding in check_geography(region):
+        err.print(Text.assemble(("warning: ", "yellow"), str(finding)))
+    return region
 
 
 @app.command()
@@ -85,11 +139,19 @@ def sample(
 
 @region_app.command("check")
 def region_check(region: RegionArg) -> None:
-    """Validate a region folder and print its summary."""
-    from geodata.region import load_region, summarize
+    """Validate a region folder, print its summary and what is impossible about its geography."""
+    from geodata.region import summarize
 
-    r = _run(f"validating {region}", load_region, region)
-    out.print_json(data=summarize(r))
+    out.print_json(data=summarize(_load(region)))
+
+
+@region_app.command("stamp")
+def region_stamp(region: RegionArg) -> None:
+    """Accept a region edited on purpose: validate it and record its files' new hashes."""
+    from geodata.region import restamp_region
+
+    _run(f"re-stamping {region}", restamp_region, region)
+    out.print(f"{region}: region.json now records the files as they are.")
 
 
 @region_app.command("build")
@@ -157,15 +219,17 @@ def region_build(
 @app.command("travel-times")
 def travel_times_cmd(
     region: RegionArg,
-    out_file: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    out_file: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="CSV file to write.", callback=_checked_out_file),
+    ],
     mode: Annotated[str, typer.Option(help="walk, motorbike or car.")] = "car",
     season: Annotated[str, typer.Option(help="dry or monsoon.")] = "dry",
 ) -> None:
     """Nearest registration centre of every settlement: minutes, metres, access leg, flags."""
     from access.travel_table import travel_time_table, write_table_csv
-    from geodata.region import load_region
 
-    r = _run(f"loading {region}", load_region, region)
+    r = _load(region)
     t = _run(f"travel times by {mode}", travel_time_table, r, mode=mode, season=season)
     write_table_csv(t, out_file)
     out.print(f"{len(t)} settlements written to {out_file}")
@@ -176,13 +240,12 @@ def gaps(region: RegionArg, out_dir: OutDir) -> None:
     """Coverage, unregistered poor, travel burden, gap scores, aggregates, exclusion model."""
     from access.analysis import gap_analysis
     from access.gap_outputs import write_gap_outputs
-    from geodata.region import load_region
 
-    r = _run(f"loading {region}", load_region, region)
+    r = _load(region)
     result = _run("gap analysis (three modes)", gap_analysis, r)
     _run(f"writing {out_dir}", write_gap_outputs, result, out_dir, boundaries=r.boundaries)
     for note in result.notes:
-        out.print(f"[yellow]note:[/] {note}")
+        out.print(Text.assemble(("note: ", "yellow"), note))
     out.print_json(data=result.summary(), default=float)
 
 
@@ -206,10 +269,9 @@ def place(
     time_limit: Annotated[float, typer.Option(help="Solver time limit in seconds.")] = 60.0,
 ) -> None:
     """Choose sites for new Union Council centres; write sites, coverage curve, before/after."""
-    from geodata.region import load_region
     from scenarios.place import place_centres, write_placement
 
-    r = _run(f"loading {region}", load_region, region)
+    r = _load(region)
     plan = _run(
         f"placing centres ({model})",
         place_centres,
@@ -250,7 +312,6 @@ def vans(
     time_limit: Annotated[float | None, typer.Option(help="Solver seconds.")] = None,
 ) -> None:
     """Plan mobile registration vans: halts, days, order; itineraries (CSV, XLSX, GPX, PDF)."""
-    from geodata.region import load_region
     from scenarios.vans import VanOptions, plan_vans, write_vans
 
     options = VanOptions(
@@ -267,7 +328,7 @@ def vans(
         overnight_at_halt=overnight,
         time_limit_s=time_limit,
     )
-    r = _run(f"loading {region}", load_region, region)
+    r = _load(region)
     plan = _run("planning the van campaign", plan_vans, r, options)
     _run(f"writing {out_dir}", write_vans, plan, out_dir)
     out.print_json(data=plan.summary(), default=float)
@@ -345,10 +406,9 @@ def national(
     Travel in three modes, partitioned with halos, on Dask; per-partition GeoParquet and a
     summary.
     """
-    from geodata.region import load_region
     from scenarios.national import national_params, run_national
 
-    r = _run(f"loading {region}", load_region, region) if region else None
+    r = _load(region) if region else None
     result = _run(
         "national run",
         run_national,

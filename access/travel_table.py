@@ -10,6 +10,7 @@ from typing import cast
 import pandas as pd
 
 from access.speeds import Mode, Season, TravelSettings
+from geodata.export import write_csv
 from geodata.region import Region
 
 __all__ = ["TRAVEL_TABLE_COLUMNS", "travel_time_table", "write_table_csv"]
@@ -64,7 +65,7 @@ def write_table_csv(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
     try:
-        table.to_csv(tmp, index=False)
+        write_csv(table, tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -25,6 +25,7 @@ from geodata.errors import OutputFolderError
 __all__ = [
     "MARKER_NAME",
     "check_output_folder",
+    "claim_folder",
     "output_kind",
     "recover_folder",
     "write_folder_atomically",
@@ -144,6 +145,23 @@ def check_output_folder(out_dir: str | os.PathLike[str], *, kind: str = "output"
     return target
 
 
+def claim_folder(out_dir: str | os.PathLike[str], *, kind: str) -> Path:
+    """Check ``out_dir`` (see :func:`check_output_folder`), create it and mark it as ``kind``.
+
+    For a folder that a run fills piece by piece (the demo's folder of outputs) rather than
+    swapping it in whole.
+
+    Raises
+    ------
+    OutputFolderError
+        When ``out_dir`` may not be written.
+    """
+    target = check_output_folder(out_dir, kind=kind)
+    target.mkdir(parents=True, exist_ok=True)
+    _mark(target, kind)
+    return target
+
+
 def output_kind(folder: str | os.PathLike[str]) -> str | None:
     """The kind of output this tool wrote into ``folder``, or ``None`` when it did not."""
     path = Path(folder)
@@ -191,9 +209,10 @@ def _check_existing(target: Path, kind: str) -> None:
 def _mark(folder: Path, kind: str) -> None:
     doc = {"tool": "accessgap", "kind": kind}  # no time stamp: equal runs give equal bytes
     (folder / MARKER_NAME).write_text(json.dumps(doc) + "\n", encoding="utf-8")
-    umask = os.umask(0)
-    os.umask(umask)
-    folder.chmod(0o777 & ~umask)
+    if folder.name.startswith(".") and ".tmp-" in folder.name:  # mkdtemp's private mode
+        umask = os.umask(0)
+        os.umask(umask)
+        folder.chmod(0o777 & ~umask)
 
 
 def recover_folder(out_dir: str | os.PathLike[str]) -> list[Path]:

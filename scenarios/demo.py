@@ -17,6 +17,7 @@ from shapely.geometry import LineString, Polygon
 from access.analysis import gap_analysis
 from access.gap_outputs import write_gap_outputs
 from access.synthetic import build_sample_region
+from geodata.files import claim_folder
 from geodata.region import save_region, summarize
 from geodata.sample import SampleParams
 from scenarios.compare import compare_runs
@@ -58,7 +59,7 @@ def run_demo(
         The content of ``summary.json``.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    claim_folder(out, kind="demo")  # never fills a folder of the user's
     region, truth = build_sample_region(params)
     # the engine asks for the fingerprint on every call: compute it once
     region = replace(region, metadata={**region.metadata, "fingerprint": region.fingerprint()})
