@@ -312,8 +312,26 @@ _PATH_KEYS: tuple[tuple[str, ...], ...] = (
 )
 
 
+#: The longest ``extends`` chain (file -> base -> base's base ...) a scenario may have.
+MAX_EXTENDS = 20
+#: The deepest nesting of lists and mappings a scenario file may have.
+MAX_DEPTH = 20
+#: The largest scenario file read, in bytes.
+MAX_FILE_BYTES = 1_000_000
+
+
 def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[Path, ...]]:
     """The file's mapping with every base merged under it, and the files read."""
+    if len(seen) >= MAX_EXTENDS:
+        raise SchemaError(
+            [
+                Problem(
+                    f"extends: a chain of more than {MAX_EXTENDS} files ({seen[0].name} -> ... "
+                    f"-> {path.name}); merge some of the bases into one file"
+                )
+            ],
+            source=str(seen[0]),
+        )
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise SchemaError(
@@ -336,10 +354,26 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], tup
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise DataFileError(f"{path}: scenario file not found")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise DataFileError(
+            f"{path}: {path.stat().st_size:,} bytes; a scenario file is at most "
+            f"{MAX_FILE_BYTES:,} bytes (put large data such as closures in a GeoJSON file)"
+        )
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise DataFileError(f"{path}: cannot be read as YAML ({err})") from err
+    except RecursionError as err:
+        raise DataFileError(
+            f"{path}: nested too deeply to read (at most {MAX_DEPTH} levels)"
+        ) from err
+    depth = _depth(doc)
+    if depth > MAX_DEPTH:
+        raise SchemaError(
+            f"nested more than {MAX_DEPTH} levels deep; a scenario has at most {MAX_DEPTH} levels "
+            "of lists and mappings",
+            source=str(path),
+        )
     if doc is None:
         return {}
     if not isinstance(doc, dict):
@@ -348,6 +382,20 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             source=str(path),
         )
     return doc
+
+
+def _depth(doc: Any) -> int:
+    """Nesting depth of lists and mappings in ``doc`` (iterative: no recursion limit)."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            items = node.values() if isinstance(node, dict) else node
+            stack.extend((child, level + 1) for child in items)
+    return deepest
 
 
 def _absolutise(raw: dict[str, Any], base: Path, *, source: str) -> dict[str, Any]:
