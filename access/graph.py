@@ -129,6 +129,7 @@ class CompiledGraph:
     component: np.ndarray
 
     def __post_init__(self) -> None:
+        """Make every array read-only (graphs are shared and cached)."""
         # shared by every query (and cached): make accidental in-place edits fail loudly
         for f in fields(self):
             value = getattr(self, f.name)

@@ -19,17 +19,13 @@ depend on which other nodes exist, so the times are equal to the last bit. Settl
 best time exceeds ``T`` get NaN and the flag ``beyond_limit`` (the halo does not hold their
 paths, so a partition can only say "more than ``T`` or unreachable").
 
-The work is plain arrays (frozen dataclasses, picklable) and every step calls the array
-core of :mod:`access.core`, the one :func:`access.queries.nearest_centre` runs, so the
-answers are equal by construction: :func:`prepare_nearest` snaps once on the whole region
-(:func:`~access.core.prepare_nearest_arrays`), :func:`make_partitions` cuts halo subgraphs
-with compact ``int32`` node ids, :func:`solve_partition` is the unit of work
-(:func:`~access.core.search_nearest_arrays` on one halo; serial, threads, or Dask workers:
-pass a ``map_fn``), :func:`combine_nearest` joins the pieces
-(:func:`~access.core.combine_nearest_arrays`) and applies the limit. Candidate coverage
-matrices are split by *columns* instead (:func:`prepare_coverage`, :func:`coverage_chunk`,
-:func:`assemble_coverage`, over the core's coverage functions): each chunk is a set of sites
-searched on the whole graph.
+The work is plain arrays (frozen dataclasses, picklable) and every step runs the array core
+of :mod:`access.core`, as :func:`access.queries.nearest_centre` does, so the answers are
+equal by construction: :func:`prepare_nearest` snaps once, :func:`make_partitions` cuts halo
+subgraphs (compact ``int32`` node ids), :func:`solve_partition` is the unit of work (serial,
+threads or Dask: pass a ``map_fn``), :func:`combine_nearest` joins the pieces. Coverage
+matrices are split by site *columns* (:func:`prepare_coverage`, :func:`coverage_chunk`,
+:func:`assemble_coverage`), each chunk searched on the whole graph.
 
 Examples
 --------

@@ -312,10 +312,13 @@ def _node_gpos(ctx: TravelContext, e: int, node: int) -> float:
 def _piece(line: LineString, start: float, end: float) -> np.ndarray:
     """Coordinates of ``line`` from normalised position ``start`` to ``end`` (may reverse)."""
     if start == end:
-        return shapely.get_coordinates(shapely.line_interpolate_point(line, start, normalized=True))
+        point = shapely.line_interpolate_point(line, start, normalized=True)
+        return np.asarray(shapely.get_coordinates(point))
     lo, hi = min(start, end), max(start, end)
     if lo <= 0.0 and hi >= 1.0:
-        xy = shapely.get_coordinates(line)
+        xy = np.asarray(shapely.get_coordinates(line))
     else:
-        xy = shapely.get_coordinates(shapely.ops.substring(line, lo, hi, normalized=True))
+        xy = np.asarray(
+            shapely.get_coordinates(shapely.ops.substring(line, lo, hi, normalized=True))
+        )
     return xy[::-1] if start > end else xy
