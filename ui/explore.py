@@ -9,13 +9,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from access.analysis import GapResult
+from access.speeds import MODES
 from ui import data
 from ui.context import LoadedRegion
 from ui.maps import ExploreLayers, explore_map, unit_polygons
 
 __all__ = ["render"]
 
-MODES = ("walk", "motorbike", "car")
 ALL = "(all)"
 WORST_N = 50
 
