@@ -11,26 +11,23 @@ Examples
 
 from __future__ import annotations
 
-from access.engine import (
-    FLAG_FAR_FROM_ROAD,
-    FLAG_NO_ROAD,
-    FLAG_ROAD_ISLAND,
-    FLAG_UNREACHABLE,
-    OneToMany,
-    Route,
-    Seeds,
-    ShortestPaths,
+from access.attach import FLAG_FAR_FROM_ROAD, FLAG_NO_ROAD, FLAG_ROAD_ISLAND, FLAG_UNREACHABLE
+from access.graph import CompiledGraph, clear_memory_cache, compile_graph, graph_key
+from access.queries import (
     TravelMatrix,
-    bounded_one_to_many,
     coverage_matrix,
-    isochrones,
-    multi_source_dijkstra,
     nearest_centre,
-    route,
     snap_to_network,
     travel_matrix,
 )
-from access.graph import CompiledGraph, clear_memory_cache, compile_graph, graph_key
+from access.routes import Route, isochrones, route
+from access.search import (
+    OneToMany,
+    Seeds,
+    ShortestPaths,
+    bounded_one_to_many,
+    multi_source_dijkstra,
+)
 from access.snapping import Snaps
 from access.speeds import (
     MODES,

@@ -26,7 +26,8 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from access._dijkstra import contract_chains
+from access.kernels import contract_chains
+from access.search import GraphArrays
 from access.speeds import TravelSettings, edge_speeds_kph
 from geodata.errors import SchemaError
 from geodata.region import Region
@@ -128,6 +129,7 @@ class CompiledGraph:
     component: np.ndarray
 
     def __post_init__(self) -> None:
+        """Make every array read-only (graphs are shared and cached)."""
         # shared by every query (and cached): make accidental in-place edits fail loudly
         for f in fields(self):
             value = getattr(self, f.name)
@@ -138,6 +140,14 @@ class CompiledGraph:
     def n_nodes(self) -> int:
         """Number of nodes."""
         return int(self.node_ids.shape[0])
+
+    def core_forward(self) -> GraphArrays:
+        """The contracted forward CSR (``c_*`` arrays) as :class:`~access.search.GraphArrays`."""
+        return GraphArrays(self.c_indptr, self.c_indices, self.c_weight_s, self.c_length_m)
+
+    def core_reverse(self) -> GraphArrays:
+        """The contracted reversed CSR (``cr_*`` arrays), for searches *to* places."""
+        return GraphArrays(self.cr_indptr, self.cr_indices, self.cr_weight_s, self.cr_length_m)
 
     @property
     def n_arcs(self) -> int:

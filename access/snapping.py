@@ -103,6 +103,7 @@ class Snaps:
     road_island: np.ndarray
 
     def __len__(self) -> int:
+        """Number of points."""
         return int(self.edge.shape[0])
 
 

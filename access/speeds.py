@@ -138,6 +138,7 @@ class SpeedProfile:
     name: str = "default"
 
     def __post_init__(self) -> None:
+        """Check the tables; raise SchemaError when a speed is missing or negative."""
         problems = []
         for cls, row in self.highway_kph.items():
             for mode in MODES:
@@ -175,6 +176,7 @@ class SpeedProfile:
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
 
     def __hash__(self) -> int:
+        """Hash of :meth:`digest` (closures key compiled graphs)."""
         return hash(self.digest())
 
 
@@ -237,6 +239,7 @@ class Closures:
         return cls(polygons=polys, edges=tuple(pairs))
 
     def __bool__(self) -> bool:
+        """Whether anything is closed."""
         return bool(self.polygons or self.edges)
 
     def digest(self) -> str:
@@ -317,6 +320,7 @@ class TravelSettings:
     cache_dir: str | os.PathLike[str] | None = None
 
     def __post_init__(self) -> None:
+        """Check the values and normalise ``closures`` to :class:`Closures`."""
         problems = []
         if self.mode not in MODES:
             problems.append(f"mode {self.mode!r} is unknown; use one of {', '.join(MODES)}")

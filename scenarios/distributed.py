@@ -108,24 +108,24 @@ def dask_client(
             "dask.distributed is not installed; pip install 'dask[distributed]'"
         ) from err
     if scheduler is not None:
-        client = Client(scheduler)
+        client = Client(scheduler)  # type: ignore[no-untyped-call]
         try:
             yield client
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
         return
-    cluster = LocalCluster(
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=n_workers,
         threads_per_worker=threads_per_worker,
         processes=processes,
         dashboard_address=None,
         memory_limit=memory_limit,
     )
-    client = Client(cluster)
+    client = Client(cluster)  # type: ignore[no-untyped-call]
     try:
         yield client
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
         cluster.close()
 
 
@@ -145,7 +145,7 @@ def dask_map(client: Any) -> MapFn:
         del data
 
         def results() -> Iterator[Any]:
-            for fut in as_completed(futures):
+            for fut in as_completed(futures):  # type: ignore[no-untyped-call]
                 yield fut.result()
                 fut.release()
 

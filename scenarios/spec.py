@@ -47,6 +47,7 @@ from pydantic import (
     model_validator,
 )
 
+from access.speeds import Mode, Season
 from geodata.errors import DataFileError, Problem, SchemaError
 
 __all__ = [
@@ -81,8 +82,8 @@ class TravelSpec(_Strict):
     file (CSV or YAML, see :func:`access.speeds.load_speed_profile`).
     """
 
-    mode: Literal["walk", "motorbike", "car"] = "motorbike"
-    season: Literal["dry", "monsoon"] = "dry"
+    mode: Mode = "motorbike"
+    season: Season = "dry"
     speeds: str | None = None
 
 

@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from access.analysis import MODES
 from access.gap_views import area_figures, settlements_in, worst_gaps
+from access.speeds import MODES
 from ui import data
 from ui.context import LoadedRegion
 from ui.maps import ExploreLayers, explore_map, unit_polygons

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from access.speeds import MODES
 from geodata.errors import AccessGapError
 from scenarios.place import DEMANDS, MODELS, sites_table
 from ui import data
@@ -82,7 +83,7 @@ def render(loaded: LoadedRegion) -> None:
         within = c4.select_slider(
             "Within (minutes)", options=[15, 30, 45, 60, 90, 120], value=60, key="pl_within"
         )
-        mode = c5.selectbox("Travel mode", ("motorbike", "car", "walk"), key="pl_mode")
+        mode = c5.selectbox("Travel mode", MODES, index=MODES.index("motorbike"), key="pl_mode")
         share = st.slider(
             "Set cover: share of settlements to reach",
             0.5,
