@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from access.speeds import MODES, SEASONS, TravelSettings
 from geodata.errors import AccessGapError
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ app.add_typer(region_app, name="region")
 err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
 out = Console(markup=False, highlight=False)
 T = TypeVar("T")
+
+_MODES_HELP = "One of: " + ", ".join(MODES) + "."
+_SEASONS_HELP = "One of: " + ", ".join(SEASONS) + "."
 
 #: The kind of folder each command writes with --out (a folder of one kind is never replaced
 #: by another: ``accessgap gaps REGION --out REGION`` is refused before any work).
@@ -223,8 +227,8 @@ def travel_times_cmd(
         Path,
         typer.Option("--out", "-o", help="CSV file to write.", callback=_checked_out_file),
     ],
-    mode: Annotated[str, typer.Option(help="walk, motorbike or car.")] = "car",
-    season: Annotated[str, typer.Option(help="dry or monsoon.")] = "dry",
+    mode: Annotated[str, typer.Option(help=_MODES_HELP)] = TravelSettings.mode,
+    season: Annotated[str, typer.Option(help=_SEASONS_HELP)] = TravelSettings.season,
 ) -> None:
     """Nearest registration centre of every settlement: minutes, metres, access leg, flags."""
     from access.travel_table import travel_time_table, write_table_csv

@@ -18,7 +18,7 @@ import pandas as pd
 
 from access.exclusion import ExclusionModel, fit_exclusion_model
 from access.gaps import GapSettings, aggregate, attach_registry, settlement_gaps
-from access.speeds import Mode, TravelSettings
+from access.speeds import MODES, Mode, TravelSettings
 from geodata.errors import AccessGapError
 from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
@@ -35,7 +35,6 @@ __all__ = [
     "travel_times",
 ]
 
-MODES: tuple[str, ...] = ("walk", "motorbike", "car")
 
 #: Columns (regular expressions) of the settlement table that may be shown or exported.
 SETTLEMENT_OUTPUT_COLUMNS: tuple[str, ...] = (

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from access.speeds import MODES
 from geodata.errors import Problem, SchemaError
 from geodata.schema import ADMIN_LEVELS
 
@@ -195,7 +196,7 @@ def aggregate(
     table: pd.DataFrame,
     level: str,
     *,
-    modes: Sequence[str] = ("walk", "motorbike", "car"),
+    modes: Sequence[str] = MODES,
     bands_min: Sequence[int] = BANDS_MIN,
 ) -> pd.DataFrame:
     """Summarise settlement gaps per admin unit (``level``) or for the whole ``"region"``.
