@@ -506,21 +506,25 @@ def _resolve(
                 "region folder relative to the scenario file"
             )
         )
-    if problems:
-        raise SchemaError(problems, source=where)
-    region_path = None if spec.region == SAMPLE else Path(str(spec.region))
+    # every missing file is named in one round, not one per run
+    missing = []
+    region_path = None if spec.region in (None, SAMPLE) else Path(str(spec.region))
     if region_path is not None and not (region_path / "region.json").is_file():
-        raise DataFileError(
-            f"{where}: region {region_path} is not a region folder (no region.json there); "
+        missing.append(
+            f"region {region_path} is not a region folder (no region.json there); "
             f"write `region: {SAMPLE}` for the sample region, or build one with "
             "`accessgap sample --out DIR` or `accessgap region build`"
         )
     closures = Path(spec.closures.file) if spec.closures.file else None
     if closures is not None and not closures.is_file():
-        raise DataFileError(f"{where}: closures.file {closures} not found")
+        missing.append(f"closures.file {closures} not found")
     speeds = Path(spec.travel.speeds) if spec.travel.speeds else None
     if speeds is not None and not speeds.is_file():
-        raise DataFileError(f"{where}: travel.speeds {speeds} not found")
+        missing.append(f"travel.speeds {speeds} not found")
+    if problems:
+        raise SchemaError([*problems, *map(Problem, missing)], source=where)
+    if missing:
+        raise DataFileError(f"{where}: " + "; ".join(missing))
     name = spec.name or (source.stem if source else "scenario")
     return Scenario(spec, name, source, region_path, closures, speeds, files)
 

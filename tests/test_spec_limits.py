@@ -36,3 +36,15 @@ def test_huge_files_are_refused(tmp_path):
     f.write_text("name: x\n# " + "x" * 2_000_000 + "\n")
     with pytest.raises(DataFileError, match="a scenario file is at most"):
         load_scenario(f)
+
+
+def test_every_missing_file_is_named_at_once(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text(
+        "name: s\nregion: nowhere\nclosures: {file: gone.geojson}\ntravel: {speeds: no.csv}\n"
+    )
+    with pytest.raises(DataFileError) as err:
+        load_scenario(f)
+    text = str(err.value)
+    assert "nowhere is not a region folder" in text
+    assert "gone.geojson not found" in text and "no.csv not found" in text
