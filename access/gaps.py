@@ -28,6 +28,7 @@ import pandas as pd
 
 from access.speeds import MODES
 from geodata.errors import Problem, SchemaError
+from geodata.registry import attach_registry
 from geodata.schema import ADMIN_LEVELS
 
 __all__ = [
@@ -74,59 +75,6 @@ class GapSettings:
             bad.append("work_day_h")
         if bad:
             raise ValueError(f"GapSettings: {', '.join(bad)} must be finite and >= 0")
-
-
-def attach_registry(
-    settlements: pd.DataFrame,
-    coverage: pd.DataFrame | None,
-    poverty: pd.DataFrame | None,
-) -> pd.DataFrame:
-    """Put registered households and poverty shares on each settlement.
-
-    Coverage given for an admin unit is spread over its settlements in proportion to
-    households; the column ``coverage_source`` says which level each value came from
-    (``"settlement"``, ``"tehsil"``...) or ``"unknown"``. A settlement-level value wins over
-    an admin-level one.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``settlements`` (same index) plus ``registered_households`` (float, NaN = unknown),
-        ``coverage_source``, ``poor_share`` (NaN = unknown) and ``poverty_source``.
-
-    Raises
-    ------
-    SchemaError
-        When registered households exceed households (per settlement or per unit), or a
-        unit name matches no settlement.
-    """
-    out = settlements.copy()
-    hh = out["households"].to_numpy(dtype=float)
-    problems: list[Problem] = []
-    reg, reg_src = _spread(
-        out, coverage, "registered_households", "coverage", problems, extensive=True
-    )
-    pov, pov_src = _spread(out, poverty, "poor_share", "poverty", problems, extensive=False)
-    over = np.isfinite(reg) & (reg > hh + 1e-6)
-    for r in out.index[over][:20]:
-        i = out.index.get_loc(r)
-        problems.append(
-            Problem(
-                f"registered households ({reg[i]:g}) exceed households ({hh[i]:g}) for "
-                f"settlement {out.at[r, 'settlement_id']!s} (from {reg_src[i]} coverage); "
-                "check the coverage table and the household counts",
-                "coverage",
-                r,
-                "registered_households",
-            )
-        )
-    if problems:
-        raise SchemaError(problems, source="coverage/poverty")
-    out["registered_households"] = reg
-    out["coverage_source"] = reg_src
-    out["poor_share"] = pov
-    out["poverty_source"] = pov_src
-    return out
 
 
 def settlement_gaps(
@@ -273,69 +221,3 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
 def _level_keys(level: str) -> list[str]:
     i = ADMIN_LEVELS.index(level)
     return list(ADMIN_LEVELS[: i + 1])
-
-
-def _norm(name: object) -> str:
-    return " ".join(str(name).strip().lower().split())
-
-
-def _spread(
-    settlements: pd.DataFrame,
-    table: pd.DataFrame | None,
-    col: str,
-    what: str,
-    problems: list[Problem],
-    *,
-    extensive: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    n = len(settlements)
-    values = np.full(n, np.nan)
-    source = np.full(n, "unknown", dtype=object)
-    if table is None:
-        return values, source
-    hh = settlements["households"].to_numpy(dtype=float)
-    # coarsest level first so finer values (settlement last) overwrite
-    order = ["province", "district", "tehsil", "union_council", "settlement"]
-    for level in order:
-        rows = table[table["level"] == level]
-        if rows.empty:
-            continue
-        key_col = "settlement_id" if level == "settlement" else level
-        # positions of the settlements of each (normalised) unit name: one pass, O(n)
-        groups = (
-            pd.Series(np.arange(n))
-            .groupby(settlements[key_col].map(_norm).to_numpy(), sort=False)
-            .indices
-        )
-        empty = np.array([], dtype=np.int64)
-        for r, unit, val in zip(rows.index, rows["unit_id"], rows[col], strict=True):
-            members = np.asarray(groups.get(_norm(unit), empty), dtype=np.int64)
-            if members.size == 0:
-                problems.append(
-                    Problem(
-                        f"{level} '{unit}' matches no settlement; check its spelling or level",
-                        what,
-                        r,
-                        "unit_id",
-                    )
-                )
-                continue
-            if extensive:
-                w = hh[members]
-                if level != "settlement" and val > w.sum() + 1e-6:
-                    problems.append(
-                        Problem(
-                            f"registered households ({val:g}) exceed the {w.sum():g} households "
-                            f"of {level} '{unit}'; check the coverage table",
-                            what,
-                            r,
-                            col,
-                        )
-                    )
-                    continue
-                share = w / w.sum() if w.sum() > 0 else np.zeros_like(w)
-                values[members] = val * share
-            else:
-                values[members] = val
-            source[members] = level
-    return values, source

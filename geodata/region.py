@@ -47,6 +47,7 @@ from geodata.manifest import (
     verify_files,
 )
 from geodata.privacy import redact_text_columns
+from geodata.registry import registry_problems
 
 __all__ = [
     "FORMAT_VERSION",
@@ -224,6 +225,8 @@ def validate_region(region: Region, *, source: str = "") -> Region:
             )
         except SchemaError as err:
             problems.extend(err.problems)
+    if not problems:  # the rules every analysis applies, so a region that passes never fails
+        problems = registry_problems(out["settlements"], out["coverage"], out["poverty"])
     if problems:
         raise SchemaError(problems, source=source.rstrip("/") or region.name)
     return replace(region, **out)

@@ -120,3 +120,23 @@ def test_a_tiny_file_declaring_many_rows_is_refused(tmp_path):
         check_parquet_limits(path, ReadLimits(max_rows=1_000_000))
     with pytest.raises(DataFileError, match="over the limit"):
         check_parquet_limits(path, ReadLimits(max_bytes=2**20))
+
+
+def test_region_check_applies_the_analyses_rules(small_geography, tmp_path):
+    """A region that passes its check never fails an analysis (issue #15, defect 11)."""
+    import pandas as pd
+
+    from geodata.region import validate_region
+
+    s = small_geography.settlements
+    cov = pd.DataFrame(
+        {
+            "level": ["settlement", "tehsil"],
+            "unit_id": [s["settlement_id"].iloc[0], "No Such Tehsil"],
+            "registered_households": [float(s["households"].iloc[0]) + 50, 10.0],
+        }
+    )
+    with pytest.raises(SchemaError) as err:
+        validate_region(small_geography.with_(coverage=cov))
+    text = str(err.value)
+    assert "exceed households" in text and "'No Such Tehsil' matches no settlement" in text
