@@ -7,17 +7,15 @@ aggregates over many households.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from access.analysis import GapResult, release_result
 from access.charts import exclusion_by_area_chart, exclusion_by_band_chart
-from geodata.export import write_points_csv
+from geodata.export import write_csv, write_json, write_points_csv
 from geodata.files import write_folder_atomically
 from geodata.privacy import PrivacySettings
 from geodata.schema import ADMIN_LEVELS
@@ -64,12 +62,10 @@ def write_gap_outputs(
         s.to_file(tmp / "settlements.gpkg", layer="settlements", driver="GPKG")
         write_points_csv(s, tmp / "settlements.csv")
         for level, df in released.units.items():
-            df.to_csv(tmp / f"units_{level}.csv", index=False)
+            write_csv(df, tmp / f"units_{level}.csv")
             if boundaries is not None and level in ADMIN_LEVELS:
                 _write_unit_layer(boundaries, df, level, tmp / "units.gpkg")
-        (tmp / "gaps_summary.json").write_text(
-            json.dumps(released.summary(), indent=2, default=_json_default) + "\n"
-        )
+        write_json(released.summary(), tmp / "gaps_summary.json")
         if charted.model is not None:  # charts of aggregates over many households
             exclusion_by_area_chart(charted, tmp / "exclusion_by_area.png")
             exclusion_by_band_chart(charted, tmp / "exclusion_by_travel_band.png")
@@ -89,10 +85,3 @@ def _write_unit_layer(
         gpd.GeoDataFrame(g, geometry="geometry", crs=boundaries.crs).to_file(
             path, layer=level, driver="GPKG"
         )
-
-
-def _json_default(v: object) -> object:
-    if isinstance(v, np.integer | np.floating):
-        f = float(v)
-        return f if np.isfinite(f) else None
-    return str(v)

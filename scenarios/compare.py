@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geodata.errors import SchemaError
+from geodata.export import write_csv
 from geodata.files import write_folder_atomically
 from scenarios.comparison import build_comparison, load_run
 from scenarios.report import write_report
@@ -75,10 +76,10 @@ def compare_runs(
     engine: dict[str, str] = {}
 
     def write(tmp: Path) -> None:
-        comp.table.to_csv(tmp / "comparison.csv")
-        comp.differences.to_csv(tmp / "differences.csv")
+        write_csv(comp.table, tmp / "comparison.csv", index=True)
+        write_csv(comp.differences, tmp / "differences.csv", index=True)
         if comp.changes is not None:
-            comp.changes.to_csv(tmp / "settlement_changes.csv", index=False)
+            write_csv(comp.changes, tmp / "settlement_changes.csv")
         engine["pdf"] = write_report(comp, tmp)
 
     target = Path(out_dir)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import replace
@@ -17,6 +16,7 @@ from shapely.geometry import LineString, Polygon
 from access.analysis import gap_analysis
 from access.gap_outputs import write_gap_outputs
 from access.synthetic import build_sample_region
+from geodata.export import write_json
 from geodata.files import claim_folder
 from geodata.region import save_region, summarize
 from geodata.sample import SampleParams
@@ -99,9 +99,7 @@ def run_demo(
         "pdf_engine": report.pdf_engine,
     }
     tmp = out / ".summary.json.tmp"
-    tmp.write_text(
-        json.dumps(summary, indent=2, ensure_ascii=False, default=float) + "\n", encoding="utf-8"
-    )
+    write_json(summary, tmp)
     os.replace(tmp, out / "summary.json")
     return summary
 

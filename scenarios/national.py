@@ -45,6 +45,7 @@ from access.engine import nearest_centre
 from access.partition import Halo
 from access.speeds import TravelSettings
 from access.synthetic import TRUTH_MODE
+from geodata.export import write_json
 from geodata.files import write_folder_atomically
 from geodata.region import Region, load_region, save_region
 from geodata.sample import SampleParams, add_synthetic_registry, make_sample_geography
@@ -377,9 +378,7 @@ def _run_into(
     placed = sites.iloc[chosen][["centre_id", "name", "kind", "geometry"]].reset_index(drop=True)
     placed.to_parquet(out / "placement.parquet", index=False)
     secs["total"] = sum(v for k, v in secs.items() if not k.startswith("region_"))
-    (out / "summary.json").write_text(
-        json.dumps({"figures": figures, "seconds": secs}, indent=2, default=float)
-    )
+    write_json({"figures": figures, "seconds": secs}, out / "summary.json")
     return NationalRun(
         nearest=nearest,
         coverage=cost,

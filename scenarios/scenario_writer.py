@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ import pandas as pd
 
 from access.analysis import GapResult
 from access.speeds import Closures
-from geodata.export import write_points_csv
+from geodata.export import write_csv, write_json, write_points_csv
 from geodata.files import write_folder_atomically
 from geodata.region import Region
 from geodata.schema import ADMIN_LEVELS
@@ -113,10 +112,11 @@ def write_scenario_folder(
         _json(tmp / "metrics.json", outcome.metrics)
         _json(tmp / "scenario.json", outcome.scenario.to_dict())
         table = outcome.table
-        table.to_csv(tmp / "settlements.csv", index=False)
+        write_csv(table, tmp / "settlements.csv")
         for level in (*ADMIN_LEVELS, "region"):
-            unit_change_table(outcome.gaps.units[level], table, level).to_csv(
-                tmp / f"units_{level}.csv", index=False
+            write_csv(
+                unit_change_table(outcome.gaps.units[level], table, level),
+                tmp / f"units_{level}.csv",
             )
         centres = outcome.centres
         c = centres[[col for col in CENTRE_COLUMNS if col in centres.columns]]
@@ -193,4 +193,4 @@ def _write_closures(outcome: ScenarioOutcome, tmp: Path) -> None:
 
 
 def _json(path: Path, doc: Any) -> None:
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(doc, path)
