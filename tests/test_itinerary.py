@@ -1,4 +1,4 @@
-"""Tests of scenarios.itinerary: CSV, XLSX, GeoJSON, GPX, HTML and PDF exports."""
+"""Tests of the itinerary exports (scenarios.routing): CSV, XLSX, GeoJSON, GPX, HTML, PDF."""
 
 from __future__ import annotations
 
@@ -13,11 +13,16 @@ import pytest
 from shapely.geometry import LineString
 
 from geodata.errors import DataFileError, SchemaError
-from scenarios.itinerary import ItineraryExport, export_itinerary, van_day_table
-from scenarios.routing import CampaignPlan, plan_campaign
+from scenarios.routing import (
+    CampaignPlan,
+    ItineraryExport,
+    export_itinerary,
+    plan_campaign,
+    van_day_table,
+)
 
 NAMES = ["Depot Multan", "Basti Malook", "Chak 5", "Kot Addu", "Jalalpur", "Long Camp"]
-NAMES_UR = ["", "بستی ملوک", "چک ۵", "کوٹ ادو", None, "لمبا کیمپ"]
+NAMES_UR = ["", "بستی ملوک", "چک \u06f5", "کوٹ ادو", None, "لمبا کیمپ"]
 
 
 @pytest.fixture(scope="module")
@@ -151,12 +156,12 @@ def test_existing_files_are_not_overwritten(case, tmp_path: Path):
 def test_failure_leaves_folder_untouched(case, tmp_path: Path, monkeypatch):
     plan, locs, _ = case
     (tmp_path / "itinerary.pdf").write_bytes(b"old")
-    import scenarios.itinerary as itin
+    import scenarios.routing.itinerary_files as itin
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(itin, "_write_pdf", boom)
+    monkeypatch.setattr(itin, "write_pdf", boom)
     with pytest.raises(DataFileError, match="disk full"):
         export_itinerary(plan, locs, tmp_path, overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == ["itinerary.pdf"]
@@ -166,7 +171,7 @@ def test_failure_leaves_folder_untouched(case, tmp_path: Path, monkeypatch):
 def test_location_table_errors(case, tmp_path: Path):
     plan, locs, _ = case
     with pytest.raises(
-        SchemaError, match="2 problems found in locations:\n.*'union_council'.*\n.*'lat'"
+        SchemaError, match=r"2 problems found in locations:\n.*'union_council'.*\n.*'lat'"
     ):
         export_itinerary(plan, locs.drop(columns=["lat", "union_council"]), tmp_path)
     with pytest.raises(SchemaError, match="locations used by the plan are missing"):

@@ -13,7 +13,7 @@ from test_routing import check_campaign
 from access.engine import travel_matrix
 from access.synthetic import build_sample_region
 from geodata.errors import AccessGapError
-from scenarios.vans import VanOptions, plan_vans, write_vans
+from scenarios.routing import VanOptions, plan_vans, write_vans
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +94,9 @@ def test_exports(tmp_path, plan):
 def test_bad_options_and_nothing_to_visit(sample):
     with pytest.raises(AccessGapError, match="vans must be at least 1"):
         VanOptions(vans=0)
-    with pytest.raises(AccessGapError, match="no settlement .* beyond 10000"):
+    with pytest.raises(AccessGapError, match=r"no settlement .* beyond 10000"):
         plan_vans(sample, VanOptions(within_min=10_000))
-    with pytest.raises(AccessGapError, match="depots .* are not centres"):
+    with pytest.raises(AccessGapError, match=r"depots .* are not centres"):
         plan_vans(sample, VanOptions(depots=("NOPE",)))
 
 

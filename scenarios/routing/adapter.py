@@ -28,8 +28,8 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from access.analysis import GapResult, gap_analysis
-from access.engine import TravelSettings, route, travel_matrix
-from access.speeds import Mode
+from access.engine import route, travel_matrix
+from access.speeds import Mode, TravelSettings
 from geodata.errors import AccessGapError
 from geodata.export import write_points_csv
 from geodata.files import write_folder_atomically
