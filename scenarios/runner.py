@@ -9,7 +9,7 @@ names in the region), so a bad scenario fails before any output exists; then it 
 2. **scenario centres**: existing centres minus ``centres.close``, plus ``centres.add``, plus
    the sites :func:`scenarios.place.place_centres` chooses for ``placement``;
 3. **scenario travel** with the scenario's season, closures and speeds, and its gap analysis;
-4. **vans**: :func:`scenarios.vans.plan_vans` on the scenario (halts beyond the threshold of
+4. **vans**: :func:`scenarios.routing.plan_vans` on the scenario (halts beyond the threshold of
    the scenario's centres; driving by car under the scenario's season and closures);
 5. **metrics** (:mod:`scenarios.metrics`) and the output folder, written atomically.
 
@@ -57,7 +57,7 @@ from scenarios.metrics import (
 )
 from scenarios.place import PlacementPlan, place_centres, write_placement
 from scenarios.spec import Scenario, ScenarioSpec, load_scenario, scenario_from_dict
-from scenarios.vans import VanOptions, VanPlan, plan_vans, select_halts, write_vans
+from scenarios.routing import VanOptions, VanPlan, plan_vans, select_halts, write_vans
 
 __all__ = ["DEFAULT_SETUP_PKR", "RunResult", "run_scenario"]
 
@@ -199,27 +199,16 @@ def run_scenario(
     options: VanOptions | None = None
     if spec.vans is not None:
         with _timed(timings, "vans"):
-            v = spec.vans
-            options = VanOptions(
-                vans=v.count,
-                days=v.days,
-                within_min=v.within_min,
-                mode="car",
-                walk_radius_m=v.walk_radius_m,
-                turnout=v.turnout,
-                depots=v.depots,
-                day_start_min=v.day_start_min,
-                day_end_min=v.day_end_min,
-                max_halts=v.max_halts,
-            )
+            options = spec.vans.van_options()
             halts, _ = select_halts(scen, scen_gaps, options)
             if len(halts) == 0:
                 notes.append(
-                    f"No settlement with unregistered households lies beyond {v.within_min:g} "
-                    "car-minutes of a centre: no van campaign was planned."
+                    f"No settlement with unregistered households lies beyond "
+                    f"{options.within_min:g} {options.mode}-minutes of a centre: "
+                    "no van campaign was planned."
                 )
             else:
-                van_plan = plan_vans(scen, options, gaps=scen_gaps, settings=scen_st("car"))
+                van_plan = plan_vans(scen, options, gaps=scen_gaps, settings=scen_st(options.mode))
     with _timed(timings, "metrics"):
         table, metrics = _metrics(
             sc, reg, base_gaps, scen_gaps, centres, setup, van_plan, options, closures, notes
