@@ -48,8 +48,7 @@ from pydantic import (
 )
 
 from geodata.errors import DataFileError, Problem, SchemaError
-from scenarios.routing.options import VAN_DEFAULTS as _VAN
-from scenarios.routing.options import VanOptions
+from scenarios.routing.options import VAN_DEFAULTS, VanOptions
 
 __all__ = [
     "SAMPLE",
@@ -152,14 +151,14 @@ class VansSpec(_Strict):
     :meth:`van_options` builds the options object.
     """
 
-    vans: int = Field(default=_VAN.vans, ge=1, le=500)
-    days: int = Field(default=_VAN.days, ge=1, le=366)
-    depots: tuple[str, ...] = _VAN.depots
-    hours: str = _VAN.hours
-    within_min: float = Field(default=_VAN.within_min, ge=0)
-    walk_radius_m: float = Field(default=_VAN.walk_radius_m, ge=0)
-    turnout: float = Field(default=_VAN.turnout, gt=0, le=1)
-    max_halts: int = Field(default=_VAN.max_halts, ge=1)
+    vans: int = Field(default=VAN_DEFAULTS.vans, ge=1, le=500)
+    days: int = Field(default=VAN_DEFAULTS.days, ge=1, le=366)
+    depots: tuple[str, ...] = VAN_DEFAULTS.depots
+    hours: str = VAN_DEFAULTS.hours
+    within_min: float = Field(default=VAN_DEFAULTS.within_min, ge=0)
+    walk_radius_m: float = Field(default=VAN_DEFAULTS.walk_radius_m, ge=0)
+    turnout: float = Field(default=VAN_DEFAULTS.turnout, gt=0, le=1)
+    max_halts: int = Field(default=VAN_DEFAULTS.max_halts, ge=1)
 
     @model_validator(mode="before")
     @classmethod
