@@ -17,6 +17,7 @@ from rich.text import Text
 
 from access.speeds import MODES, SEASONS, TravelSettings
 from geodata.errors import AccessGapError
+from scenarios.routing.options import VAN_DEFAULTS, hhmm
 
 if TYPE_CHECKING:
     from geodata.region import Region
@@ -298,25 +299,37 @@ def place(
 def vans(
     region: RegionArg,
     out_dir: OutDir,
-    vans: Annotated[int, typer.Option("--vans", help="Number of vans.")] = 3,
-    days: Annotated[int, typer.Option(help="Campaign days.")] = 10,
+    vans: Annotated[int, typer.Option("--vans", help="Number of vans.")] = VAN_DEFAULTS.vans,
+    days: Annotated[int, typer.Option(help="Campaign days.")] = VAN_DEFAULTS.days,
     within: Annotated[
         float, typer.Option(help="Visit settlements beyond this many minutes.")
-    ] = 60.0,
-    mode: Annotated[str, typer.Option(help="Mode defining 'beyond' and van driving.")] = "car",
-    walk_radius: Annotated[float, typer.Option(help="Walk to a halt, metres.")] = 2000.0,
-    turnout: Annotated[float, typer.Option(help="Share of unregistered who come.")] = 0.6,
+    ] = VAN_DEFAULTS.within_min,
+    mode: Annotated[
+        str, typer.Option(help="Mode defining 'beyond' and van driving.")
+    ] = VAN_DEFAULTS.mode,
+    walk_radius: Annotated[
+        float, typer.Option(help="Walk to a halt, metres.")
+    ] = VAN_DEFAULTS.walk_radius_m,
+    turnout: Annotated[
+        float, typer.Option(help="Share of unregistered who come.")
+    ] = VAN_DEFAULTS.turnout,
     depot: Annotated[
         list[str] | None, typer.Option(help="Depot centre id (repeat); default all centres.")
     ] = None,
-    start: Annotated[str, typer.Option(help="Day start HH:MM.")] = "08:00",
-    end: Annotated[str, typer.Option(help="Day end HH:MM.")] = "16:00",
-    max_halts: Annotated[int, typer.Option(help="Most halts to consider.")] = 150,
-    overnight: Annotated[bool, typer.Option(help="Allow overnight stays at halts.")] = False,
-    time_limit: Annotated[float | None, typer.Option(help="Solver seconds.")] = None,
+    start: Annotated[str, typer.Option(help="Day start HH:MM.")] = hhmm(VAN_DEFAULTS.day_start_min),
+    end: Annotated[str, typer.Option(help="Day end HH:MM.")] = hhmm(VAN_DEFAULTS.day_end_min),
+    max_halts: Annotated[
+        int, typer.Option(help="Most halts to consider.")
+    ] = VAN_DEFAULTS.max_halts,
+    overnight: Annotated[
+        bool, typer.Option(help="Allow overnight stays at halts.")
+    ] = VAN_DEFAULTS.overnight_at_halt,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Solver seconds.")
+    ] = VAN_DEFAULTS.time_limit_s,
 ) -> None:
     """Plan mobile registration vans: halts, days, order; itineraries (CSV, XLSX, GPX, PDF)."""
-    from scenarios.vans import VanOptions, plan_vans, write_vans
+    from scenarios.routing import VanOptions, plan_vans, write_vans
 
     options = VanOptions(
         vans=vans,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import sys
 import time
 from dataclasses import dataclass
@@ -97,7 +98,7 @@ def route_distance(exact: np.ndarray, routes: list[list[int]]) -> float:
     total = 0.0
     for r in routes:
         path = [0, *r, 0]
-        total += sum(exact[a, b] for a, b in zip(path, path[1:], strict=False))
+        total += sum(exact[a, b] for a, b in itertools.pairwise(path))
     return total
 
 
@@ -275,7 +276,7 @@ def bench_solomon(args: argparse.Namespace) -> None:
             rows[solver].append((dist, gap, veh, veh - bk_v, out.seconds, ok))
             print(
                 f"{name:6} {solver:8} {veh:4d} {bk_v:6d} {dist:9.2f} {bk_d:9.2f} "
-                f"{gap:7.2f} {out.seconds:6.2f} {missing:7d} {str(ok):>8}",
+                f"{gap:7.2f} {out.seconds:6.2f} {missing:7d} {ok!s:>8}",
                 flush=True,
             )
     print()
@@ -294,7 +295,7 @@ def bench_solomon(args: argparse.Namespace) -> None:
         print(
             f"{solver:8} {np.mean(gaps):9.2f} {np.max(gaps):8.2f} {len(same):4d}/{len(vals):<3d} "
             f"{same_gap} {np.mean(extra):14.2f} {np.max(extra):13d} {np.mean(secs):8.2f} "
-            f"{np.max(secs):7.2f} {str(all(v[5] for v in vals)):>6}"
+            f"{np.max(secs):7.2f} {all(v[5] for v in vals)!s:>6}"
         )
     print("gap% = 100 (distance - best-known distance) / best-known distance; negative when a")
     print("solver uses more vehicles than the best-known solution (distance bought with vans).")

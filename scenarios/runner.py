@@ -9,7 +9,7 @@ names in the region), so a bad scenario fails before any output exists; then it 
 2. **scenario centres**: existing centres minus ``centres.close``, plus ``centres.add``, plus
    the sites :func:`scenarios.place.place_centres` chooses for ``placement``;
 3. **scenario travel** with the scenario's season, closures and speeds, and its gap analysis;
-4. **vans**: :func:`scenarios.vans.plan_vans` on the scenario (halts beyond the threshold of
+4. **vans**: :func:`scenarios.routing.plan_vans` on the scenario (halts beyond the threshold of
    the scenario's centres; driving by car under the scenario's season and closures);
 5. **metrics** (:mod:`scenarios.metrics`) and the output folder, written atomically.
 
@@ -41,6 +41,7 @@ from access.speeds import Closures, SpeedProfile, TravelSettings, load_speed_pro
 from geodata.region import Region
 from scenarios.metrics import scenario_metrics
 from scenarios.place import PlacementPlan, place_centres
+from scenarios.routing import VanOptions, VanPlan, plan_vans, select_halts
 from scenarios.scenario_inputs import (
     DEFAULT_SETUP_PKR,
     as_scenario,
@@ -56,7 +57,6 @@ from scenarios.scenario_inputs import (
 from scenarios.scenario_writer import ScenarioOutcome, write_scenario_folder
 from scenarios.spec import Scenario, ScenarioSpec
 from scenarios.travel_cache import TravelCache
-from scenarios.vans import VanOptions, VanPlan, plan_vans, select_halts
 
 __all__ = ["DEFAULT_SETUP_PKR", "RunResult", "ScenarioOutcome", "compute_scenario", "run_scenario"]
 
@@ -272,28 +272,16 @@ def _scenario_vans(
     notes: list[str],
 ) -> tuple[VanOptions, VanPlan | None]:
     """The van options of the spec and the campaign (``None`` when no halt qualifies)."""
-    v = spec.vans
-    assert v is not None
-    options = VanOptions(
-        vans=v.count,
-        days=v.days,
-        within_min=v.within_min,
-        mode="car",
-        walk_radius_m=v.walk_radius_m,
-        turnout=v.turnout,
-        depots=v.depots,
-        day_start_min=v.day_start_min,
-        day_end_min=v.day_end_min,
-        max_halts=v.max_halts,
-    )
+    assert spec.vans is not None
+    options = spec.vans.van_options()
     halts, _ = select_halts(region, gaps, options)
     if len(halts) == 0:
         notes.append(
-            f"No settlement with unregistered households lies beyond {v.within_min:g} "
-            "car-minutes of a centre: no van campaign was planned."
+            f"No settlement with unregistered households lies beyond {options.within_min:g} "
+            f"{options.mode}-minutes of a centre: no van campaign was planned."
         )
         return options, None
-    return options, plan_vans(region, options, gaps=gaps, settings=travel.scenario("car"))
+    return options, plan_vans(region, options, gaps=gaps, settings=travel.scenario(options.mode))
 
 
 @contextmanager

@@ -49,6 +49,7 @@ from pydantic import (
 
 from access.speeds import Mode, Season
 from geodata.errors import DataFileError, Problem, SchemaError
+from scenarios.routing.options import VAN_DEFAULTS, VanOptions
 
 __all__ = [
     "SAMPLE",
@@ -152,16 +153,31 @@ class PlacementSpec(_Strict):
 
 
 class VansSpec(_Strict):
-    """A mobile-van campaign (:func:`scenarios.vans.plan_vans`)."""
+    """A mobile-van campaign (:func:`scenarios.routing.plan_vans`).
 
-    count: int = Field(default=3, ge=1, le=500)
-    days: int = Field(default=10, ge=1, le=366)
-    depots: tuple[str, ...] = ()
-    hours: str = "08:00-16:00"
-    within_min: float = Field(default=60.0, ge=0)
-    walk_radius_m: float = Field(default=2000.0, ge=0)
-    turnout: float = Field(default=0.6, gt=0, le=1)
-    max_halts: int = Field(default=150, ge=1)
+    Keys are :class:`~scenarios.routing.VanOptions` fields with its defaults
+    (:data:`~scenarios.routing.VAN_DEFAULTS`); ``hours`` is the working day as ``HH:MM-HH:MM``.
+    :meth:`van_options` builds the options object.
+    """
+
+    vans: int = Field(default=VAN_DEFAULTS.vans, ge=1, le=500)
+    days: int = Field(default=VAN_DEFAULTS.days, ge=1, le=366)
+    depots: tuple[str, ...] = VAN_DEFAULTS.depots
+    hours: str = VAN_DEFAULTS.hours
+    within_min: float = Field(default=VAN_DEFAULTS.within_min, ge=0)
+    walk_radius_m: float = Field(default=VAN_DEFAULTS.walk_radius_m, ge=0)
+    turnout: float = Field(default=VAN_DEFAULTS.turnout, gt=0, le=1)
+    max_halts: int = Field(default=VAN_DEFAULTS.max_halts, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "count" in data:
+            raise ValueError(
+                "count was renamed to vans (the number of vans), as in VanOptions and "
+                "`accessgap vans --vans`: write `vans: {vans: 3}`"
+            )
+        return data
 
     @field_validator("hours")
     @classmethod
@@ -180,6 +196,20 @@ class VansSpec(_Strict):
     def day_end_min(self) -> int:
         """End of the working day, minutes after midnight."""
         return _parse_hours(self.hours)[1]
+
+    def van_options(self) -> VanOptions:
+        """The van job of this section (other knobs at their defaults)."""
+        return VanOptions(
+            vans=self.vans,
+            days=self.days,
+            within_min=self.within_min,
+            walk_radius_m=self.walk_radius_m,
+            turnout=self.turnout,
+            depots=self.depots,
+            day_start_min=self.day_start_min,
+            day_end_min=self.day_end_min,
+            max_halts=self.max_halts,
+        )
 
 
 class CostsSpec(_Strict):

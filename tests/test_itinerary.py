@@ -1,8 +1,10 @@
-"""Tests of scenarios.itinerary: CSV, XLSX, GeoJSON, GPX, HTML and PDF exports."""
+"""Tests of the itinerary exports (scenarios.routing): CSV, XLSX, GeoJSON, GPX, HTML, PDF."""
 
 from __future__ import annotations
 
+import itertools
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import gpxpy
@@ -13,11 +15,21 @@ import pytest
 from shapely.geometry import LineString
 
 from geodata.errors import DataFileError, SchemaError
-from scenarios.itinerary import ItineraryExport, export_itinerary, van_day_table
-from scenarios.routing import CampaignPlan, plan_campaign
+from scenarios.routing import (
+    CampaignPlan,
+    HaltVisit,
+    ItineraryExport,
+    VanDay,
+    export_itinerary,
+    leg_lines,
+    plan_campaign,
+    van_day_stops,
+    van_day_table,
+    visit_table,
+)
 
 NAMES = ["Depot Multan", "Basti Malook", "Chak 5", "Kot Addu", "Jalalpur", "Long Camp"]
-NAMES_UR = ["", "بستی ملوک", "چک ۵", "کوٹ ادو", None, "لمبا کیمپ"]
+NAMES_UR = ["", "بستی ملوک", "چک \u06f5", "کوٹ ادو", None, "لمبا کیمپ"]
 
 
 @pytest.fixture(scope="module")
@@ -151,12 +163,12 @@ def test_existing_files_are_not_overwritten(case, tmp_path: Path):
 def test_failure_leaves_folder_untouched(case, tmp_path: Path, monkeypatch):
     plan, locs, _ = case
     (tmp_path / "itinerary.pdf").write_bytes(b"old")
-    import scenarios.itinerary as itin
+    import scenarios.routing.itinerary_files as itin
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(itin, "_write_pdf", boom)
+    monkeypatch.setattr(itin, "write_pdf", boom)
     with pytest.raises(DataFileError, match="disk full"):
         export_itinerary(plan, locs, tmp_path, overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == ["itinerary.pdf"]
@@ -166,7 +178,7 @@ def test_failure_leaves_folder_untouched(case, tmp_path: Path, monkeypatch):
 def test_location_table_errors(case, tmp_path: Path):
     plan, locs, _ = case
     with pytest.raises(
-        SchemaError, match="2 problems found in locations:\n.*'union_council'.*\n.*'lat'"
+        SchemaError, match=r"2 problems found in locations:\n.*'union_council'.*\n.*'lat'"
     ):
         export_itinerary(plan, locs.drop(columns=["lat", "union_council"]), tmp_path)
     with pytest.raises(SchemaError, match="locations used by the plan are missing"):
@@ -184,3 +196,130 @@ def test_output_path_is_a_file(case, tmp_path: Path):
     target.write_text("x", encoding="utf-8")
     with pytest.raises(DataFileError, match="not a folder"):
         export_itinerary(plan, locs, target)
+
+
+# --- tables shared by the app and the exports (scenarios.routing.itinerary_tables) ---------
+
+
+def _hand_plan() -> tuple[CampaignPlan, pd.DataFrame]:
+    """Two vans, two days: an ordinary tour, an idle day and a halt split over two days."""
+    van0 = VanDay(
+        0,
+        0,
+        0,
+        0,
+        0,
+        480,
+        740,
+        (HaltVisit(1, 510, 600, 90, 30), HaltVisit(2, 620, 700, 80, 20)),
+        130,
+    )
+    idle = VanDay(0, 1, 0, 0, 0, 480, 480, (), 0)
+    over1 = VanDay(1, 0, 0, 0, 2, 480, 960, (HaltVisit(2, 540, 960, 390, 60, 1, 2),), 60)
+    over2 = VanDay(1, 1, 0, 2, 0, 480, 660, (HaltVisit(2, 480, 600, 120, 0, 2, 2),), 60)
+    plan = CampaignPlan(
+        van_days=(van0, idle, over1, over2),
+        dropped=(),
+        van_depots=(0, 0),
+        days=2,
+        day_start_min=480,
+        day_end_min=960,
+        breaks=((780, 810),),
+        max_drive_min_per_day=None,
+        total_drive_min=250,
+        objective=0,
+        runtime_s=0.0,
+    )
+    locs = pd.DataFrame(
+        {
+            "halt": [0, 1, 2],
+            "name": ["Depot", "Kot", "Chak"],
+            "union_council": ["UC-0", "UC-1", "UC-2"],
+            "lon": [71.0, 71.1, 71.2],
+            "lat": [30.0, 30.1, 30.2],
+            "expected_registrations": [0, 40, 300],
+        }
+    )
+    return plan, locs
+
+
+def _old_ui_itinerary_table(plan: CampaignPlan, locations: pd.DataFrame) -> pd.DataFrame:
+    """The app's table as ui/vans.py built it before it moved to scenarios.routing."""
+    names = locations["name"].tolist()
+    rows = []
+    for vd in plan.van_days:
+        for i, v in enumerate(vd.visits, start=1):
+            rows.append(
+                {
+                    "van": vd.van + 1,
+                    "day": vd.day + 1,
+                    "order": i,
+                    "halt": names[v.halt],
+                    "arrival": f"{v.arrival_min // 60:02d}:{v.arrival_min % 60:02d}",
+                    "departure": f"{v.departure_min // 60:02d}:{v.departure_min % 60:02d}",
+                    "dwell_min": v.dwell_min,
+                    "drive_min": v.drive_min,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_visit_table_gives_the_rows_the_app_showed():
+    plan, locs = _hand_plan()
+    table = visit_table(plan, locs)
+    assert table.to_dict(orient="records") == [
+        {"van": 1, "day": 1, "order": 1, "halt": "Kot", "arrival": "08:30",
+         "departure": "10:00", "dwell_min": 90, "drive_min": 30},
+        {"van": 1, "day": 1, "order": 2, "halt": "Chak", "arrival": "10:20",
+         "departure": "11:40", "dwell_min": 80, "drive_min": 20},
+        {"van": 2, "day": 1, "order": 1, "halt": "Chak", "arrival": "09:00",
+         "departure": "16:00", "dwell_min": 390, "drive_min": 60},
+        {"van": 2, "day": 2, "order": 1, "halt": "Chak", "arrival": "08:00",
+         "departure": "10:00", "dwell_min": 120, "drive_min": 0},
+    ]  # fmt: skip
+    pd.testing.assert_frame_equal(table, _old_ui_itinerary_table(plan, locs))
+    assert list(visit_table(replace(plan, van_days=()), locs).columns) == list(table.columns)
+
+
+def test_van_day_stops_is_the_one_stop_list_rule():
+    plan, _ = _hand_plan()
+    assert [van_day_stops(vd) for vd in plan.van_days] == [[0, 1, 2, 0], [0, 0], [0, 2], [2, 2, 0]]
+
+
+def test_leg_lines_are_the_legs_the_app_drew():
+    plan, _ = _hand_plan()
+    legs = {
+        (a, b): LineString([(71.0 + a / 10, 30.0 + a / 10), (71.0 + b / 10, 30.0 + b / 10)])
+        for a, b in [(0, 1), (1, 2), (2, 0), (0, 2)]
+    }
+    lines = leg_lines(plan, legs)
+    assert lines.crs == "EPSG:4326"
+    assert list(zip(lines["van"], lines["day"], strict=True)) == [
+        (1, 1),
+        (1, 1),
+        (1, 1),
+        (2, 1),
+        (2, 2),
+    ]
+    # the old rule of ui/vans.py: every consecutive pair of start, visits, end that has a leg
+    old = [
+        (vd.van + 1, vd.day + 1, legs[(a, b)])
+        for vd in plan.van_days
+        for a, b in itertools.pairwise(
+            [vd.start_location, *(v.halt for v in vd.visits), vd.end_location]
+        )
+        if (a, b) in legs
+    ]
+    assert [(r.van, r.day, r.geometry) for r in lines.itertuples()] == old
+    assert len(leg_lines(plan, {})) == 0
+
+
+def test_van_day_table_of_the_hand_plan():
+    plan, locs = _hand_plan()
+    t = van_day_table(plan, plan.van_days[3], locs)
+    assert t["kind"].tolist() == ["start", "visit", "end"]
+    assert t["part"].tolist() == ["", "2/2", ""]
+    assert t["arrival"].tolist() == ["", "08:00", "11:00"]
+    assert t["drive_min_to_next"].tolist()[:2] == [0, 60]
+    t = van_day_table(plan, plan.van_days[2], locs)  # overnight at the halt: no closing leg
+    assert t["kind"].tolist() == ["start", "visit"]

@@ -232,7 +232,7 @@ def test_tiny_line_one_vehicle_optimum():
 
 
 def test_tiny_capacity_forces_two_vehicles():
-    dur, svc, win, dem = line_instance()
+    dur, svc, win, _ = line_instance()
     res = solve_vrptw(dur, svc, win, [0, 2, 2, 2], 4, 3, seed=1)
     check_vrptw(res, dur, svc, win, [0, 2, 2, 2], 4, 3)
     assert res.vehicles_used == 2

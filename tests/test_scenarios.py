@@ -38,7 +38,7 @@ def small_examples(folder: Path) -> Path:
         if "placement" in doc:
             doc["placement"].update(new_centres=3, within_min=30)
         if "vans" in doc:
-            doc["vans"].update(count=2, days=3, within_min=30)
+            doc["vans"].update(vans=2, days=3, within_min=30)
         (folder / f"{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
     write_flood_closures(SMALL, folder / "flood_closures.geojson")
     return folder
@@ -268,9 +268,9 @@ BAD = {
         r"no_such_region is not a region",
     ),
     "negative vans": (
-        "extends: baseline.yaml\nvans:\n  count: -2\n",
+        "extends: baseline.yaml\nvans:\n  vans: -2\n",
         SchemaError,
-        r"vans\.count: must be greater than or equal to 1 \(got -2\)",
+        r"vans\.vans: must be greater than or equal to 1 \(got -2\)",
     ),
     "closure file missing": (
         "extends: baseline.yaml\nclosures:\n  file: missing.geojson\n",
@@ -320,7 +320,7 @@ def test_symlink_out_of_the_folder_is_refused(small_folder, tmp_path):
 
 
 def test_cli_bad_scenario_is_a_message_not_a_traceback(small_folder, tmp_path, capsys, monkeypatch):
-    bad = _bad(tmp_path, "region: sample\nvans: {count: 0, dayz: 3}\n")
+    bad = _bad(tmp_path, "region: sample\nvans: {vans: 0, dayz: 3}\n")
     out = tmp_path / "out"
     monkeypatch.setattr("sys.argv", ["accessgap", "run", str(bad), "--out", str(out)])
     with pytest.raises(SystemExit) as info:
@@ -328,7 +328,7 @@ def test_cli_bad_scenario_is_a_message_not_a_traceback(small_folder, tmp_path, c
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "vans.dayz: unknown key (did you mean days?)" in err
-    assert "vans.count: must be greater than or equal to 1" in err
+    assert "vans.vans: must be greater than or equal to 1" in err
     assert "Traceback" not in err and not out.exists()
 
 
@@ -336,7 +336,7 @@ def test_extends_deep_merges_and_names_come_from_the_file(small_folder):
     s = load_scenario(small_folder / "centres_and_vans.yaml")
     assert s.name == "centres_and_vans"
     assert s.spec.placement is not None and s.spec.placement.new_centres == 3  # from its base
-    assert s.spec.vans is not None and s.spec.vans.count == 2
+    assert s.spec.vans is not None and s.spec.vans.vans == 2
     assert s.spec.costs.van_per_day_pkr == 25_000  # from baseline.yaml, two levels up
     assert [p.name for p in s.files] == [
         "centres_and_vans.yaml",

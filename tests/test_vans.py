@@ -13,7 +13,7 @@ from test_routing import check_campaign
 from access.engine import travel_matrix
 from access.synthetic import build_sample_region
 from geodata.errors import AccessGapError
-from scenarios.vans import VanOptions, plan_vans, write_vans
+from scenarios.routing import VanOptions, plan_vans, write_vans
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +94,9 @@ def test_exports(tmp_path, plan):
 def test_bad_options_and_nothing_to_visit(sample):
     with pytest.raises(AccessGapError, match="vans must be at least 1"):
         VanOptions(vans=0)
-    with pytest.raises(AccessGapError, match="no settlement .* beyond 10000"):
+    with pytest.raises(AccessGapError, match=r"no settlement .* beyond 10000"):
         plan_vans(sample, VanOptions(within_min=10_000))
-    with pytest.raises(AccessGapError, match="depots .* are not centres"):
+    with pytest.raises(AccessGapError, match=r"depots .* are not centres"):
         plan_vans(sample, VanOptions(depots=("NOPE",)))
 
 
@@ -112,3 +112,83 @@ def test_small_halts_have_their_registry_counts_blanked(tmp_path, plan):
     assert halts.loc[small, "unregistered_households"].isna().all()
     assert halts.loc[small, "suppressed"].all()
     assert halts.loc[~small, "expected_registrations"].notna().all()
+
+
+# --- one set of defaults: VanOptions (CLI, app, scenario spec and the array cores) ----------
+
+
+def test_cli_flags_default_to_van_options():
+    import inspect
+
+    import cli
+    from scenarios.routing import VAN_DEFAULTS
+
+    d = VAN_DEFAULTS
+    flags = {k: p.default for k, p in inspect.signature(cli.vans).parameters.items()}
+    assert flags["vans"] == d.vans and flags["days"] == d.days
+    assert flags["within"] == d.within_min and flags["mode"] == d.mode
+    assert flags["walk_radius"] == d.walk_radius_m and flags["turnout"] == d.turnout
+    assert flags["max_halts"] == d.max_halts and flags["overnight"] == d.overnight_at_halt
+    assert flags["time_limit"] == d.time_limit_s
+    assert (cli._minutes(flags["start"]), cli._minutes(flags["end"])) == (480, 960)
+    assert (d.day_start_min, d.day_end_min) == (480, 960)
+
+
+def test_scenario_spec_defaults_are_van_options():
+    from scenarios.routing import VAN_DEFAULTS
+    from scenarios.spec import VansSpec, scenario_from_dict
+
+    assert VansSpec().van_options() == VAN_DEFAULTS
+    spec = VansSpec(vans=2, days=4, hours="07:30-15:00", depots=("DRC001",))
+    o = spec.van_options()
+    assert (o.vans, o.days, o.day_start_min, o.day_end_min, o.depots) == (
+        2,
+        4,
+        450,
+        900,
+        ("DRC001",),
+    )
+    from geodata.errors import SchemaError
+
+    with pytest.raises(SchemaError, match=r"vans: count was renamed to vans .*vans: \{vans: 3\}"):
+        scenario_from_dict({"region": "sample", "vans": {"count": 3}})
+
+
+def test_array_cores_default_to_van_options():
+    import inspect
+
+    from scenarios.routing import VAN_DEFAULTS, dwell_minutes, plan_campaign
+
+    d = VAN_DEFAULTS
+    p = inspect.signature(plan_campaign).parameters
+    assert p["day_start_min"].default == d.day_start_min
+    assert p["day_end_min"].default == d.day_end_min
+    assert p["breaks"].default == d.breaks
+    assert p["max_drive_min_per_day"].default == d.max_drive_min_per_day
+    assert p["overnight_at_halt"].default == d.overnight_at_halt
+    assert p["max_block_share"].default == d.max_block_share
+    w = inspect.signature(dwell_minutes).parameters
+    assert (w["desks"].default, w["registrations_per_desk_hour"].default) == (2, 8.0)
+    assert w["setup_min"].default == d.setup_min == 30.0
+
+
+def test_app_form_defaults_are_van_options():
+    from streamlit.testing.v1 import AppTest
+
+    from scenarios.routing import APP_TIME_LIMIT_S, VAN_DEFAULTS
+
+    def page() -> None:
+        from types import SimpleNamespace
+
+        from ui import vans
+
+        vans.render(SimpleNamespace(path="nowhere", fingerprint="none", region=None))
+
+    at = AppTest.from_function(page, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    d = VAN_DEFAULTS
+    assert at.number_input(key="vans_n").value == d.vans
+    assert at.number_input(key="vans_days").value == d.days
+    assert at.select_slider(key="vans_within").value == d.within_min
+    assert at.selectbox(key="vans_mode").value == d.mode
+    assert at.number_input(key="vans_limit").value == APP_TIME_LIMIT_S

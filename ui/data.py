@@ -12,13 +12,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import streamlit as st
 
 from geodata.errors import DataFileError
 from geodata.region import Region
+from scenarios.routing.options import VanOptions
+
+if TYPE_CHECKING:
+    from scenarios.routing.adapter import VanPlan
 
 __all__ = [
     "DEFAULT_REGION",
@@ -187,11 +191,9 @@ def major_roads(
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def van_plan(
-    path: str, fingerprint: str, params: tuple[tuple[str, Any], ...], _region: Region
-) -> Any:
-    """:func:`scenarios.vans.plan_vans` for one set of options (gap analysis from the cache)."""
-    from scenarios.vans import VanOptions, plan_vans
+def van_plan(path: str, fingerprint: str, options: VanOptions, _region: Region) -> VanPlan:
+    """:func:`scenarios.routing.plan_vans` for one set of options (gap analysis from the cache)."""
+    from scenarios.routing import plan_vans
 
     gaps = _gap_analysis(path, fingerprint, _region)
-    return plan_vans(_region, VanOptions(**dict(params)), gaps=gaps)
+    return plan_vans(_region, options, gaps=gaps)

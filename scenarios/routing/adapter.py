@@ -1,7 +1,8 @@
-"""Mobile registration vans on a region: which villages, which days, in what order.
+"""Region adapter of the van planner: which villages, which days, in what order.
 
-The adapter from a region (travel-time engine, gap analysis) to the array planner
-:func:`scenarios.routing.plan_campaign` and the exports of :mod:`scenarios.itinerary`:
+The adapter from a region (travel-time engine, gap analysis) to the array core
+:func:`scenarios.routing.plan_campaign` and the exports of
+:mod:`scenarios.routing.itinerary_files`, driven by one :class:`~scenarios.routing.VanOptions`:
 
 1. **Halts** (:func:`select_halts`): settlements beyond ``within_min`` of every centre, ranked
    by gap score; the best one becomes a halt and serves every selected settlement within
@@ -15,8 +16,8 @@ The adapter from a region (travel-time engine, gap analysis) to the array planne
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -27,61 +28,20 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from access.analysis import GapResult, gap_analysis
-from access.engine import TravelSettings, route, travel_matrix
-from access.speeds import Mode
+from access.engine import route, travel_matrix
+from access.speeds import Mode, TravelSettings
 from geodata.errors import AccessGapError
+from geodata.export import write_points_csv
 from geodata.files import write_folder_atomically
 from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
-from scenarios.itinerary import export_itinerary
-from scenarios.routing import CampaignPlan, dwell_minutes, plan_campaign
+from scenarios.routing.campaign import dwell_minutes, plan_campaign
+from scenarios.routing.campaign_results import CampaignPlan
+from scenarios.routing.itinerary_files import export_itinerary
+from scenarios.routing.itinerary_tables import van_day_stops
+from scenarios.routing.options import VAN_DEFAULTS, VanOptions
 
-__all__ = ["VanOptions", "VanPlan", "plan_vans", "select_halts", "write_vans"]
-
-
-@dataclass(frozen=True)
-class VanOptions:
-    """How a van campaign works. Defaults: 3 vans, 10 days, 08:00-16:00 with a 13:00-13:30
-    prayer/lunch break, halts beyond 60 car-minutes of any centre, a 2 km walk to a halt,
-    60% turnout of the unregistered, 2 desks at 8 registrations per desk-hour, 30 min set-up.
-    """
-
-    vans: int = 3
-    days: int = 10
-    within_min: float = 60.0
-    mode: str = "car"
-    walk_radius_m: float = 2000.0
-    turnout: float = 0.6
-    desks: int = 2
-    registrations_per_desk_hour: float = 8.0
-    setup_min: float = 30.0
-    day_start_min: int = 480
-    day_end_min: int = 960
-    breaks: tuple[tuple[int, int], ...] = ((780, 810),)
-    max_drive_min_per_day: int | None = None
-    overnight_at_halt: bool = False
-    max_halts: int = 150
-    assumed_unregistered_share: float = 0.16
-    depots: tuple[str, ...] = ()
-    time_limit_s: float | None = None
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        bad = []
-        if self.vans < 1:
-            bad.append("vans must be at least 1")
-        if self.days < 1:
-            bad.append("days must be at least 1")
-        if not 0 < self.turnout <= 1:
-            bad.append("turnout must be in (0, 1]")
-        if self.within_min < 0 or self.walk_radius_m < 0:
-            bad.append("within_min and walk_radius_m must be >= 0")
-        if self.day_end_min <= self.day_start_min:
-            bad.append("day_end_min must be after day_start_min")
-        if self.max_halts < 1:
-            bad.append("max_halts must be at least 1")
-        if bad:
-            raise AccessGapError("van options: " + "; ".join(bad))
+__all__ = ["VanPlan", "plan_vans", "select_halts", "write_vans"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,6 +173,22 @@ def plan_vans(
 ) -> VanPlan:
     """Plan a van campaign for ``region``.
 
+    Parameters
+    ----------
+    region
+        The region (settlements, centres, roads).
+    options
+        The van job; ``None``: :data:`~scenarios.routing.VAN_DEFAULTS`.
+    gaps
+        Gap analysis of the region, computed when not given.
+    settings
+        Travel settings of the vans; by default ``options.mode`` with default speeds.
+
+    Returns
+    -------
+    VanPlan
+        Halts with their status, the campaign, locations and leg geometry.
+
     Raises
     ------
     AccessGapError
@@ -223,7 +199,7 @@ def plan_vans(
     >>> plan = plan_vans(region, VanOptions(vans=3, days=10))  # doctest: +SKIP
     >>> plan.summary()["halts_visited"]  # doctest: +SKIP
     """
-    o = options or VanOptions()
+    o = options or VAN_DEFAULTS
     st = settings or TravelSettings(mode=cast(Mode, o.mode))
     # halts need gap scores, not the exclusion model: skip its fit
     g = gaps if gaps is not None else gap_analysis(region, fit_model=False)
@@ -275,7 +251,9 @@ def plan_vans(
         breaks=o.breaks,
         max_drive_min_per_day=o.max_drive_min_per_day,
         overnight_at_halt=o.overnight_at_halt,
+        max_block_share=o.max_block_share,
         time_limit_s=o.time_limit_s,
+        max_iterations=o.max_iterations,
         seed=o.seed,
     )
     halts = halts.copy()
@@ -314,9 +292,11 @@ def write_vans(
     start_date: Any = None,
     privacy: PrivacySettings | None = None,
 ) -> dict[str, Path]:
-    """Write the campaign into ``out_dir`` atomically: itineraries per van and day (CSV,
-    XLSX, GPX, GeoJSON, printable HTML and PDF), ``halts.csv`` (every selected halt with its
-    status) and ``vans.json`` (summary).
+    """Write the campaign into ``out_dir`` atomically.
+
+    Files: itineraries per van and day (CSV, XLSX, GPX, GeoJSON, printable HTML and PDF),
+    ``halts.csv`` (every selected halt with its status, lon/lat last) and ``vans.json``
+    (summary).
 
     In ``halts.csv`` the registry-derived counts (unregistered households, expected
     registrations, priority) of halts serving fewer than ``privacy.min_group_households``
@@ -341,8 +321,8 @@ def write_vans(
             min_households=p.min_group_households,
             households_col="households_served",
         )
-        table.assign(lon=h.geometry.x.round(6), lat=h.geometry.y.round(6)).to_csv(
-            tmp / "halts.csv", index=False
+        write_points_csv(
+            gpd.GeoDataFrame(table, geometry=h.geometry.to_numpy(), crs=h.crs), tmp / "halts.csv"
         )
         (tmp / "vans.json").write_text(json.dumps(plan.summary(), indent=2, default=float) + "\n")
 
@@ -354,8 +334,7 @@ def _leg_geometries(
 ) -> dict[tuple[int, int], LineString]:
     legs: dict[tuple[int, int], LineString] = {}
     for vd in campaign.van_days:
-        path: Sequence[int] = [vd.start_location, *(v.halt for v in vd.visits), vd.end_location]
-        for a, b in zip(path[:-1], path[1:], strict=True):
+        for a, b in itertools.pairwise(van_day_stops(vd)):
             if a == b or (a, b) in legs:
                 continue
             try:
