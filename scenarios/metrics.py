@@ -33,7 +33,7 @@ from geodata.region import Region
 from scenarios.spec import Scenario
 
 if TYPE_CHECKING:
-    from scenarios.vans import VanOptions, VanPlan
+    from scenarios.routing import VanOptions, VanPlan
 
 __all__ = [
     "BANDS_MIN",

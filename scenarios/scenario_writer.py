@@ -32,8 +32,8 @@ from geodata.files import write_folder_atomically
 from geodata.region import Region
 from geodata.schema import ADMIN_LEVELS
 from scenarios.place import PlacementPlan, write_placement
+from scenarios.routing import VanPlan, write_vans
 from scenarios.spec import Scenario
-from scenarios.vans import VanPlan, write_vans
 
 __all__ = ["CENTRE_COLUMNS", "ScenarioOutcome", "unit_change_table", "write_scenario_folder"]
 
