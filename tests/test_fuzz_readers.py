@@ -321,9 +321,9 @@ def run_points_shp(data: bytes, work: Path) -> None:
 
 
 def run_boundary(data: bytes, work: Path) -> None:
-    from geodata.build import _read_boundary
+    from geodata.build import read_study_area
 
-    geom = _read_boundary(_write(work, "area.geojson", data))
+    geom = read_study_area(_write(work, "area.geojson", data))
     assert geom.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection")
     assert geom.is_valid and not geom.is_empty
 
@@ -721,7 +721,7 @@ def test_mixed_crs_inputs_are_reprojected(tmp_path: Path) -> None:
 
 
 def test_invalid_and_empty_geometries(tmp_path: Path) -> None:
-    from geodata.build import _read_boundary, read_points
+    from geodata.build import read_points, read_study_area
 
     fc = {
         "type": "FeatureCollection",
@@ -749,7 +749,7 @@ def test_invalid_and_empty_geometries(tmp_path: Path) -> None:
         ],
     }
     (tmp_path / "b.geojson").write_text(json.dumps(fc))
-    geom = _read_boundary(tmp_path / "b.geojson")  # repaired, not refused
+    geom = read_study_area(tmp_path / "b.geojson")  # repaired, not refused
     assert geom.is_valid and geom.area > 0
 
 
