@@ -47,6 +47,7 @@ class Problem:
     column: str | None = None
 
     def __str__(self) -> str:
+        """``source, row R, column 'C': message`` (the parts known)."""
         where = []
         if self.source:
             where.append(self.source)

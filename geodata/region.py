@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from pyproj import CRS
 
 from geodata import schema as sc
-from geodata.errors import DataFileError, SchemaError
+from geodata.errors import DataFileError, Problem, SchemaError
 from geodata.files import recover_folder, write_folder_atomically
 
 __all__ = [
@@ -98,7 +98,7 @@ class RoadNetwork:
             bad = ~edges[end].isin(known)
             for r in edges.index[bad.to_numpy()][:20]:
                 problems.append(
-                    sc.Problem(
+                    Problem(
                         f"node {edges.at[r, end]!s} is not in road_nodes; rebuild the road tables",
                         f"{source}road_edges",
                         r,
@@ -183,7 +183,7 @@ def validate_region(region: Region, *, source: str = "") -> Region:
     SchemaError
         Listing every problem in every table.
     """
-    problems: list[sc.Problem] = []
+    problems: list[Problem] = []
     out: dict[str, Any] = {}
     try:
         out["roads"] = region.roads.validated(source=source)
