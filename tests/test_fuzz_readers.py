@@ -699,7 +699,7 @@ def test_non_utf8_csv_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(AccessGapError):
         read_census(p)
     p.write_bytes(b"tehsil,population,households\n\xe9\xff,10,2\n")
-    with pytest.raises(AccessGapError, match="census.csv"):
+    with pytest.raises(AccessGapError, match=r"census.csv"):
         read_census(p)
 
 
@@ -773,5 +773,5 @@ def test_parquet_with_invalid_utf8_is_a_clear_error(tmp_path: Path) -> None:
     pq.write_table(
         t.set_column(t.schema.get_field_index("name"), "name", bad), folder / "settlements.parquet"
     )
-    with pytest.raises(DataFileError, match="settlements.parquet.*UTF8"):
+    with pytest.raises(DataFileError, match=r"settlements.parquet.*UTF8"):
         load_region(folder)
