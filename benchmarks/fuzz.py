@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import os
 import random
@@ -61,7 +62,7 @@ def _child(name: str, seconds: float, timeout_s: float, engine: str, crash_dir: 
     warnings.simplefilter("ignore")
     # pyosmium (libosmium) leaks one file descriptor per broken .pbf it fails to read;
     # lift the soft limit so a long run is not cut short by that known leak (it is reported)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     fds_at_start = _open_fds()
     t = _targets()
@@ -109,11 +110,8 @@ def _child(name: str, seconds: float, timeout_s: float, engine: str, crash_dir: 
         for i, s in enumerate(seeds):
             (corpus / f"seed{i}").write_bytes(s)
         with atheris.instrument_imports(include=["geodata", "ui"]):
-            import geodata.build  # noqa: F401
-            import geodata.census  # noqa: F401
-            import geodata.joins  # noqa: F401
-            import geodata.osm  # noqa: F401
-            import geodata.region  # noqa: F401
+            for module in ("build", "census", "joins", "osm", "region"):
+                importlib.import_module(f"geodata.{module}")
         atheris.Setup(
             [sys.argv[0], str(corpus), f"-max_total_time={int(seconds) + 5}", "-rss_limit_mb=4096"],
             test_one,

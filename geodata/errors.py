@@ -63,7 +63,7 @@ class Problem:
             object.__setattr__(self, "row", redact(self.row))
 
     def __str__(self) -> str:
-        """``source, row R, column 'C': message``."""
+        """``source, row R, column 'C': message`` (the parts known)."""
         where = []
         if self.source:
             where.append(self.source)

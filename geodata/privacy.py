@@ -102,6 +102,7 @@ class PrivacySettings:
     max_match_m: float = 5000.0
 
     def __post_init__(self) -> None:
+        """Refuse a group size below 1 or a non-positive match distance."""
         if int(self.min_group_households) < 1:
             raise ValueError("PrivacySettings.min_group_households must be at least 1")
         if not np.isfinite(self.max_match_m) or self.max_match_m <= 0:

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from pyproj import CRS
 
 from geodata import schema as sc
-from geodata.errors import DataFileError, SchemaError
+from geodata.errors import DataFileError, Problem, SchemaError
 from geodata.files import recover_folder, write_folder_atomically
 from geodata.identifiers import redact
 from geodata.manifest import (
@@ -110,7 +110,7 @@ class RoadNetwork:
             bad = ~edges[end].isin(known)
             for r in edges.index[bad.to_numpy()][:20]:
                 problems.append(
-                    sc.Problem(
+                    Problem(
                         f"node {edges.at[r, end]!s} is not in road_nodes; rebuild the road tables",
                         f"{source}road_edges",
                         r,
@@ -196,7 +196,7 @@ def validate_region(region: Region, *, source: str = "") -> Region:
         Listing every problem in every table.
     """
     region = _without_identifiers(region)
-    problems: list[sc.Problem] = []
+    problems: list[Problem] = []
     out: dict[str, Any] = {}
     try:
         out["roads"] = region.roads.validated(source=source)

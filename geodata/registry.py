@@ -134,7 +134,7 @@ def _spread(
                             f"households of {level} '{rows['unit_id'].iloc[j]}'; check the "
                             "coverage table",
                             what,
-                            rows.index[j],
+                            rows.index[int(j)],
                             col,
                         )
                     )

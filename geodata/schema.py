@@ -86,9 +86,11 @@ class TableSchema:
 
     @property
     def required(self) -> tuple[str, ...]:
+        """Names of the required columns."""
         return tuple(c.name for c in self.columns if c.required)
 
     def column(self, name: str) -> Column:
+        """The column called ``name``; KeyError when the table has none."""
         for c in self.columns:
             if c.name == name:
                 return c
@@ -298,10 +300,12 @@ def require_projected(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "lay
 
 
 def _rows(series: pd.Series, mask: Any) -> list[Any]:
+    """The index labels of the first 20 rows where ``mask`` holds."""
     return list(series.index[np.asarray(mask, dtype=bool)][:20])
 
 
 def _check_column(s: pd.Series, col: Column, src: str) -> tuple[pd.Series | None, list[Problem]]:
+    """The column in its canonical dtype (None when it cannot be converted), and its problems."""
     problems: list[Problem] = []
     isnull = s.isna().to_numpy()
     if not col.nullable and isnull.any():
@@ -311,91 +315,14 @@ def _check_column(s: pd.Series, col: Column, src: str) -> tuple[pd.Series | None
             )
     converted: pd.Series | None = None
     if col.kind == "str":
-        values = [None if n else str(v) for v, n in zip(s.tolist(), isnull, strict=True)]
-        converted = pd.Series(values, index=s.index, dtype=object)
-        empty = np.array([v is not None and v.strip() == "" for v in values], dtype=bool)
-        if not col.nullable and empty.any():
-            for r in _rows(s, empty):
-                problems.append(Problem("text is empty; give a value", src, r, col.name))
+        converted, found = _check_text(s, col, src, isnull)
     elif col.kind in ("int", "float"):
-        num = pd.to_numeric(s, errors="coerce")
-        bad = num.isna().to_numpy() & ~isnull
-        for r in _rows(s, bad):
-            problems.append(Problem(f"value {s.loc[r]!r} is not a number", src, r, col.name))
-        arr = num.to_numpy(dtype=float)
-        inf = np.isinf(arr)
-        for r in _rows(s, inf):
-            problems.append(Problem("value is infinite; give a finite number", src, r, col.name))
-        finite = np.isfinite(arr)
-        if col.kind == "int":
-            huge = finite & (np.abs(arr) > _MAX_INT)
-            for r in _rows(s, huge):
-                problems.append(
-                    Problem(f"value {s.loc[r]!r} is too large; check the units", src, r, col.name)
-                )
-            finite &= ~huge
-            frac = finite & (np.floor(arr) != arr)
-            for r in _rows(s, frac):
-                problems.append(
-                    Problem(
-                        f"value {arr[s.index.get_loc(r)]} is not a whole number", src, r, col.name
-                    )
-                )
-        if col.min is not None:
-            low = finite & (arr < col.min)
-            for r in _rows(s, low):
-                v = num.loc[r]
-                problems.append(
-                    Problem(
-                        f"value {v:g} is below the minimum {col.min:g}; correct or drop the row",
-                        src,
-                        r,
-                        col.name,
-                    )
-                )
-        if col.max is not None:
-            high = finite & (arr > col.max)
-            for r in _rows(s, high):
-                problems.append(
-                    Problem(
-                        f"value {num.loc[r]:g} is above the maximum {col.max:g}; "
-                        "shares are fractions between 0 and 1",
-                        src,
-                        r,
-                        col.name,
-                    )
-                )
-        if col.kind == "int":
-            if col.nullable and not (~isnull & ~finite).any():
-                converted = num.round().astype("Int64")
-            elif not (isnull | ~finite).any():
-                converted = num.astype("int64")
-        else:
-            converted = num.astype("float64")
+        converted, found = _check_number(s, col, src, isnull)
     elif col.kind == "bool":
-        mapping = {
-            True: True,
-            False: False,
-            "true": True,
-            "false": False,
-            "yes": True,
-            "no": False,
-            "1": True,
-            "0": False,
-        }
-
-        def _b(v: Any) -> Any:
-            if v is None or (isinstance(v, float) and np.isnan(v)):
-                return None
-            key = v.strip().lower() if isinstance(v, str) else v
-            return mapping.get(key, "?")
-
-        mapped = s.map(_b)
-        bad = (mapped == "?").to_numpy()
-        for r in _rows(s, bad):
-            problems.append(Problem(f"value {s.loc[r]!r} is not true/false", src, r, col.name))
-        if not bad.any() and not mapped.isna().any():
-            converted = mapped.astype(bool)
+        converted, found = _check_bool(s, col, src)
+    else:
+        found = []
+    problems += found
     if col.unique:
         dup = s.duplicated(keep="first").to_numpy() & ~isnull
         for r in _rows(s, dup):
@@ -411,6 +338,132 @@ def _check_column(s: pd.Series, col: Column, src: str) -> tuple[pd.Series | None
                 )
             )
     return converted, problems
+
+
+def _check_text(
+    s: pd.Series, col: Column, src: str, isnull: np.ndarray
+) -> tuple[pd.Series, list[Problem]]:
+    """A text column as ``str`` objects (nulls kept); blank text refused unless nullable."""
+    problems: list[Problem] = []
+    values = [None if n else str(v) for v, n in zip(s.tolist(), isnull, strict=True)]
+    converted = pd.Series(values, index=s.index, dtype=object)
+    empty = np.array([v is not None and v.strip() == "" for v in values], dtype=bool)
+    if not col.nullable and empty.any():
+        for r in _rows(s, empty):
+            problems.append(Problem("text is empty; give a value", src, r, col.name))
+    return converted, problems
+
+
+def _check_number(
+    s: pd.Series, col: Column, src: str, isnull: np.ndarray
+) -> tuple[pd.Series | None, list[Problem]]:
+    """A numeric column as int64/Int64/float64; non-numbers, infinities and range refused."""
+    problems: list[Problem] = []
+    num = pd.to_numeric(s, errors="coerce")
+    bad = num.isna().to_numpy() & ~isnull
+    for r in _rows(s, bad):
+        problems.append(Problem(f"value {s.loc[r]!r} is not a number", src, r, col.name))
+    arr = num.to_numpy(dtype=float)
+    inf = np.isinf(arr)
+    for r in _rows(s, inf):
+        problems.append(Problem("value is infinite; give a finite number", src, r, col.name))
+    finite = np.isfinite(arr)
+    if col.kind == "int":
+        finite = _check_whole(s, col, src, arr, finite, problems)
+    problems += _check_range(s, num, col, src, arr, finite)
+    if col.kind != "int":
+        return num.astype("float64"), problems
+    if col.nullable and not (~isnull & ~finite).any():
+        return num.round().astype("Int64"), problems
+    if not (isnull | ~finite).any():
+        return num.astype("int64"), problems
+    return None, problems
+
+
+def _check_whole(
+    s: pd.Series,
+    col: Column,
+    src: str,
+    arr: np.ndarray,
+    finite: np.ndarray,
+    problems: list[Problem],
+) -> np.ndarray:
+    """Refuse huge and fractional values of an int column; the finite mask without huge ones."""
+    huge = finite & (np.abs(arr) > _MAX_INT)
+    for r in _rows(s, huge):
+        problems.append(
+            Problem(f"value {s.loc[r]!r} is too large; check the units", src, r, col.name)
+        )
+    finite = finite & ~huge
+    frac = finite & (np.floor(arr) != arr)
+    for r in _rows(s, frac):
+        problems.append(
+            Problem(f"value {arr[s.index.get_loc(r)]} is not a whole number", src, r, col.name)
+        )
+    return finite
+
+
+def _check_range(
+    s: pd.Series, num: pd.Series, col: Column, src: str, arr: np.ndarray, finite: np.ndarray
+) -> list[Problem]:
+    """Problems of finite values below ``col.min`` or above ``col.max``."""
+    problems: list[Problem] = []
+    if col.min is not None:
+        low = finite & (arr < col.min)
+        for r in _rows(s, low):
+            v = num.loc[r]
+            problems.append(
+                Problem(
+                    f"value {v:g} is below the minimum {col.min:g}; correct or drop the row",
+                    src,
+                    r,
+                    col.name,
+                )
+            )
+    if col.max is not None:
+        high = finite & (arr > col.max)
+        for r in _rows(s, high):
+            problems.append(
+                Problem(
+                    f"value {num.loc[r]:g} is above the maximum {col.max:g}; "
+                    "shares are fractions between 0 and 1",
+                    src,
+                    r,
+                    col.name,
+                )
+            )
+    return problems
+
+
+_BOOL_WORDS: dict[Any, bool] = {
+    True: True,
+    False: False,
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "1": True,
+    "0": False,
+}
+
+
+def _check_bool(s: pd.Series, col: Column, src: str) -> tuple[pd.Series | None, list[Problem]]:
+    """A true/false column as bool (None when a value is missing or not true/false)."""
+
+    def _b(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        key = v.strip().lower() if isinstance(v, str) else v
+        return _BOOL_WORDS.get(key, "?")
+
+    mapped = s.map(_b)
+    bad = (mapped == "?").to_numpy()
+    problems = [
+        Problem(f"value {s.loc[r]!r} is not true/false", src, r, col.name) for r in _rows(s, bad)
+    ]
+    if not bad.any() and not mapped.isna().any():
+        return mapped.astype(bool), problems
+    return None, problems
 
 
 def _check_geometry(

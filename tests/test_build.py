@@ -38,7 +38,7 @@ def islamabad():
 
 @needs_data
 def test_islamabad_region_is_valid(islamabad) -> None:
-    region, report = islamabad
+    region, _report = islamabad
     validate_region(region)
     # all OSM nodes on kept ways are graph nodes (not simplified)
     assert 100_000 < len(region.roads.nodes) < 150_000
@@ -127,7 +127,7 @@ def test_no_population_source_without_places(tmp_path: Path) -> None:
         '<way id="3"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/></way></osm>'
     )
     # no census, no settlements, and no place node to fall back on: say what to add
-    with pytest.raises(DataFileError, match="no population source.*no named OSM place node"):
+    with pytest.raises(DataFileError, match=r"no population source.*no named OSM place node"):
         build_region(osm=osm)
 
 
@@ -208,7 +208,7 @@ def test_admin_level_numbers_and_union_councils(tmp_path: Path) -> None:
     bnd = _units(
         tmp_path / "uc.geojson", NAME=["Islamabad", "I-8"], admin_level=[7, 8], ref=["T1", "U1"]
     )
-    region, report = build_region(osm=I8, boundaries=bnd, boundary_columns={"code": "ref"})
+    region, _report = build_region(osm=I8, boundaries=bnd, boundary_columns={"code": "ref"})
     b = region.boundaries.set_index("code")
     assert b.loc["U1", "level"] == "union_council" and b.loc["U1", "parent_code"] == "T1"
     s = region.settlements.iloc[0]
@@ -304,7 +304,7 @@ def test_boundaries_missing_columns_all_reported(tmp_path: Path) -> None:
     assert "2 problems found in" in msg and "cols.geojson" in msg
     assert "column 'level'" in msg and "column 'name'" in msg
     assert "boundary_columns" in msg and "columns present: DIST" in msg
-    with pytest.raises(SchemaError, match="column 'NOPE'.*does not have"):
+    with pytest.raises(SchemaError, match=r"column 'NOPE'.*does not have"):
         read_admin_boundaries(path, columns={"name": "NOPE"})
 
 
@@ -320,11 +320,11 @@ def test_boundaries_bad_values_all_reported(tmp_path: Path) -> None:
 def test_empty_boundaries_file(tmp_path: Path) -> None:
     empty = tmp_path / "empty.gpkg"
     gpd.GeoDataFrame({"level": [], "name": []}, geometry=[], crs="EPSG:4326").to_file(empty)
-    with pytest.raises(DataFileError, match="empty.gpkg: holds no admin units"):
+    with pytest.raises(DataFileError, match=r"empty.gpkg: holds no admin units"):
         read_admin_boundaries(empty)
     zero = tmp_path / "zero.geojson"
     zero.write_bytes(b"")
-    with pytest.raises(DataFileError, match="zero.geojson: file is empty"):
+    with pytest.raises(DataFileError, match=r"zero.geojson: file is empty"):
         read_admin_boundaries(zero)
 
 

@@ -321,9 +321,9 @@ def run_points_shp(data: bytes, work: Path) -> None:
 
 
 def run_boundary(data: bytes, work: Path) -> None:
-    from geodata.build import _read_boundary
+    from geodata.build import read_study_area
 
-    geom = _read_boundary(_write(work, "area.geojson", data))
+    geom = read_study_area(_write(work, "area.geojson", data))
     assert geom.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection")
     assert geom.is_valid and not geom.is_empty
 
@@ -673,6 +673,7 @@ def test_points_csv_with_odd_numbers(rows: list[tuple[Any, Any, Any, str]]) -> N
 
 def test_urdu_names_round_trip(tmp_path: Path) -> None:
     from geodata.build import read_points
+
     from geodata.osm import read_osm_places
     from geodata.region import load_region, save_region
 
@@ -700,7 +701,7 @@ def test_non_utf8_csv_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(AccessGapError):
         read_census(p)
     p.write_bytes(b"tehsil,population,households\n\xe9\xff,10,2\n")
-    with pytest.raises(AccessGapError, match="census.csv"):
+    with pytest.raises(AccessGapError, match=r"census.csv"):
         read_census(p)
 
 
@@ -722,7 +723,7 @@ def test_mixed_crs_inputs_are_reprojected(tmp_path: Path) -> None:
 
 
 def test_invalid_and_empty_geometries(tmp_path: Path) -> None:
-    from geodata.build import _read_boundary, read_points
+    from geodata.build import read_points, read_study_area
 
     fc = {
         "type": "FeatureCollection",
@@ -750,7 +751,7 @@ def test_invalid_and_empty_geometries(tmp_path: Path) -> None:
         ],
     }
     (tmp_path / "b.geojson").write_text(json.dumps(fc))
-    geom = _read_boundary(tmp_path / "b.geojson")  # repaired, not refused
+    geom = read_study_area(tmp_path / "b.geojson")  # repaired, not refused
     assert geom.is_valid and geom.area > 0
 
 

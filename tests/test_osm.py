@@ -310,7 +310,7 @@ def test_complete_relation_is_assembled(tmp_path: Path) -> None:
         '<tag k="type" v="boundary"/><tag k="boundary" v="administrative"/>'
         '<tag k="admin_level" v="5"/><tag k="name" v="Tehsil Dhok"/></relation></osm>'
     )
-    b, report = read_osm_boundaries(p)
+    b, _report = read_osm_boundaries(p)
     assert list(b["name"]) == ["Dhok"] and list(b["level"]) == ["tehsil"]
     assert not b["partial"].any()
     assert b.geometry.iloc[0].equals(box(73.0, 33.0, 73.1, 33.1))

@@ -75,21 +75,21 @@ def test_missing_folder_and_files(tmp_path, small_geography):
     with pytest.raises(DataFileError, match="no such region folder"):
         load_region(tmp_path / "nothing")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DataFileError, match="region.json: missing"):
+    with pytest.raises(DataFileError, match=r"region.json: missing"):
         load_region(tmp_path / "empty")
     save_region(small_geography, tmp_path / "r")
     (tmp_path / "r" / "settlements.parquet").unlink()
-    with pytest.raises(DataFileError, match="settlements.parquet: file is missing"):
+    with pytest.raises(DataFileError, match=r"settlements.parquet: file is missing"):
         load_region(tmp_path / "r")
 
 
 def test_unreadable_and_empty_files(tmp_path, small_geography):
     save_region(small_geography, tmp_path / "r")
     (tmp_path / "r" / "centres.parquet").write_bytes(b"this is not parquet")
-    with pytest.raises(DataFileError, match="centres.parquet: cannot be read"):
+    with pytest.raises(DataFileError, match=r"centres.parquet: cannot be read"):
         load_region(tmp_path / "r")
     (tmp_path / "r" / "centres.parquet").write_bytes(b"")
-    with pytest.raises(DataFileError, match="centres.parquet: file is empty"):
+    with pytest.raises(DataFileError, match=r"centres.parquet: file is empty"):
         load_region(tmp_path / "r")
 
 
@@ -130,3 +130,34 @@ def test_summary_counts(small_geography):
     )
     doc = summarize(small_geography.with_(coverage=cov))
     assert doc["registered_households"] == int(cov["registered_households"].sum())
+
+
+def test_unit_geometries_join_on_codes_not_names(small_geography):
+    from geodata.units import unit_geometries
+
+    region = small_geography
+    b = region.boundaries.copy()
+    ucs = b[b["level"] == "union_council"]
+    # two union councils of different tehsils get the same name (codes stay distinct)
+    first = ucs.groupby("parent_code").head(1)
+    assert len(first) >= 2
+    a, c = first.index[:2]
+    b.loc[[a, c], "name"] = "UC-same"
+    s = region.settlements.copy()
+    old = {str(ucs.at[a, "name"]), str(ucs.at[c, "name"])}
+    s.loc[s["union_council"].isin(old), "union_council"] = "UC-same"
+    region = region.with_(boundaries=b, settlements=s)
+    table = s.groupby(["province", "district", "tehsil", "union_council"], as_index=False)[
+        "households"
+    ].sum()
+    got = unit_geometries(region, "union_council", table)
+    # one polygon per table row; each UC-same row gets the polygon of its own tehsil
+    assert len(got) == len(table)
+    same = got[got["union_council"] == "UC-same"].set_index("tehsil")
+    assert set(same["code"]) == {b.at[a, "code"], b.at[c, "code"]}
+    for idx in (a, c):
+        assert same.loc[b.at[idx, "parent_code"], "code"] == b.at[idx, "code"]
+    # without a table: the polygons with their ancestors' names, found through parent codes
+    units = unit_geometries(region, "union_council")
+    assert len(units) == len(ucs)
+    assert (units["tehsil"] == units["parent_code"]).all()

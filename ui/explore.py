@@ -9,9 +9,10 @@ from streamlit_folium import st_folium
 
 from access.gap_views import area_figures, settlements_in, worst_gaps
 from access.speeds import MODES
+from geodata.units import unit_geometries
 from ui import data
 from ui.context import LoadedRegion
-from ui.maps import ExploreLayers, explore_map, unit_polygons
+from ui.maps import ExploreLayers, explore_map
 
 __all__ = ["render"]
 
@@ -67,7 +68,7 @@ def render(loaded: LoadedRegion) -> None:
     if layers.show_isochrones:
         with st.spinner(f"Computing travel-time bands ({mode})..."):
             iso = data.isochrone_bands(loaded.path, loaded.fingerprint, mode, (30, 60, 120), region)
-    units = unit_polygons(region.boundaries, gaps.units["union_council"])
+    units = unit_geometries(region, "union_council", gaps.units["union_council"])
     if units is not None and uc != ALL:
         units = units[units["union_council"].astype(str) == uc]
     elif units is not None and tehsil != ALL:

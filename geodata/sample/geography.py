@@ -1,40 +1,10 @@
-"""A deterministic synthetic region: the tool's own sample district.
+"""The sample region's geography: units, settlements, roads, centres and candidate sites.
 
-Everything here is **synthetic** and labelled so in the region's metadata. The generator makes a
-plausible district of a few tehsils with a dense, well-connected plain in the east and a sparse
-mountainous part in the west, where roads are tracks and some villages have no road at all.
-It is reusable with size parameters (:class:`SampleParams`), so the national-scale benchmark
-can use it too.
-
-Steps (see ``docs/sample_region.md``):
-
-1. A population density field (plains vs mountains) on a ``width_km x height_km`` rectangle.
-2. Union council seeds drawn from the density; their Voronoi cells are the union councils.
-   Tehsil, district and province seeds are spread by farthest-point sampling and each unit is
-   the union of the cells nearest to its seed, so the hierarchy nests exactly.
-3. Settlements drawn from the density (plus clusters around union-council seeds), with
-   lognormal household counts scaled to ``households_target``; one headquarters town per
-   tehsil.
-4. Roads: Delaunay triangulation of settlement road anchors, its minimum spanning tree plus
-   short extra links (fewer in the mountains); classes from the household flow along a
-   shortest-path tree rooted at the headquarters towns (trunk between headquarters); surfaces
-   by class and terrain; each link densified into ~700 m segments with a detour wiggle.
-5. One existing registration centre per tehsil headquarters; candidate Union Council sites at
-   the largest settlements, spaced apart.
-
-Registry coverage and poverty are *not* made here (they depend on travel times, which are
-``access``'s job); see ``access.synthetic``.
-
-Examples
---------
->>> region = make_sample_geography(SampleParams(n_settlements=200, n_union_councils=10))
->>> int(region.centres.shape[0])
-3
+See :mod:`geodata.sample` for the steps and ``docs/sample_region.md`` for the method.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict, dataclass
 
 import geopandas as gpd
@@ -42,22 +12,14 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
-from scipy.spatial import Delaunay, cKDTree
+from scipy.spatial import cKDTree
 
 from geodata.region import Region, RoadNetwork
+from geodata.sample.names import synthetic_name, unique_names
+from geodata.sample.roads import sample_road_network
 from geodata.schema import STORAGE_CRS
 
-__all__ = [
-    "RegistryTruth",
-    "SampleParams",
-    "add_synthetic_registry",
-    "make_sample_geography",
-    "synthetic_name",
-]
-
-log = logging.getLogger(__name__)
+__all__ = ["SampleParams", "make_sample_geography"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +43,7 @@ class SampleParams:
     name: str = "Sample District (synthetic)"
 
     def __post_init__(self) -> None:
+        """Refuse sizes that cannot nest (e.g. more districts than tehsils)."""
         for attr in ("n_provinces", "n_districts", "n_tehsils", "n_union_councils"):
             if getattr(self, attr) < 1:
                 raise ValueError(f"SampleParams.{attr} must be at least 1")
@@ -92,69 +55,6 @@ class SampleParams:
             raise ValueError("SampleParams.n_settlements must be at least twice n_tehsils")
         if not 0 <= self.mountain_share < 1:
             raise ValueError("SampleParams.mountain_share must be in [0, 1)")
-
-
-# Syllables with their Urdu spelling, for plausible bilingual synthetic names.
-_PREFIX = [
-    ("Basti", "بستی"),
-    ("Chak", "چک"),
-    ("Dera", "ڈیرہ"),
-    ("Goth", "گوٹھ"),
-    ("Kot", "کوٹ"),
-    ("Mohalla", "محلہ"),
-    ("Killi", "کلی"),
-    ("Dhok", "ڈھوک"),
-    ("Pind", "پنڈ"),
-    ("Banda", "بانڈہ"),
-]
-_STEM = [
-    ("Sher", "شیر"),
-    ("Mir", "میر"),
-    ("Shah", "شاہ"),
-    ("Gul", "گل"),
-    ("Noor", "نور"),
-    ("Jan", "جان"),
-    ("Fateh", "فتح"),
-    ("Sultan", "سلطان"),
-    ("Karim", "کریم"),
-    ("Rahim", "رحیم"),
-    ("Bahadur", "بہادر"),
-    ("Haji", "حاجی"),
-    ("Malik", "ملک"),
-    ("Sardar", "سردار"),
-    ("Umar", "عمر"),
-    ("Daud", "داؤد"),
-    ("Ismail", "اسماعیل"),
-    ("Yousaf", "یوسف"),
-    ("Qadir", "قادر"),
-    ("Hassan", "حسن"),
-]
-_SUFFIX = [
-    ("Khan", "خان"),
-    ("Abad", "آباد"),
-    ("Pur", "پور"),
-    ("Wala", "والا"),
-    ("Garh", "گڑھ"),
-    ("Zai", "زئی"),
-    ("Kalan", "کلاں"),
-    ("Khurd", "خورد"),
-    ("Nagar", "نگر"),
-    ("Bala", "بالا"),
-]
-
-
-def synthetic_name(i: int) -> tuple[str, str]:
-    """The ``i``-th synthetic place name, in English and Urdu script (deterministic).
-
-    >>> synthetic_name(0)
-    ('Basti Sher Khan', 'بستی شیر خان')
-    """
-    p = _PREFIX[i % len(_PREFIX)]
-    s = _STEM[(i // len(_PREFIX)) % len(_STEM)]
-    x = _SUFFIX[(i // (len(_PREFIX) * len(_STEM))) % len(_SUFFIX)]
-    n = i // (len(_PREFIX) * len(_STEM) * len(_SUFFIX))
-    extra = f" {n + 1}" if n else ""
-    return f"{p[0]} {s[0]} {x[0]}{extra}", f"{p[1]} {s[1]} {x[1]}{extra}"
 
 
 def make_sample_geography(params: SampleParams | None = None) -> Region:
@@ -228,7 +128,7 @@ def make_sample_geography(params: SampleParams | None = None) -> Region:
     anchors = pts + np.column_stack([np.cos(ang), np.sin(ang)]) * offset[:, None]
     anchors = np.clip(anchors, 0, [w, h])
     road_idx = np.flatnonzero(~roadless)
-    nodes_xy, edges = _roads(
+    nodes_xy, edges = sample_road_network(
         rng,
         anchors[road_idx],
         households[road_idx],
@@ -240,7 +140,9 @@ def make_sample_geography(params: SampleParams | None = None) -> Region:
 
     # names and admin labels
     names = [synthetic_name(int(i)) for i in rng.permutation(len(pts))]
-    teh_names = _unique([synthetic_name(500 + 37 * t)[0].split()[1] for t in range(p.n_tehsils)])
+    teh_names = unique_names(
+        [synthetic_name(500 + 37 * t)[0].split()[1] for t in range(p.n_tehsils)]
+    )
     dist_names = [
         f"Sample District {d + 1}" if p.n_districts > 1 else "Sample District"
         for d in range(p.n_districts)
@@ -351,16 +253,6 @@ def make_sample_geography(params: SampleParams | None = None) -> Region:
 # ---------------------------------------------------------------------------------------
 
 
-def _unique(names: list[str]) -> list[str]:
-    """Make names unique by numbering repeats ("Sher", "Sher 2", ...), first one unchanged."""
-    count: dict[str, int] = {}
-    out = []
-    for n in names:
-        count[n] = count.get(n, 0) + 1
-        out.append(n if count[n] == 1 else f"{n} {count[n]}")
-    return out
-
-
 def _utm(p: SampleParams) -> CRS:
     zone = int((p.origin_lon + 180) // 6) + 1
     return CRS.from_epsg(32600 + zone)
@@ -440,136 +332,6 @@ def _centroids(xy: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
     return np.array([xy[lab == j].mean(axis=0) for j in range(k)])
 
 
-def _roads(
-    rng: np.random.Generator,
-    xy: np.ndarray,
-    weight: np.ndarray,
-    mountain: np.ndarray,
-    hq: np.ndarray,
-    mountain_x: float,
-    segment_m: float,
-) -> tuple[np.ndarray, pd.DataFrame]:
-    n = len(xy)
-    tri = Delaunay(xy)
-    s = tri.simplices
-    pairs = np.vstack([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]])
-    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
-    length = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
-    mnt = mountain[pairs[:, 0]] | mountain[pairs[:, 1]]
-    detour = np.where(mnt, rng.uniform(1.4, 1.9, len(pairs)), rng.uniform(1.05, 1.25, len(pairs)))
-    cost = length * detour
-    g = coo_matrix((cost, (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
-    mst = minimum_spanning_tree(g).tocoo()
-    in_mst = set(
-        zip(
-            np.minimum(mst.row, mst.col).tolist(),
-            np.maximum(mst.row, mst.col).tolist(),
-            strict=True,
-        )
-    )
-    is_mst = np.array([(a, b) in in_mst for a, b in pairs.tolist()])
-    extra_p = np.where(mnt, 0.04, 0.45) * (length < np.where(mnt, 4000.0, 7000.0))
-    keep = is_mst | (rng.random(len(pairs)) < extra_p)
-    pairs, length, cost, mnt, detour = (
-        pairs[keep],
-        length[keep],
-        cost[keep],
-        mnt[keep],
-        detour[keep],
-    )
-
-    # household flow along the shortest-path tree from the headquarters towns
-    sym = coo_matrix(
-        (np.r_[cost, cost], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
-        shape=(n, n),
-    ).tocsr()
-    dist, pred, src = dijkstra(sym, indices=hq, min_only=True, return_predecessors=True)
-    flow = weight.astype(float).copy()
-    for v in np.argsort(-dist):
-        if pred[v] >= 0:
-            flow[pred[v]] += flow[v]
-    tree_flow: dict[tuple[int, int], float] = {}
-    for v in range(n):
-        if pred[v] >= 0:
-            a, b = sorted((int(v), int(pred[v])))
-            tree_flow[(a, b)] = flow[v]
-    ef = np.array([tree_flow.get((int(a), int(b)), 0.0) for a, b in pairs])
-    total = float(weight.sum())
-    hw = np.full(len(pairs), "unclassified", dtype=object)
-    hw[ef > 0.004 * total] = "tertiary"
-    hw[ef > 0.02 * total] = "secondary"
-    hw[ef > 0.06 * total] = "primary"
-    hw[(hw == "unclassified") & mnt] = "track"
-    # trunk: shortest paths between consecutive headquarters
-    _, pred_all = dijkstra(sym, indices=hq, return_predecessors=True)
-    pair_index = {(int(a), int(b)): i for i, (a, b) in enumerate(pairs)}
-    order = hq[np.argsort(xy[hq, 0])]
-    for i in range(len(order) - 1):
-        row = int(np.flatnonzero(hq == order[i])[0])
-        v = int(order[i + 1])
-        while pred_all[row, v] >= 0:
-            u = int(pred_all[row, v])
-            hw[pair_index[(min(u, v), max(u, v))]] = "trunk"
-            v = u
-
-    surface = np.full(len(pairs), "asphalt", dtype=object)
-    r = rng.random(len(pairs))
-    surface[(hw == "tertiary") & mnt & (r < 0.4)] = "gravel"
-    surface[(hw == "unclassified") & (r < 0.5)] = "unpaved"
-    surface[hw == "track"] = np.where(r[hw == "track"] < 0.6, "dirt", "gravel")
-    maxspeed = np.full(len(pairs), np.nan)
-    maxspeed[(hw == "trunk") & (r < 0.7)] = 80.0
-    maxspeed[(hw == "primary") & (r < 0.3)] = 60.0
-
-    # densify with a lateral wiggle; anchors keep node ids 0..n-1
-    node_xy = [xy]
-    next_id = n
-    rows_u: list[int] = []
-    rows_v: list[int] = []
-    rows_e: list[int] = []
-    for e, (a, b) in enumerate(pairs):
-        real_len = length[e] * detour[e]
-        k = max(1, int(np.ceil(real_len / segment_m)))
-        if k == 1:
-            rows_u.append(int(a))
-            rows_v.append(int(b))
-            rows_e.append(e)
-            continue
-        t = np.linspace(0, 1, k + 1)[1:-1]
-        base = xy[a] + (xy[b] - xy[a]) * t[:, None]
-        nrm = np.array([-(xy[b] - xy[a])[1], (xy[b] - xy[a])[0]]) / max(length[e], 1.0)
-        halves = int(rng.integers(2, 4)) if mnt[e] else 1
-        amp = 0.18 * length[e] * np.sqrt(max(detour[e] ** 2 - 1, 0)) / halves
-        wig = np.sin(np.pi * t * halves) * amp * rng.choice([-1, 1])
-        mids = base + nrm * wig[:, None]
-        ids = np.arange(next_id, next_id + len(mids))
-        next_id += len(mids)
-        node_xy.append(mids)
-        chain = np.r_[a, ids, b]
-        rows_u.extend(chain[:-1].tolist())
-        rows_v.extend(chain[1:].tolist())
-        rows_e.extend([e] * (len(chain) - 1))
-    eidx = np.asarray(rows_e)
-    edges = pd.DataFrame(
-        {
-            "u": np.asarray(rows_u, dtype=np.int64),
-            "v": np.asarray(rows_v, dtype=np.int64),
-            "highway": hw[eidx].astype(str),
-            "oneway": np.zeros(len(eidx), dtype=bool),
-            "surface": surface[eidx].astype(str),
-            "maxspeed_kph": maxspeed[eidx],
-            "bridge": np.zeros(len(eidx), dtype=bool),
-            "name": [
-                f"N-{e % 97 + 1}" if h in ("trunk", "primary") else None
-                for e, h in zip(eidx.tolist(), hw[eidx].tolist(), strict=True)
-            ],
-        }
-    )
-    all_xy = np.vstack(node_xy)
-    all_xy = np.clip(all_xy, 0, None)
-    return all_xy, edges
-
-
 def _sites(
     settlements: gpd.GeoDataFrame,
     idx: np.ndarray,
@@ -605,9 +367,11 @@ def _candidate_sites(
     *,
     min_spacing_m: float,
 ) -> np.ndarray:
-    """Greedy: union-council seats first, then the largest villages, each at least
-    ``min_spacing_m`` from every site taken (headquarters included). A grid of
-    ``min_spacing_m`` cells makes each check look at 9 cells only."""
+    """Greedy candidate sites: union-council seats first, then the largest villages.
+
+    Each site is at least ``min_spacing_m`` from every site taken (headquarters included).
+    A grid of ``min_spacing_m`` cells makes each check look at 9 cells only.
+    """
     order = np.r_[np.unique(seat), np.argsort(-households, kind="stable")]
     chosen: list[int] = []
     seen: set[int] = set(int(i) for i in hq)
@@ -691,105 +455,3 @@ def _boundaries(
     )
     gdf["geometry"] = [shapely.make_valid(ll(g)) for g in gdf.geometry]
     return gdf.set_crs(STORAGE_CRS)
-
-
-@dataclass(frozen=True)
-class RegistryTruth:
-    """The true parameters behind synthetic coverage, kept so tests can check recovery.
-
-    ``logit P(unregistered) = intercept + travel_coef_per_h * travel_h``; poverty does not
-    change exclusion within a settlement (so unregistered poor = unregistered x poor share).
-    """
-
-    intercept: float
-    travel_coef_per_h: float
-    travel_cap_h: float
-    poor_share_target: float
-    coverage_target: float
-
-
-def add_synthetic_registry(
-    region: Region,
-    travel_min: np.ndarray,
-    *,
-    seed: int = 2017,
-    travel_coef_per_h: float = 0.6,
-    coverage_target: float = 0.84,
-    poor_share_target: float = 0.45,
-    travel_cap_h: float = 8.0,
-) -> tuple[Region, RegistryTruth]:
-    """Attach synthetic registry coverage and poverty that fall with travel time.
-
-    Exclusion follows ``logit p = b0 + b_t * min(t_h, cap)`` per household, with ``b0``
-    calibrated (bisection) so the household-weighted coverage equals ``coverage_target``;
-    registered households are ``households - Binomial(households, p)``. Poverty shares follow
-    a logistic in terrain and travel time, calibrated to ``poor_share_target``.
-
-    Parameters
-    ----------
-    region
-        A region from :func:`make_sample_geography`.
-    travel_min
-        Travel minutes from each settlement (row order) to its nearest centre; NaN for
-        unreachable settlements (they take the cap).
-
-    Returns
-    -------
-    (Region, RegistryTruth)
-        The region with ``coverage`` and ``poverty`` tables (flagged synthetic) and the truth.
-    """
-    s = region.settlements
-    t = np.asarray(travel_min, dtype=float)
-    if t.shape != (len(s),):
-        raise ValueError(f"travel_min has shape {t.shape}; expected ({len(s)},)")
-    rng = np.random.default_rng(seed + 1)
-    th = np.minimum(np.nan_to_num(t / 60.0, nan=travel_cap_h), travel_cap_h)
-    hh = s["households"].to_numpy()
-    w = hh / hh.sum()
-
-    def _calib(f: object, target: float) -> float:
-        lo, hi = -20.0, 20.0
-        for _ in range(80):
-            mid = (lo + hi) / 2
-            val = float(np.sum(w * f(mid)))  # type: ignore[operator]
-            lo, hi = (mid, hi) if val < target else (lo, mid)
-        return (lo + hi) / 2
-
-    def _sig(z: np.ndarray) -> np.ndarray:
-        return np.asarray(1.0 / (1.0 + np.exp(-z)))
-
-    b0 = _calib(lambda b: _sig(b + travel_coef_per_h * th), 1 - coverage_target)
-    p_unreg = _sig(b0 + travel_coef_per_h * th)
-    unreg = rng.binomial(hh, p_unreg)
-    mnt = (s["terrain"] == "mountain").to_numpy() if "terrain" in s else np.zeros(len(s), bool)
-    z = 0.9 * mnt + 0.4 * th + rng.normal(0, 0.4, len(s))
-    a0 = _calib(lambda a: _sig(a + z), poor_share_target)
-    poor = np.round(_sig(a0 + z), 4)
-    coverage = pd.DataFrame(
-        {
-            "level": "settlement",
-            "unit_id": s["settlement_id"].to_numpy(),
-            "registered_households": (hh - unreg).astype(float),
-        }
-    )
-    poverty = pd.DataFrame(
-        {"level": "settlement", "unit_id": s["settlement_id"].to_numpy(), "poor_share": poor}
-    )
-    truth = RegistryTruth(
-        intercept=b0,
-        travel_coef_per_h=travel_coef_per_h,
-        travel_cap_h=travel_cap_h,
-        poor_share_target=poor_share_target,
-        coverage_target=coverage_target,
-    )
-    meta = dict(region.metadata)
-    meta["synthetic_registry"] = {
-        "label": "SYNTHETIC registry coverage and poverty (NSER microdata is confidential)",
-        "model": "logit P(unregistered) = intercept + travel_coef_per_h * min(travel_h, cap)",
-        **asdict(truth),
-    }
-    prov = dict(meta.get("provenance", {}))
-    prov["coverage"] = "synthetic, falls with motorbike travel time (see synthetic_registry)"
-    prov["poverty"] = "synthetic, higher in mountains and far from centres"
-    meta["provenance"] = prov
-    return region.with_(coverage=coverage, poverty=poverty, metadata=meta), truth
