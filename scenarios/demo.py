@@ -22,8 +22,8 @@ from geodata.region import save_region, summarize
 from geodata.sample import SampleParams
 from scenarios.compare import compare_runs
 from scenarios.place import place_centres, write_placement
-from scenarios.runner import run_scenario
 from scenarios.routing import VanOptions, plan_vans, write_vans
+from scenarios.runner import run_scenario
 
 __all__ = ["EXAMPLES", "EXAMPLE_NAMES", "river_flood_polygon", "run_demo"]
 

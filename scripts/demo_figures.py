@@ -41,7 +41,11 @@ def differences(new: Any, old: Any, where: str = "") -> list[str]:
     if isinstance(old, list) and isinstance(new, list):
         if len(old) != len(new):
             return [f"{where}: {len(new)} items, was {len(old)}"]
-        return [d for i, (a, b) in enumerate(zip(new, old, strict=True)) for d in differences(a, b, f"{where}[{i}]")]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(new, old, strict=True))
+            for d in differences(a, b, f"{where}[{i}]")
+        ]
     numbers = (int, float)
     if isinstance(old, numbers) and isinstance(new, numbers) and not isinstance(old, bool):
         if math.isclose(float(new), float(old), rel_tol=1e-9, abs_tol=1e-9):

@@ -11,6 +11,7 @@ reversed graph. Both sides use the same speeds (``edge_speeds_kph``) and join po
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import geopandas as gpd
@@ -106,9 +107,9 @@ def reference_times_s(region: Region, st: TravelSettings) -> np.ndarray:
             g.add_edge(b, a, weight=w)
 
     for k in np.flatnonzero(speed > 0):
-        chain = [(0.0, int(u[k]))] + sorted(joins.get(int(k), []), key=lambda p: p[0])
+        chain = [(0.0, int(u[k])), *sorted(joins.get(int(k), []), key=lambda p: p[0])]
         chain += [(1.0, int(v[k]))]
-        for (t0, a), (t1, b) in zip(chain[:-1], chain[1:], strict=True):
+        for (t0, a), (t1, b) in itertools.pairwise(chain):
             w = (t1 - t0) * t_edge[k]
             add(a, b, w)
             if not oneway[k] or w == 0.0:  # points at one spot need no arc between them

@@ -90,7 +90,7 @@ def test_multi_source_matches_networkx(seed, n, m, k):
     threads=st.sampled_from([1, 2]),
 )
 def test_bounded_equals_full_within_cutoff_and_grows(seed, n, m, cut, more, threads):
-    indptr, indices, w, src = random_csr(seed, n, m)
+    indptr, indices, w, _src = random_csr(seed, n, m)
     sources = np.arange(n)
     full = bounded_one_to_many(indptr, indices, w, sources, n_threads=threads).to_csr()
     small = bounded_one_to_many(indptr, indices, w, sources, limit=cut, n_threads=threads)
@@ -116,7 +116,7 @@ def test_bounded_equals_full_within_cutoff_and_grows(seed, n, m, cut, more, thre
 @HYP
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 30), m=st.integers(0, 100))
 def test_removing_arcs_never_shortens(seed, n, m):
-    indptr, indices, w, src = random_csr(seed, n, m)
+    indptr, indices, w, _src = random_csr(seed, n, m)
     rng = np.random.default_rng(seed)
     keep = rng.random(indices.size) > 0.3
     # removing an arc = making it infinitely long

@@ -673,7 +673,6 @@ def test_points_csv_with_odd_numbers(rows: list[tuple[Any, Any, Any, str]]) -> N
 
 def test_urdu_names_round_trip(tmp_path: Path) -> None:
     from geodata.build import read_points
-
     from geodata.osm import read_osm_places
     from geodata.region import load_region, save_region
 
