@@ -166,6 +166,29 @@ def _num(df: pd.DataFrame, col: Any, src: str, problems: list[Problem]) -> np.nd
     return np.where(np.isfinite(arr) & (arr >= 0) & (arr <= _MAX_COUNT), arr, 0.0)
 
 
+def _whole(
+    df: pd.DataFrame, col: Any, src: str, problems: list[Problem], what: str = "count"
+) -> np.ndarray:
+    """A column of counts (people, households): :func:`_num`, and whole numbers only.
+
+    A count with decimals (``1234.5``) is an error, never truncated silently: it usually means
+    a column of shares or sizes was given where counts belong.
+    """
+    arr = _num(df, col, src, problems)
+    frac = np.abs(arr - np.round(arr)) > 1e-9
+    for r in df.index[frac][:20]:
+        problems.append(
+            Problem(
+                f"value {df.at[r, col]} is not a whole number; a {what} is a count of people "
+                "or households (check that this is the right column)",
+                src,
+                r,
+                str(col),
+            )
+        )
+    return arr
+
+
 def _no_duplicate_columns(df: pd.DataFrame, src: str) -> None:
     dup = list(dict.fromkeys(str(c) for c in df.columns[df.columns.duplicated()]))
     if dup:
@@ -178,8 +201,8 @@ def _no_duplicate_columns(df: pd.DataFrame, src: str) -> None:
 def _from_pbs(df: pd.DataFrame, cols: dict[str, Any], src: str) -> pd.DataFrame:
     problems: list[Problem] = []
     c = {k: cols[v] for k, v in _PBS.items()}
-    pop_r = _num(df, c["pop_r"], src, problems)
-    pop_u = _num(df, c["pop_u"], src, problems)
+    pop_r = _whole(df, c["pop_r"], src, problems, "population")
+    pop_u = _whole(df, c["pop_u"], src, problems, "population")
     hh_r = _num(df, c["hh_r"], src, problems)
     hh_u = _num(df, c["hh_u"], src, problems)
     for size, pop, col in ((hh_r, pop_r, c["hh_r"]), (hh_u, pop_u, c["hh_u"])):
@@ -235,9 +258,9 @@ def _from_simple(df: pd.DataFrame, src: str) -> pd.DataFrame:
         )
     if problems:
         raise SchemaError(problems, source=src)
-    pop = _num(df, "population", src, problems)
+    pop = _whole(df, "population", src, problems, "population")
     if "households" in df.columns:
-        hh = _num(df, "households", src, problems)
+        hh = _whole(df, "households", src, problems, "household count")
     else:
         size = _num(df, "avg_household_size", src, problems)
         for r in df.index[(size < 1) & (pop > 0)][:20]:

@@ -60,3 +60,15 @@ def test_missing_columns(tmp_path: Path) -> None:
     p.write_text("place,people\nDhok,6000\n")
     with pytest.raises(SchemaError, match="tehsil"):
         read_census(p)
+
+
+def test_counts_with_decimals_are_an_error_not_truncated(tmp_path: Path) -> None:
+    """Issue #15, defect 11: 1234.7 people must not silently become 1234."""
+    f = tmp_path / "c.csv"
+    f.write_text("tehsil,population,households\nA,1234.7,200\nB,5000,700.5\nC,900,150.0\n")
+    with pytest.raises(SchemaError) as err:
+        read_census(f)
+    text = str(err.value)
+    assert "row 0, column 'population': value 1234.7 is not a whole number" in text
+    assert "row 1, column 'households': value 700.5 is not a whole number" in text
+    assert "row 2" not in text  # 150.0 is a whole number written with a decimal point
