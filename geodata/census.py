@@ -176,11 +176,12 @@ def _whole(
     """
     arr = _num(df, col, src, problems)
     frac = np.abs(arr - np.round(arr)) > 1e-9
-    for r in df.index[frac][:20]:
+    for i in np.flatnonzero(frac)[:20]:
+        r = df.index[i]
         problems.append(
             Problem(
-                f"value {df.at[r, col]} is not a whole number; a {what} is a count of people "
-                "or households (check that this is the right column)",
+                f"value {arr[i]:g} is not a whole number; a {what} is a count of people or "
+                "households (check that this is the right column)",
                 src,
                 r,
                 str(col),
