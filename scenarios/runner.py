@@ -7,7 +7,7 @@ names in the region), so a bad scenario fails before any output exists; then it 
    default speeds, no closures) and the gap analysis, whose exclusion model is the one every
    scenario is judged with;
 2. **scenario centres**: existing centres minus ``centres.close``, plus ``centres.add``, plus
-   the sites :func:`scenarios.place.place_centres` chooses for ``placement``;
+   the sites :func:`scenarios.placement.place_centres` chooses for ``placement``;
 3. **scenario travel** with the scenario's season, closures and speeds, and its gap analysis;
 4. **vans**: :func:`scenarios.vans.plan_vans` on the scenario (halts beyond the threshold of
    the scenario's centres; driving by car under the scenario's season and closures);
@@ -55,7 +55,7 @@ from scenarios.metrics import (
     registration_effect,
     van_reach,
 )
-from scenarios.place import PlacementPlan, place_centres, write_placement
+from scenarios.placement import PlacementPlan, place_centres, write_placement
 from scenarios.spec import Scenario, ScenarioSpec, load_scenario, scenario_from_dict
 from scenarios.vans import VanOptions, VanPlan, plan_vans, select_halts, write_vans
 
@@ -174,17 +174,9 @@ def run_scenario(
         if spec.placement is not None:
             added = set(centres["centre_id"])
             pool = _derive(reg, centres=centres, candidates=_without(reg.candidates, added))
-            p = spec.placement
             plan = place_centres(
                 pool,
-                model=p.model,
-                new=p.new_centres,
-                within_min=p.within_min,
-                mode=spec.travel.mode,
-                demand=p.demand,
-                budget_pkr=p.budget_pkr,
-                share=p.share,
-                time_limit_s=p.time_limit_s,
+                spec.placement.options(spec.travel.mode),
                 settings=scen_st(spec.travel.mode),
             )
             placed = plan.sites.drop(columns=["order", "demand_covered_new", "households_within"])
