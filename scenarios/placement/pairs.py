@@ -17,6 +17,8 @@ __all__ = [
     "CostPairs",
     "CoverSets",
     "append_penalty_column",
+    "cut_rows",
+    "drop_columns",
     "first_open",
     "nearest_open",
     "sort_rows",
@@ -253,3 +255,66 @@ def sort_rows(
             out_c[a + t] = cols[a + order[t]]
             out_v[a + t] = vals[a + order[t]]
     return out_c, out_v
+
+
+def drop_columns(pairs: CostPairs, ban: NDArray[np.bool_]) -> CostPairs:
+    """The pairs without the banned columns' entries (rows stay sorted)."""
+    keep = ~ban[pairs.indices]
+    lens = np.bincount(
+        np.repeat(np.arange(pairs.n_rows, dtype=np.int64), np.diff(pairs.indptr))[keep],
+        minlength=pairs.n_rows,
+    )
+    indptr = np.zeros(pairs.n_rows + 1, dtype=np.int64)
+    np.cumsum(lens, out=indptr[1:])
+    return CostPairs(pairs.n_rows, pairs.n_cols, indptr, pairs.indices[keep], pairs.data[keep])
+
+
+def cut_rows(pairs: CostPairs, fixed_mask: NDArray[np.bool_], keep_free: int) -> CostPairs:
+    """Cut each sorted row after its first fixed column or its ``keep_free``-th free column.
+
+    A row is never served beyond its nearest always-open site, and with exactly ``p`` free
+    sites open one of its ``n_free - p + 1`` nearest free candidates is always open.
+    """
+    lens = _row_cut(pairs.indptr, pairs.indices, fixed_mask, keep_free)
+    keep = np.repeat(lens, np.diff(pairs.indptr)) > (
+        np.arange(pairs.indices.size) - np.repeat(pairs.indptr[:-1], np.diff(pairs.indptr))
+    )
+    indptr = np.zeros(pairs.n_rows + 1, dtype=np.int64)
+    np.cumsum(lens, out=indptr[1:])
+    return CostPairs(pairs.n_rows, pairs.n_cols, indptr, pairs.indices[keep], pairs.data[keep])
+
+
+@njit(cache=True)
+def _row_cut(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int64],
+    fixed_mask: NDArray[np.bool_],
+    keep_free: int,
+) -> NDArray[np.int64]:
+    """Length of each row once cut (see :func:`cut_rows`).
+
+    Parameters
+    ----------
+    indptr, indices
+        Pairs in CSR form, each row sorted by cost.
+    fixed_mask
+        Always-open columns.
+    keep_free
+        Free columns to keep per row at most.
+
+    Returns
+    -------
+    numpy.ndarray
+        Entries to keep at the start of each row.
+    """
+    n = indptr.size - 1
+    lens = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        cnt = 0
+        for e in range(indptr[i], indptr[i + 1]):
+            cnt += 1
+            # every entry counted before a fixed one is free, so cnt counts free entries
+            if fixed_mask[indices[e]] or cnt >= keep_free:
+                break
+        lens[i] = cnt
+    return lens

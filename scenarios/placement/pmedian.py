@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import LinearConstraint
 
@@ -48,6 +47,8 @@ from scenarios.placement.milp import (
 from scenarios.placement.pairs import (
     CostPairs,
     append_penalty_column,
+    cut_rows,
+    drop_columns,
     first_open,
     nearest_open,
     take_rows,
@@ -227,7 +228,7 @@ class _PMedianModel:
         with_penalty = append_penalty_column(sub, penalty)
         fixed_d = np.append(fixed_mask, True)
         keep_free = (m - fixed_idx.size) - p + 1 if exact_p else m + 1
-        reduced = _reduce(with_penalty, fixed_d, keep_free)
+        reduced = cut_rows(with_penalty, fixed_d, keep_free)
         return _PMedianModel(
             m=m,
             p=p,
@@ -277,7 +278,7 @@ def _solve_milp(
 ) -> tuple[NDArray[np.bool_], float, str, str]:
     """Exact MILP; the heuristic's solution when HiGHS has no incumbent in time."""
     if model.unreachable_cost is None:
-        red = _reduce(model.sub, model.fixed_mask, model.keep_free)
+        red = cut_rows(model.sub, model.fixed_mask, model.keep_free)
         milp_fixed = model.fixed_mask
         oc_m = oc
     else:
@@ -506,7 +507,7 @@ def _polish(
     force[free[force_f]] = True
     mb = base.n_cols
     ban_b, force_b, fixed_b = ban[:mb], force[:mb], fixed_mask[:mb]
-    restricted = _reduce(_drop_columns(base, ban_b), fixed_b | force_b, n_keep - p + 1)
+    restricted = cut_rows(drop_columns(base, ban_b), fixed_b | force_b, n_keep - p + 1)
     logger.debug(
         "p-median polish: %d of %d free columns kept, %d forced, %d pairs",
         n_keep,
@@ -529,66 +530,3 @@ def _polish(
     if out.status == "optimal":
         return better, min(ub, out.bound) if better is None else out.bound, ""
     return better, max(lb, min(ub, out.bound)), out.message
-
-
-def _drop_columns(pairs: CostPairs, ban: NDArray[np.bool_]) -> CostPairs:
-    """The pairs without the banned columns' entries (rows stay sorted)."""
-    keep = ~ban[pairs.indices]
-    lens = np.bincount(
-        np.repeat(np.arange(pairs.n_rows, dtype=np.int64), np.diff(pairs.indptr))[keep],
-        minlength=pairs.n_rows,
-    )
-    indptr = np.zeros(pairs.n_rows + 1, dtype=np.int64)
-    np.cumsum(lens, out=indptr[1:])
-    return CostPairs(pairs.n_rows, pairs.n_cols, indptr, pairs.indices[keep], pairs.data[keep])
-
-
-def _reduce(pairs: CostPairs, fixed_mask: NDArray[np.bool_], keep_free: int) -> CostPairs:
-    """Cut each sorted row after its first fixed column or its ``keep_free``-th free column.
-
-    A row is never served beyond its nearest always-open site, and with exactly ``p`` free
-    sites open one of its ``n_free - p + 1`` nearest free candidates is always open.
-    """
-    lens = _row_cut(pairs.indptr, pairs.indices, fixed_mask, keep_free)
-    keep = np.repeat(lens, np.diff(pairs.indptr)) > (
-        np.arange(pairs.indices.size) - np.repeat(pairs.indptr[:-1], np.diff(pairs.indptr))
-    )
-    indptr = np.zeros(pairs.n_rows + 1, dtype=np.int64)
-    np.cumsum(lens, out=indptr[1:])
-    return CostPairs(pairs.n_rows, pairs.n_cols, indptr, pairs.indices[keep], pairs.data[keep])
-
-
-@njit(cache=True)
-def _row_cut(
-    indptr: NDArray[np.int64],
-    indices: NDArray[np.int64],
-    fixed_mask: NDArray[np.bool_],
-    keep_free: int,
-) -> NDArray[np.int64]:
-    """Length of each row once cut (see :func:`_reduce`).
-
-    Parameters
-    ----------
-    indptr, indices
-        Pairs in CSR form, each row sorted by cost.
-    fixed_mask
-        Always-open columns.
-    keep_free
-        Free columns to keep per row at most.
-
-    Returns
-    -------
-    numpy.ndarray
-        Entries to keep at the start of each row.
-    """
-    n = indptr.size - 1
-    lens = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        cnt = 0
-        for e in range(indptr[i], indptr[i + 1]):
-            cnt += 1
-            # every entry counted before a fixed one is free, so cnt counts free entries
-            if fixed_mask[indices[e]] or cnt >= keep_free:
-                break
-        lens[i] = cnt
-    return lens
