@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -21,6 +21,12 @@ from scenarios.routing.options import VAN_DEFAULTS, hhmm
 
 if TYPE_CHECKING:
     from geodata.region import Region
+from scenarios.placement.options import (
+    DEFAULT_TIME_LIMIT_S,
+    DemandName,
+    ModelName,
+    PlacementOptions,
+)
 
 app = typer.Typer(
     help="Access to Pakistan's social registry: travel times, gaps, new centres, van routes.",
@@ -254,43 +260,51 @@ def gaps(region: RegionArg, out_dir: OutDir) -> None:
     out.print_json(data=result.summary(), default=float)
 
 
+#: Defaults of ``accessgap place`` (the one set of placement defaults).
+_PLACE = PlacementOptions()
+
+
 @app.command()
 def place(
     region: RegionArg,
     out_dir: OutDir,
-    model: Annotated[str, typer.Option(help="mclp, p_median or set_cover.")] = "mclp",
-    new: Annotated[int, typer.Option(help="Number of new centres.")] = 10,
-    within: Annotated[float, typer.Option(help="Threshold in minutes.")] = 60.0,
-    mode: Annotated[str, typer.Option(help="walk, motorbike or car.")] = "motorbike",
+    model: Annotated[str, typer.Option(help="mclp, p_median or set_cover.")] = _PLACE.model,
+    new: Annotated[int, typer.Option(help="Number of new centres.")] = _PLACE.new_centres,
+    within: Annotated[float, typer.Option(help="Threshold in minutes.")] = _PLACE.within_min,
+    mode: Annotated[str, typer.Option(help=_MODES_HELP)] = _PLACE.mode,
     demand: Annotated[
         str, typer.Option(help="unregistered_poor, households or expected_new.")
-    ] = "unregistered_poor",
-    budget: Annotated[float | None, typer.Option(help="Budget in PKR (opening costs).")] = None,
-    share: Annotated[float, typer.Option(help="set_cover: share of settlements to cover.")] = 1.0,
+    ] = _PLACE.demand,
+    budget: Annotated[
+        float | None, typer.Option(help="Budget in PKR (opening costs).")
+    ] = _PLACE.budget_pkr,
+    share: Annotated[
+        float, typer.Option(help="set_cover: share of settlements to cover.")
+    ] = _PLACE.share,
     capacity_days: Annotated[
         float | None,
         typer.Option(help="mclp: each centre serves at most capacity_per_day x these days."),
-    ] = None,
-    time_limit: Annotated[float, typer.Option(help="Solver time limit in seconds.")] = 60.0,
+    ] = _PLACE.capacity_days,
+    time_limit: Annotated[
+        float, typer.Option(help="Solver time limit in seconds.")
+    ] = DEFAULT_TIME_LIMIT_S,
 ) -> None:
     """Choose sites for new Union Council centres; write sites, coverage curve, before/after."""
-    from scenarios.place import place_centres, write_placement
+    from scenarios.placement import place_centres, write_placement
 
-    r = _load(region)
-    plan = _run(
-        f"placing centres ({model})",
-        place_centres,
-        r,
-        model=model,
-        new=new,
+    options = PlacementOptions(
+        model=cast(ModelName, model),
+        new_centres=new,
         within_min=within,
         mode=mode,
-        demand=demand,
+        demand=cast(DemandName, demand),
         budget_pkr=budget,
         share=share,
         capacity_days=capacity_days,
         time_limit_s=time_limit,
     )
+    r = _load(region)
+    plan = _run(f"placing centres ({model})", place_centres, r, options)
     _run(f"writing {out_dir}", write_placement, plan, out_dir)
     out.print_json(data=plan.summary(), default=float)
 

@@ -163,7 +163,7 @@ def part_spopt(repeat: int, seed: int) -> None:
             mo = statistics.median(t_ours)
             print(
                 f"{name:<10} {obj_ref:>14.1f} {res.objective:>14.1f} {mr:>9.2f} {mo:>8.2f} "
-                f"{mr / mo:>6.1f}x {str(equal):>6} {method + ' -> ' + res.method:>24} "
+                f"{mr / mo:>6.1f}x {equal!s:>6} {method + ' -> ' + res.method:>24} "
                 f"proven={res.proven_optimal} gap={100 * res.gap:.3f}%",
                 flush=True,
             )
@@ -198,7 +198,7 @@ def part_pmed(spec: str, small_s: float, large_s: float, method: str = "auto") -
         found[grp] += int(abs(gap) < 1e-9)
         print(
             f"{name:<9} {len(d):>4} {p:>4} {res.objective:>10.0f} {opt[name]:>8.0f} "
-            f"{gap:>7.3f} {res.bound:>9.0f} {str(res.proven_optimal):>7} {el:>8.2f} "
+            f"{gap:>7.3f} {res.bound:>9.0f} {res.proven_optimal!s:>7} {el:>8.2f} "
             f"{res.method:>15}",
             flush=True,
         )

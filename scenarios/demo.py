@@ -21,7 +21,7 @@ from geodata.files import claim_folder
 from geodata.region import save_region, summarize
 from geodata.sample import SampleParams
 from scenarios.compare import compare_runs
-from scenarios.place import place_centres, write_placement
+from scenarios.placement import PlacementOptions, place_centres, write_placement
 from scenarios.routing import VanOptions, plan_vans, write_vans
 from scenarios.runner import run_scenario
 
@@ -66,7 +66,9 @@ def run_demo(
     save_region(region, out / "region")
     gaps = gap_analysis(region)
     write_gap_outputs(gaps, out / "gaps", boundaries=region.boundaries)
-    plan = place_centres(region, model="mclp", new=10, within_min=60.0, mode="motorbike")
+    plan = place_centres(
+        region, PlacementOptions(model="mclp", new_centres=10, within_min=60.0, mode="motorbike")
+    )
     write_placement(plan, out / "placement")
     van_plan = plan_vans(region, VanOptions(vans=3, days=10), gaps=gaps)
     write_vans(van_plan, out / "vans")

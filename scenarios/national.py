@@ -58,7 +58,6 @@ from scenarios.distributed import (
     nearest_centre_dask,
     sweep_max_coverage,
 )
-from scenarios.place import demand_weights
 
 __all__ = [
     "DEFAULT_LIMITS_MIN",
@@ -225,7 +224,7 @@ def run_national(
         Extra placement scenarios solved in parallel (:func:`sweep_max_coverage`); their
         ``within_min`` must not exceed ``within_min``.
     demand
-        MCLP demand (see :func:`scenarios.place.demand_weights`).
+        MCLP demand (see :func:`scenarios.placement.demand_weights`).
     mclp_time_limit_s, sweep_time_limit_s
         Time limits of the placement heuristic (main run, each sweep scenario). ``None``
         (default) runs it to its own stopping rule, which is deterministic: serial and Dask
@@ -411,7 +410,7 @@ class _client:
 def _demand(region: Region, demand: str, travel_min: np.ndarray) -> np.ndarray:
     """Demand weights; settlement-level tables take a vectorised path.
 
-    Equal to :func:`scenarios.place.demand_weights`, which spreads admin-level tables too
+    Equal to :func:`scenarios.placement.demand_weights`, which spreads admin-level tables too
     but takes minutes on 80,000 settlements (``access.gaps.attach_registry``).
     """
     cov, pov = region.coverage, region.poverty
@@ -434,7 +433,7 @@ def _demand(region: Region, demand: str, travel_min: np.ndarray) -> np.ndarray:
         if reg.notna().all() and poor.notna().all():
             hh = region.settlements["households"].to_numpy(float)
             return np.asarray((hh - reg.to_numpy(float)) * poor.to_numpy(float))
-    return demand_weights(region, demand, travel_min)
+    return pl.demand_weights(region, demand, travel_min)
 
 
 def _covered(cost: csr_matrix, radius: float) -> np.ndarray:

@@ -7,7 +7,7 @@ names in the region), so a bad scenario fails before any output exists; then it 
    default speeds, no closures) and the gap analysis, whose exclusion model is the one every
    scenario is judged with;
 2. **scenario centres**: existing centres minus ``centres.close``, plus ``centres.add``, plus
-   the sites :func:`scenarios.place.place_centres` chooses for ``placement``;
+   the sites :func:`scenarios.placement.place_centres` chooses for ``placement``;
 3. **scenario travel** with the scenario's season, closures and speeds, and its gap analysis;
 4. **vans**: :func:`scenarios.routing.plan_vans` on the scenario (halts beyond the threshold of
    the scenario's centres; driving by car under the scenario's season and closures);
@@ -40,7 +40,7 @@ from access.analysis import GapResult, gap_analysis
 from access.speeds import Closures, SpeedProfile, TravelSettings, load_speed_profile
 from geodata.region import Region
 from scenarios.metrics import scenario_metrics
-from scenarios.place import PlacementPlan, place_centres
+from scenarios.placement import PlacementPlan, place_centres
 from scenarios.routing import VanOptions, VanPlan, plan_vans, select_halts
 from scenarios.scenario_inputs import (
     DEFAULT_SETUP_PKR,
@@ -245,17 +245,9 @@ def _scenario_centres(
         return centres, setup, None
     added = set(centres["centre_id"])
     pool = derive_region(region, centres=centres, candidates=without_ids(region.candidates, added))
-    p = spec.placement
     plan = place_centres(
         pool,
-        model=p.model,
-        new=p.new_centres,
-        within_min=p.within_min,
-        mode=spec.travel.mode,
-        demand=p.demand,
-        budget_pkr=p.budget_pkr,
-        share=p.share,
-        time_limit_s=p.time_limit_s,
+        spec.placement.options(spec.travel.mode),
         settings=travel.scenario(spec.travel.mode),
     )
     placed = plan.sites.drop(columns=["order", "demand_covered_new", "households_within"])

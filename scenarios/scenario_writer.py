@@ -31,7 +31,7 @@ from geodata.export import write_csv, write_json, write_points_csv
 from geodata.files import write_folder_atomically
 from geodata.region import Region
 from geodata.schema import ADMIN_LEVELS
-from scenarios.place import PlacementPlan, write_placement
+from scenarios.placement import PlacementPlan, write_placement
 from scenarios.routing import VanPlan, write_vans
 from scenarios.spec import Scenario
 

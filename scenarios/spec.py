@@ -33,7 +33,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (
@@ -49,6 +49,12 @@ from pydantic import (
 
 from access.speeds import Mode, Season
 from geodata.errors import DataFileError, Problem, SchemaError
+from scenarios.placement.options import (
+    DEFAULT_TIME_LIMIT_S,
+    DemandName,
+    ModelName,
+    PlacementOptions,
+)
 from scenarios.routing.options import VAN_DEFAULTS, VanOptions
 
 __all__ = [
@@ -137,19 +143,36 @@ class CentresSpec(_Strict):
         return self
 
 
+_PLACE = PlacementOptions()
+
+
 class PlacementSpec(_Strict):
     """New Union Council centres chosen among the region's candidates.
 
-    See :func:`scenarios.place.place_centres`.
+    Run by :func:`scenarios.placement.place_centres`; the defaults are those of
+    :class:`~scenarios.placement.PlacementOptions`.
     """
 
-    model: Literal["mclp", "p_median", "set_cover"] = "mclp"
-    new_centres: int = Field(default=10, ge=1, le=10_000)
-    within_min: float = Field(default=60.0, gt=0, le=24 * 60)
-    budget_pkr: float | None = Field(default=None, gt=0)
-    demand: Literal["unregistered_poor", "households", "expected_new"] = "unregistered_poor"
-    share: float = Field(default=1.0, gt=0, le=1)
-    time_limit_s: float = Field(default=60.0, gt=0)
+    model: ModelName = _PLACE.model
+    new_centres: int = Field(default=_PLACE.new_centres, ge=1, le=10_000)
+    within_min: float = Field(default=_PLACE.within_min, gt=0, le=24 * 60)
+    budget_pkr: float | None = Field(default=_PLACE.budget_pkr, gt=0)
+    demand: DemandName = _PLACE.demand
+    share: float = Field(default=_PLACE.share, gt=0, le=1)
+    time_limit_s: float = Field(default=DEFAULT_TIME_LIMIT_S, gt=0)
+
+    def options(self, mode: str) -> PlacementOptions:
+        """The placement job of this section, travelling by ``mode`` (the scenario's mode)."""
+        return PlacementOptions(
+            model=self.model,
+            new_centres=self.new_centres,
+            within_min=self.within_min,
+            mode=mode,
+            demand=self.demand,
+            budget_pkr=self.budget_pkr,
+            share=self.share,
+            time_limit_s=self.time_limit_s,
+        )
 
 
 class VansSpec(_Strict):

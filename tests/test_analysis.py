@@ -11,7 +11,7 @@ import pytest
 from access.analysis import gap_analysis
 from access.gap_outputs import write_gap_outputs
 from geodata.errors import AccessGapError
-from scenarios.place import place_centres, write_placement
+from scenarios.placement import PlacementOptions, place_centres, write_placement
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_coverage_per_tehsil_is_spread_and_stated(small):
 
 
 def test_placement_beats_baseline_and_is_consistent(tmp_path, small):
-    plan = place_centres(small, model="mclp", new=4, within_min=30)
+    plan = place_centres(small, PlacementOptions(model="mclp", new_centres=4, within_min=30))
     assert len(plan.sites) == 4
     assert plan.after["demand_within"] >= plan.before["demand_within"]
     # the solver's objective equals the independent after-recomputation by the engine
@@ -94,27 +94,37 @@ def test_placement_beats_baseline_and_is_consistent(tmp_path, small):
     files = write_placement(plan, tmp_path / "pl")
     assert {"sites.csv", "sites.geojson", "coverage_curve.csv", "placement.json"} <= set(files)
     with pytest.raises(AccessGapError, match="unknown model"):
-        place_centres(small, model="best")
+        place_centres(small, PlacementOptions(model="best"))
     with pytest.raises(AccessGapError, match="needs registry coverage"):
-        place_centres(small.with_(coverage=None), new=2)
-    hh = place_centres(small.with_(coverage=None), new=2, demand="households")
+        place_centres(small.with_(coverage=None), PlacementOptions(new_centres=2))
+    hh = place_centres(
+        small.with_(coverage=None), PlacementOptions(new_centres=2, demand="households")
+    )
     assert hh.after["households_within"] >= hh.before["households_within"]
 
 
 def test_placement_budget_and_p_median_with_far_villages(small):
-    plan = place_centres(small, model="mclp", new=5, within_min=30, budget_pkr=7_000_000)
+    plan = place_centres(
+        small, PlacementOptions(model="mclp", new_centres=5, within_min=30, budget_pkr=7_000_000)
+    )
     assert plan.sites["opening_cost_pkr"].sum() <= 7_000_000
     assert len(plan.sites) <= 2  # candidates cost PKR 3-4.5 M each
-    assert len(place_centres(small, model="p_median", new=3, budget_pkr=0).sites) == 0
-    pm = place_centres(small, model="p_median", new=3, within_min=30)
+    broke = PlacementOptions(model="p_median", new_centres=3, budget_pkr=0)
+    assert len(place_centres(small, broke).sites) == 0
+    pm = place_centres(small, PlacementOptions(model="p_median", new_centres=3, within_min=30))
     assert len(pm.sites) == 3
     assert pm.after["median_min"] <= pm.before["median_min"]
 
 
 def test_capacitated_placement_serves_within_capacity(small):
-    free = place_centres(small, model="mclp", new=3, within_min=30, demand="households")
+    free = place_centres(
+        small, PlacementOptions(model="mclp", new_centres=3, within_min=30, demand="households")
+    )
     capped = place_centres(
-        small, model="mclp", new=3, within_min=30, demand="households", capacity_days=5
+        small,
+        PlacementOptions(
+            model="mclp", new_centres=3, within_min=30, demand="households", capacity_days=5
+        ),
     )
     assert len(capped.sites) == 3
     # capacity_per_day x 5 days per open centre bounds what is served
@@ -123,4 +133,4 @@ def test_capacitated_placement_serves_within_capacity(small):
     assert capped.result.objective <= free.result.objective + 1e-6
     assert capped.result.model == "capacitated_max_coverage"
     with pytest.raises(AccessGapError, match="mclp' only"):
-        place_centres(small, model="p_median", capacity_days=5)
+        place_centres(small, PlacementOptions(model="p_median", capacity_days=5))

@@ -169,11 +169,11 @@ def engine_graph(path: str, fingerprint: str, mode: str, _region: Region) -> Any
 def placement_plan(
     path: str, fingerprint: str, params: tuple[tuple[str, Any], ...], _region: Region
 ) -> Any:
-    """:func:`scenarios.place.place_centres` for one set of parameters."""
-    from scenarios.place import place_centres
+    """:func:`scenarios.placement.place_centres` for ``PlacementOptions(**dict(params))``."""
+    from scenarios.placement import PlacementOptions, place_centres
 
     engine_graph(path, fingerprint, dict(params)["mode"], _region)
-    return place_centres(_region, **dict(params))
+    return place_centres(_region, PlacementOptions(**dict(params)))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -14,13 +13,16 @@ from streamlit_folium import st_folium
 
 from access.speeds import MODES
 from geodata.errors import AccessGapError
-from scenarios.place import DEMANDS, MODELS, sites_table
+from geodata.export import points_csv_bytes
+from geodata.region import Region
+from scenarios.placement import DEMANDS, MODELS, PlacementOptions, PlacementPlan, sites_table
+from scenarios.placement.options import DemandName, ModelName
 from ui import data
 from ui.context import LoadedRegion
 from ui.errors import show_error
 from ui.maps import placement_map, unit_polygons
 
-__all__ = ["PlacementForm", "render", "sites_csv", "sites_geojson"]
+__all__ = ["DEFAULTS", "WITHIN_CHOICES", "render", "sites_geojson"]
 
 MODEL_LABELS = {
     "mclp": "Maximum coverage (most demand within the threshold)",
@@ -33,23 +35,10 @@ DEMAND_LABELS = {
     "expected_new": "expected new registrations (exclusion model)",
 }
 PLAN_KEY = "placement"
-
-
-@dataclass(frozen=True)
-class PlacementForm:
-    """The parameters of one placement run (keyword arguments of ``place_centres``)."""
-
-    model: str = "mclp"
-    new: int = 10
-    within_min: float = 60.0
-    mode: str = "motorbike"
-    demand: str = "unregistered_poor"
-    share: float = 0.95
-    time_limit_s: float = 20.0
-
-    def key(self) -> tuple[tuple[str, Any], ...]:
-        """Hashable form for the cache."""
-        return tuple(sorted(asdict(self).items()))
+#: The page's starting values: the one set of placement defaults.
+DEFAULTS = PlacementOptions()
+#: Thresholds offered, in minutes (``DEFAULTS.within_min`` among them).
+WITHIN_CHOICES: tuple[int, ...] = (15, 30, 45, 60, 90, 120)
 
 
 def render(loaded: LoadedRegion) -> None:
@@ -61,52 +50,19 @@ def render(loaded: LoadedRegion) -> None:
         "stay open."
     )
     with st.form("placement_form"):
-        c1, c2 = st.columns(2)
-        model = c1.selectbox(
-            "Model", MODELS, format_func=lambda m: MODEL_LABELS.get(m, m), key="pl_model"
-        )
-        demand = c2.selectbox(
-            "Demand weight",
-            DEMANDS,
-            format_func=lambda d: DEMAND_LABELS.get(d, d),
-            key="pl_demand",
-        )
-        c3, c4, c5 = st.columns(3)
-        new = c3.slider(
-            "New centres",
-            1,
-            max(1, min(40, len(region.candidates))),
-            min(10, max(1, len(region.candidates))),
-            key="pl_new",
-            help="Ignored by set cover, which finds the fewest centres.",
-        )
-        within = c4.select_slider(
-            "Within (minutes)", options=[15, 30, 45, 60, 90, 120], value=60, key="pl_within"
-        )
-        mode = c5.selectbox("Travel mode", MODES, index=MODES.index("motorbike"), key="pl_mode")
-        share = st.slider(
-            "Set cover: share of settlements to reach",
-            0.5,
-            1.0,
-            0.95,
-            0.01,
-            key="pl_share",
-        )
+        options = _form(len(region.candidates))
         submitted = st.form_submit_button("Run placement", type="primary")
-    form = PlacementForm(
-        model=model, new=int(new), within_min=float(within), mode=mode, demand=demand, share=share
-    )
     if submitted:
         t0 = time.perf_counter()
         try:
             with st.spinner("Choosing sites (travel-time matrix, solver, before/after)..."):
-                plan = data.placement_plan(loaded.path, loaded.fingerprint, form.key(), region)
+                plan = data.placement_plan(loaded.path, loaded.fingerprint, options.items(), region)
         except AccessGapError as err:
             st.session_state.pop(PLAN_KEY, None)
             show_error(err, what="The placement could not be run")
             return
         st.session_state[PLAN_KEY] = {
-            "form": form,
+            "options": options,
             "path": loaded.path,
             "fingerprint": loaded.fingerprint,
             "seconds": time.perf_counter() - t0,
@@ -115,27 +71,71 @@ def render(loaded: LoadedRegion) -> None:
     if not saved or saved["fingerprint"] != loaded.fingerprint or saved["path"] != loaded.path:
         st.info("Choose the parameters and press **Run placement**.")
         return
-    shown: PlacementForm = saved["form"]
-    plan = data.placement_plan(loaded.path, loaded.fingerprint, shown.key(), region)
-    if shown != form:
+    shown: PlacementOptions = saved["options"]
+    plan = data.placement_plan(loaded.path, loaded.fingerprint, shown.items(), region)
+    if shown != options:
         st.caption("Showing the last run; press **Run placement** to apply the changed settings.")
-    _results(loaded, plan, shown, saved["seconds"])
-
-
-def sites_csv(sites: gpd.GeoDataFrame) -> bytes:
-    """The chosen sites as CSV with lon/lat columns."""
-    table = pd.DataFrame(sites.drop(columns="geometry")).assign(
-        lon=sites.geometry.x.round(6), lat=sites.geometry.y.round(6)
-    )
-    return table.to_csv(index=False).encode("utf-8")
+    _results(loaded, plan, saved["seconds"])
 
 
 def sites_geojson(sites: gpd.GeoDataFrame) -> bytes:
     """The chosen sites as GeoJSON (EPSG:4326)."""
-    return sites.to_json(drop_id=True).encode("utf-8")
+    return str(sites.to_json(drop_id=True)).encode("utf-8")
 
 
-def _results(loaded: LoadedRegion, plan: Any, form: PlacementForm, seconds: float) -> None:
+def _form(n_candidates: int) -> PlacementOptions:
+    """The form's widgets (inside ``st.form``), starting from :data:`DEFAULTS`."""
+    c1, c2 = st.columns(2)
+    model = c1.selectbox(
+        "Model",
+        MODELS,
+        index=MODELS.index(DEFAULTS.model),
+        format_func=lambda m: MODEL_LABELS.get(m, m),
+        key="pl_model",
+    )
+    demand = c2.selectbox(
+        "Demand weight",
+        DEMANDS,
+        index=DEMANDS.index(DEFAULTS.demand),
+        format_func=lambda d: DEMAND_LABELS.get(d, d),
+        key="pl_demand",
+    )
+    c3, c4, c5 = st.columns(3)
+    top = max(1, min(40, n_candidates))
+    new = c3.slider(
+        "New centres",
+        1,
+        top,
+        min(DEFAULTS.new_centres, top),
+        key="pl_new",
+        help="Ignored by set cover, which finds the fewest centres.",
+    )
+    within = c4.select_slider(
+        "Within (minutes)",
+        options=WITHIN_CHOICES,
+        value=int(DEFAULTS.within_min),
+        key="pl_within",
+    )
+    mode = c5.selectbox("Travel mode", MODES, index=MODES.index(DEFAULTS.mode), key="pl_mode")
+    share = st.slider(
+        "Set cover: share of settlements to reach",
+        0.5,
+        1.0,
+        DEFAULTS.share,
+        0.01,
+        key="pl_share",
+    )
+    return PlacementOptions(
+        model=cast(ModelName, model),
+        new_centres=int(new),
+        within_min=float(within),
+        mode=str(mode),
+        demand=cast(DemandName, demand),
+        share=float(share),
+    )
+
+
+def _results(loaded: LoadedRegion, plan: PlacementPlan, seconds: float) -> None:
     region = loaded.region
     r = plan.result
     st.success(
@@ -206,7 +206,7 @@ def _results(loaded: LoadedRegion, plan: Any, form: PlacementForm, seconds: floa
     d1, d2 = st.columns(2)
     stem = f"new_centres_{plan.model}_{len(plan.sites)}_{plan.within_min:g}min_{plan.mode}"
     d1.download_button(
-        "Download sites (CSV)", sites_csv(sites), f"{stem}.csv", "text/csv", key="dl_csv"
+        "Download sites (CSV)", points_csv_bytes(sites), f"{stem}.csv", "text/csv", key="dl_csv"
     )
     d2.download_button(
         "Download sites (GeoJSON)",
@@ -219,9 +219,9 @@ def _results(loaded: LoadedRegion, plan: Any, form: PlacementForm, seconds: floa
         st.json(plan.summary())
 
 
-def _uc_names(region: Any) -> pd.DataFrame:
+def _uc_names(region: Region) -> pd.DataFrame:
     s = region.settlements
-    return s[["tehsil", "union_council"]].drop_duplicates("union_council")
+    return pd.DataFrame(s[["tehsil", "union_council"]].drop_duplicates("union_council"))
 
 
 def _pct(v: float) -> str:
