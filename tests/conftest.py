@@ -65,3 +65,14 @@ def sample_region_and_truth():
     from access.synthetic import build_sample_region
 
     return build_sample_region()
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """``accessgap demo`` run once per session (through the CLI); its output folder."""
+    from tests.helpers import invoke_cli
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    res = invoke_cli("demo", "--out", out)
+    assert res.exit_code == 0, res.output
+    return out

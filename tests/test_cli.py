@@ -88,12 +88,10 @@ def test_errors_are_messages_not_tracebacks(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "o").exists()
 
 
-def test_demo_writes_summary(tmp_path):
-    res = invoke("demo", "--out", str(tmp_path / "demo"))
-    assert res.exit_code == 0, res.output
-    doc = json.loads((tmp_path / "demo" / "summary.json").read_text())
+def test_demo_writes_summary(demo_dir):
+    doc = json.loads((demo_dir / "summary.json").read_text())
     assert doc["region"]["households"] > 100_000
-    assert (tmp_path / "demo" / "region" / "region.json").is_file()
+    assert (demo_dir / "region" / "region.json").is_file()
     assert doc["placement"]["after"]["demand_within"] > doc["placement"]["before"]["demand_within"]
 
 

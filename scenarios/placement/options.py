@@ -35,6 +35,12 @@ DEMANDS: tuple[str, ...] = get_args(DemandName)
 METHOD_NAMES: tuple[str, ...] = get_args(MethodName)
 
 
+#: Bounds of what sizes a placement model: a day's travel, a country's new centres, a day.
+MAX_WITHIN_MIN = 24 * 60.0
+MAX_NEW_CENTRES = 10_000
+MAX_TIME_LIMIT_S = 24 * 3600.0
+
+
 @dataclass(frozen=True)
 class PlacementOptions:
     """Every setting of a placement job (:func:`~scenarios.placement.place_centres`).
@@ -110,6 +116,23 @@ class PlacementOptions:
             raise AccessGapError("capacity_days works with model 'mclp' only")
         if self.capacity_days is not None and self.capacity_days <= 0:
             raise AccessGapError("capacity_days must be positive")
+        self._check_size()
+
+    def _check_size(self) -> None:
+        """Bound what a user controls that sizes the model (issue #15: no unbounded plans).
+
+        The coverage matrix holds every (site, settlement) pair within ``within_min``: beyond a
+        day's travel it grows to the dense matrix and no longer means "within reach".
+        """
+        bad = []
+        if not 0 < self.within_min <= MAX_WITHIN_MIN:
+            bad.append(f"within_min must be in (0, {MAX_WITHIN_MIN:g}] minutes (a day's travel)")
+        if not 1 <= self.new_centres <= MAX_NEW_CENTRES:
+            bad.append(f"new_centres must be between 1 and {MAX_NEW_CENTRES:,}")
+        if self.time_limit_s is not None and not 0 < self.time_limit_s <= MAX_TIME_LIMIT_S:
+            bad.append(f"time_limit_s must be in (0, {MAX_TIME_LIMIT_S:g}] seconds")
+        if bad:
+            raise AccessGapError("placement options: " + "; ".join(bad))
 
     def items(self) -> tuple[tuple[str, Any], ...]:
         """The settings as sorted ``(name, value)`` pairs (hashable, e.g. for a cache key)."""

@@ -14,7 +14,24 @@ from dataclasses import dataclass
 
 from geodata.errors import AccessGapError
 
-__all__ = ["APP_TIME_LIMIT_S", "VAN_DEFAULTS", "VanOptions", "hhmm"]
+__all__ = [
+    "APP_TIME_LIMIT_S",
+    "MAX_DAYS",
+    "MAX_HALTS",
+    "MAX_MODEL_BYTES",
+    "MAX_VANS",
+    "VAN_DEFAULTS",
+    "VanOptions",
+    "hhmm",
+]
+
+
+#: The largest plan accepted: a year of days, a province's fleet, halts a matrix can hold.
+MAX_DAYS = 366
+MAX_VANS = 500
+MAX_HALTS = 5_000
+#: Refuse a plan whose model would need more memory than this (estimated up front).
+MAX_MODEL_BYTES = 4 * 2**30
 
 
 @dataclass(frozen=True)
@@ -113,8 +130,39 @@ class VanOptions:
             bad.append("day_end_min must be after day_start_min")
         if self.max_halts < 1:
             bad.append("max_halts must be at least 1")
+        bad += self._size_problems()
         if bad:
             raise AccessGapError("van options: " + "; ".join(bad))
+
+    def estimated_bytes(self) -> int:
+        """Memory the campaign model needs at most, estimated before anything is built.
+
+        Two halt-by-halt matrices (durations and distances, 8 bytes a cell) and about 1 KB per
+        van-day (a PyVRP vehicle and its route), measured on the sample region.
+        """
+        halts = self.max_halts + 1
+        return 2 * 8 * halts * halts + 1024 * self.vans * self.days
+
+    def _size_problems(self) -> list[str]:
+        out = []
+        if self.days > MAX_DAYS:
+            out.append(
+                f"days is {self.days}; a campaign plan covers at most {MAX_DAYS} days: plan a "
+                "year at a time"
+            )
+        if self.vans > MAX_VANS:
+            out.append(
+                f"vans is {self.vans}; one plan has at most {MAX_VANS} vans: split the region "
+                "(e.g. by district) and plan each part"
+            )
+        if self.max_halts > MAX_HALTS:
+            out.append(f"max_halts is {self.max_halts}; at most {MAX_HALTS} halts in one plan")
+        if not out and self.estimated_bytes() > MAX_MODEL_BYTES:
+            out.append(
+                f"the plan would need about {self.estimated_bytes() / 2**30:.1f} GiB (limit "
+                f"{MAX_MODEL_BYTES / 2**30:.0f} GiB): fewer vans, days or halts"
+            )
+        return out
 
     @property
     def hours(self) -> str:
