@@ -10,7 +10,6 @@ engine with the new sites open.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -26,7 +25,7 @@ from access.exclusion import fit_exclusion_model
 from access.gaps import attach_registry, weighted_quantile
 from access.speeds import Mode, TravelSettings
 from geodata.errors import AccessGapError
-from geodata.export import write_points_csv
+from geodata.export import write_csv, write_json, write_points_csv
 from geodata.files import write_folder_atomically
 from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
@@ -297,11 +296,9 @@ def write_placement(
     def write(tmp: Path) -> None:
         write_points_csv(s, tmp / "sites.csv")
         s.to_file(tmp / "sites.geojson", driver="GeoJSON")
-        plan.curve.to_csv(tmp / "coverage_curve.csv", index=False)
-        plan.settlements_after.to_csv(tmp / "settlements_after.csv", index=False)
-        (tmp / "placement.json").write_text(
-            json.dumps(plan.summary(), indent=2, default=float) + "\n", encoding="utf-8"
-        )
+        write_csv(plan.curve, tmp / "coverage_curve.csv")
+        write_csv(plan.settlements_after, tmp / "settlements_after.csv")
+        write_json(plan.summary(), tmp / "placement.json")
 
     return write_folder_atomically(out_dir, write)
 

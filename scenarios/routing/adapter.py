@@ -17,7 +17,6 @@ The adapter from a region (travel-time engine, gap analysis) to the array core
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -31,7 +30,7 @@ from access.analysis import GapResult, gap_analysis
 from access.engine import route, travel_matrix
 from access.speeds import Mode, TravelSettings
 from geodata.errors import AccessGapError
-from geodata.export import write_points_csv
+from geodata.export import write_json, write_points_csv
 from geodata.files import write_folder_atomically
 from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
@@ -324,7 +323,7 @@ def write_vans(
         write_points_csv(
             gpd.GeoDataFrame(table, geometry=h.geometry.to_numpy(), crs=h.crs), tmp / "halts.csv"
         )
-        (tmp / "vans.json").write_text(json.dumps(plan.summary(), indent=2, default=float) + "\n")
+        write_json(plan.summary(), tmp / "vans.json")
 
     return write_folder_atomically(out_dir, write)
 

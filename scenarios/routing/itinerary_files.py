@@ -30,6 +30,7 @@ from openpyxl.styles import Font
 from shapely.geometry import LineString
 
 from geodata.errors import DataFileError
+from geodata.export import safe_cell, write_csv
 from scenarios.routing.campaign_results import CampaignPlan, VanDay
 from scenarios.routing.itinerary_print import write_html, write_pdf
 from scenarios.routing.itinerary_tables import (
@@ -165,7 +166,7 @@ def export_itinerary(
     try:
         tables = {vd: van_day_table(plan, vd, table, leg_geometries=legs) for vd in active}
         for vd in active:
-            tables[vd].to_csv(tmp / f"{_stem(vd)}.csv", index=False, encoding="utf-8")
+            write_csv(tables[vd], tmp / f"{_stem(vd)}.csv")
             _write_gpx(tmp / f"{_stem(vd)}.gpx", vd, table, legs, title)
         _write_xlsx(tmp / "itinerary.xlsx", plan, tables, table, start_date)
         _write_geojson(tmp / "routes.geojson", active, table, legs)
@@ -309,7 +310,7 @@ def _write_xlsx(
         ws = wb.create_sheet(f"Van {vd.van + 1} Day {vd.day + 1}"[:31])
         ws.append(list(df.columns))
         for row in df.itertuples(index=False):
-            ws.append([None if pd.isna(x) else x for x in row])
+            ws.append([None if pd.isna(x) else safe_cell(x) for x in row])
         for cell in ws[1]:
             cell.font = Font(bold=True)
     dropped = wb.create_sheet("Not visited")
@@ -319,8 +320,8 @@ def _write_xlsx(
         dropped.append(
             [
                 d.halt,
-                "" if rec is None else str(rec["name"]),
-                "" if rec is None else str(rec["union_council"]),
+                "" if rec is None else safe_cell(str(rec["name"])),
+                "" if rec is None else safe_cell(str(rec["union_council"])),
                 d.reason,
             ]
         )
