@@ -49,7 +49,17 @@ _SEASONS_HELP = "One of: " + ", ".join(SEASONS) + "."
 
 #: The kind of folder each command writes with --out (a folder of one kind is never replaced
 #: by another: ``accessgap gaps REGION --out REGION`` is refused before any work).
-_OUT_KINDS = {"sample": "region", "build": "region", "demo": "demo"}
+_OUT_KINDS = {
+    "sample": "region",
+    "build": "region",
+    "gaps": "gaps",
+    "place": "placement",
+    "vans": "vans",
+    "run": "scenario",
+    "compare": "report",
+    "national": "national",
+    "demo": "demo",
+}
 
 
 def _checked_out(ctx: typer.Context, value: Path | None) -> Path | None:
@@ -58,7 +68,7 @@ def _checked_out(ctx: typer.Context, value: Path | None) -> Path | None:
         from geodata.files import check_output_folder
 
         try:
-            check_output_folder(value, kind=_OUT_KINDS.get(ctx.info_name or "", "output"))
+            check_output_folder(value, kind=_OUT_KINDS[ctx.info_name or ""])
         except AccessGapError as exc:
             raise typer.BadParameter(str(exc), param_hint="--out") from exc
     return value

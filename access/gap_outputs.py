@@ -70,7 +70,7 @@ def write_gap_outputs(
             exclusion_by_area_chart(charted, tmp / "exclusion_by_area.png")
             exclusion_by_band_chart(charted, tmp / "exclusion_by_travel_band.png")
 
-    return write_folder_atomically(out_dir, write)
+    return write_folder_atomically(out_dir, write, kind="gaps")
 
 
 # ---------------------------------------------------------------------------------------

@@ -41,7 +41,14 @@ MARKER_NAME = ".accessgap-output.json"
 
 #: Folders of earlier versions (written before the marker existed) are recognised by the file
 #: each kind of output always holds.
-_SIGNATURES = {"region": "region.json"}
+_SIGNATURES = {
+    "region": "region.json",
+    "gaps": "gaps_summary.json",
+    "placement": "placement.json",
+    "vans": "vans.json",
+    "scenario": "metrics.json",
+    "report": "report.html",
+}
 
 
 def write_folder_atomically(

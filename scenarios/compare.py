@@ -83,7 +83,7 @@ def compare_runs(
         engine["pdf"] = write_report(comp, tmp)
 
     target = Path(out_dir)
-    files = write_folder_atomically(target, write)
+    files = write_folder_atomically(target, write, kind="report")
     return ComparisonReport(
         target, target / "report.html", target / "report.pdf", engine["pdf"], files
     )

@@ -272,7 +272,7 @@ def run_national(
             )
         )
 
-    write_folder_atomically(out_dir, write)
+    write_folder_atomically(out_dir, write, kind="national")
     return replace(done[0], out_dir=Path(out_dir))
 
 

@@ -138,7 +138,7 @@ def write_scenario_folder(
             },
         )
 
-    return write_folder_atomically(out_dir, write)
+    return write_folder_atomically(out_dir, write, kind="scenario")
 
 
 def unit_change_table(units: pd.DataFrame, table: pd.DataFrame, level: str) -> pd.DataFrame:

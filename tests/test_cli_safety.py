@@ -68,7 +68,10 @@ def test_the_tools_own_output_is_replaced(small_sample_region_dir, tmp_path):
     for _ in range(2):
         res = invoke_cli("gaps", small_sample_region_dir, "--out", out)
         assert res.exit_code == 0, res.output
-    assert json.loads((out / MARKER_NAME).read_text())["kind"] == "output"
+    assert json.loads((out / MARKER_NAME).read_text())["kind"] == "gaps"
+    # ... but never by another kind of output: a placement run may not replace the gaps
+    res = invoke_cli("place", small_sample_region_dir, "--out", out, "--new", "1")
+    assert res.exit_code == 2 and "holds a gaps written by accessgap" in res.output
 
 
 def test_travel_times_out_never_replaces_a_folder_or_a_non_csv(small_sample_region_dir, tmp_path):

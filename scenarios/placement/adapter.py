@@ -300,7 +300,7 @@ def write_placement(
         write_csv(plan.settlements_after, tmp / "settlements_after.csv")
         write_json(plan.summary(), tmp / "placement.json")
 
-    return write_folder_atomically(out_dir, write)
+    return write_folder_atomically(out_dir, write, kind="placement")
 
 
 def _solve(

@@ -325,7 +325,7 @@ def write_vans(
         )
         write_json(plan.summary(), tmp / "vans.json")
 
-    return write_folder_atomically(out_dir, write)
+    return write_folder_atomically(out_dir, write, kind="vans")
 
 
 def _leg_geometries(
