@@ -291,6 +291,28 @@ def test_regions_listed_by_the_operator_are_offered_and_open(
     assert (hidden / "keep.txt").is_file()  # recovery beside `one` never ran (not opened)
 
 
+def test_links_do_not_widen_the_allow_list(
+    app_env: Path, small_sample_region_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.data import RegionNotAllowedError, allowed_regions, open_region
+
+    outside = copy_region(small_sample_region_dir, app_env / "outside")
+    own = app_env / "uploads" / ("b" * 32)
+    own.mkdir(parents=True)
+    (own / "link").symlink_to(outside)  # a link out of the session's upload folder
+    allowed = allowed_regions(own)
+    assert [c.path for c in allowed] == [str(small_sample_region_dir.resolve())]
+    leftover = _leftover_beside(outside)
+    for path in (own / "link", outside, app_env / "uploads" / ("b" * 32) / ".." / "x"):
+        with pytest.raises(RegionNotAllowedError, match="not one of the regions offered"):
+            open_region(str(path), allowed)
+    assert (leftover / "keep.txt").is_file()
+    # a link to an allowed region is the same region (paths are compared resolved)
+    (app_env / "alias").symlink_to(small_sample_region_dir)
+    ref, _region = open_region(str(app_env / "alias"), allowed)
+    assert ref.path == str(small_sample_region_dir.resolve())
+
+
 # --- the upload helpers (AppTest cannot drive st.file_uploader) ----------------------------
 
 
