@@ -47,7 +47,7 @@ def main() -> None:
         upload.render(loaded)
         return
     if loaded is None:
-        st.info("Open a valid region (sidebar) or upload one on the 'Your data' page.")
+        st.info("Choose a valid region in the sidebar or upload one on the 'Your data' page.")
         return
     if page == "Explore":
         from ui import explore

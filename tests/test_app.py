@@ -244,17 +244,21 @@ def test_one_sessions_upload_is_not_offered_to_another(
     app_env: Path, small_sample_region_dir: Path
 ) -> None:
     sid_a = "a" * 32
-    mine = copy_region(small_sample_region_dir, app_env / "uploads" / sid_a / "mine")
-    copy_region(small_sample_region_dir, mine.parent / ".incoming-x")  # unpacking scratch
-    # session A: its upload is offered and opens (as after an upload: PENDING_KEY)
     a = _goto(_app(upload_session_id=sid_a), "Your data")
-    assert "Sample District (synthetic) (your upload: mine)" in _region_options(a)
-    assert len(_region_options(a)) == 2  # the default and the upload; not the scratch
+    assert len(_region_options(a)) == 1  # nothing uploaded yet
+    # session A uploads (what import_zip leaves, plus a scratch folder) and switches to it
+    mine = copy_region(small_sample_region_dir, app_env / "uploads" / sid_a / "mine")
+    copy_region(small_sample_region_dir, mine.parent / ".incoming-x")
     a.session_state["pending_region_path"] = str(mine)
     a.run()
     assert not a.exception, [e.value for e in a.exception]
+    assert "Sample District (synthetic) (your upload: mine)" in _region_options(a)
+    assert len(_region_options(a)) == 2  # the default and the upload; not the scratch
     assert f"(`{mine.resolve()}`)" in _texts(a.markdown)
     assert a.sidebar.selectbox(key="region_path").value == str(mine.resolve())
+    a = _goto(a, "Explore")  # it stays chosen across pages
+    assert a.sidebar.selectbox(key="region_path").value == str(mine.resolve())
+    assert a.metric
     # session B: not offered, and refused when asked for by path (no recovery there)
     leftover = _leftover_beside(mine)
     b = _app()
