@@ -1,17 +1,20 @@
 """The Streamlit app with AppTest: every page, a placement, and the error paths.
 
 A small synthetic region (160 settlements) is built once per session and opened through
-``ACCESSGAP_REGION``; Streamlit's caches persist across AppTest runs in this process.
+``ACCESSGAP_REGION``; other regions are offered through ``ACCESSGAP_REGIONS`` and chosen in
+the sidebar. Streamlit's caches persist across AppTest runs in this process.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import copy_region
 from streamlit.testing.v1 import AppTest
 
 from geodata.errors import DataFileError, SchemaError
@@ -29,9 +32,40 @@ def app_env(small_sample_region_dir: Path, tmp_path: Path, monkeypatch: pytest.M
     return tmp_path
 
 
-def _app() -> AppTest:
+def _app(**state: str) -> AppTest:
+    """The app after its first run; ``state`` is put into its session state before it."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in state.items():
+        at.session_state[key] = value
     return at.run()
+
+
+def _offer(monkeypatch: pytest.MonkeyPatch, *folders: Path) -> None:
+    """Offer ``folders`` through ``ACCESSGAP_REGIONS`` (regions or parents of regions)."""
+    monkeypatch.setenv("ACCESSGAP_REGIONS", os.pathsep.join(str(f) for f in folders))
+
+
+def _choose(at: AppTest, folder: Path) -> AppTest:
+    """Choose the region at ``folder`` in the sidebar's region list."""
+    at.sidebar.selectbox(key="region_path").set_value(str(folder.resolve())).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _region_options(at: AppTest) -> list[str]:
+    """The labels of the sidebar's region list ("name (folder)", "name (your upload: x)")."""
+    return [str(o) for o in at.sidebar.selectbox(key="region_path").options]
+
+
+def _leftover_beside(folder: Path) -> Path:
+    """A moved-aside copy ``.NAME.old-99999999`` of a dead process beside ``folder``.
+
+    :func:`geodata.files.recover_folder` (run by ``load_region``) would delete it.
+    """
+    leftover = folder.parent / f".{folder.name}.old-99999999"
+    leftover.mkdir()
+    (leftover / "keep.txt").write_text("not yours to delete")
+    return leftover
 
 
 def _goto(at: AppTest, page: str) -> AppTest:
@@ -153,21 +187,21 @@ def test_your_data_page_lists_the_region(app_env: Path) -> None:
     assert at.dataframe and "settlements" in list(at.dataframe[0].value["figure"])
 
 
-def test_missing_region_folder_is_a_readable_error(app_env: Path) -> None:
-    at = _app()
-    at.sidebar.text_input(key="region_path").set_value(str(app_env / "nowhere")).run()
-    assert not at.exception, [e.value for e in at.exception]
+def test_missing_region_folder_is_a_readable_error(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _offer(monkeypatch, app_env / "nowhere")
+    at = _choose(_app(), app_env / "nowhere")
     assert "no such region folder" in _texts(at.error)
     assert not at.metric  # nothing ran
 
 
 def test_broken_region_shows_the_problem_list_and_runs_nothing(
-    app_env: Path, small_sample_region_dir: Path
+    app_env: Path, small_sample_region_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = _broken_copy(small_sample_region_dir, app_env / "broken")
-    at = _app()
-    at.sidebar.text_input(key="region_path").set_value(str(broken)).run()
-    assert not at.exception, [e.value for e in at.exception]
+    _offer(monkeypatch, broken)
+    at = _choose(_app(), broken)
     assert "problem" in _texts(at.error)
     problems = at.dataframe[0].value
     assert {"file", "row", "column", "problem and what to do"} <= set(problems.columns)
@@ -177,12 +211,110 @@ def test_broken_region_shows_the_problem_list_and_runs_nothing(
     assert not at.metric and not at.success
 
 
-def test_open_folder_on_your_data_page_reports_errors(app_env: Path) -> None:
+def test_your_data_page_cannot_open_server_folders(app_env: Path) -> None:
     at = _goto(_app(), "Your data")
-    at.text_input(key="open_folder_path").set_value(str(app_env / "nope"))
-    next(b for b in at.button if b.label == "Check and open the folder").click().run()
+    assert not at.text_input  # no free-text folder field
+    assert "ACCESSGAP_REGIONS" in _texts(at.markdown)
+
+
+# --- which regions a session may open (issue #15, defect 12) -------------------------------
+
+
+@pytest.mark.parametrize("how", ["first run", "page switch"])
+def test_a_folder_outside_the_allow_list_is_refused_and_not_touched(
+    app_env: Path, small_sample_region_dir: Path, how: str
+) -> None:
+    other = copy_region(small_sample_region_dir, app_env / "other")
+    leftover = _leftover_beside(other)
+    if how == "first run":  # a path put into the session's state before anything ran
+        at = _app(region_path=str(other))
+    else:  # a path handed to the region switch a page uses after an upload
+        at = _goto(_app(), "Your data")
+        at.session_state["pending_region_path"] = str(other)
+        at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "was not opened" in _texts(at.error)
+    assert "is not one of the regions offered here" in _texts(at.error)
+    assert not at.metric and "Current region" not in _texts(at.markdown)  # nothing loaded
+    assert not any(str(other.resolve()) in o for o in _region_options(at))
+    assert at.sidebar.selectbox(key="region_path").value is None  # the picker does not hold it
+    assert (leftover / "keep.txt").is_file(), "recovery ran on a folder that is not allowed"
+
+
+def test_one_sessions_upload_is_not_offered_to_another(
+    app_env: Path, small_sample_region_dir: Path
+) -> None:
+    sid_a = "a" * 32
+    a = _goto(_app(upload_session_id=sid_a), "Your data")
+    assert len(_region_options(a)) == 1  # nothing uploaded yet
+    # session A uploads (what import_zip leaves, plus a scratch folder) and switches to it
+    mine = copy_region(small_sample_region_dir, app_env / "uploads" / sid_a / "mine")
+    copy_region(small_sample_region_dir, mine.parent / ".incoming-x")
+    a.session_state["pending_region_path"] = str(mine)
+    a.run()
+    assert not a.exception, [e.value for e in a.exception]
+    assert "Sample District (synthetic) (your upload: mine)" in _region_options(a)
+    assert len(_region_options(a)) == 2  # the default and the upload; not the scratch
+    assert f"(`{mine.resolve()}`)" in _texts(a.markdown)
+    assert a.sidebar.selectbox(key="region_path").value == str(mine.resolve())
+    a = _goto(a, "Explore")  # it stays chosen across pages
+    assert a.sidebar.selectbox(key="region_path").value == str(mine.resolve())
+    assert a.metric
+    # session B: not offered, and refused when asked for by path (no recovery there)
+    leftover = _leftover_beside(mine)
+    b = _app()
+    assert len(_region_options(b)) == 1 and "your upload" not in _region_options(b)[0]
+    b = _app(region_path=str(mine))
+    assert "is not one of the regions offered here" in _texts(b.error)
+    assert not b.metric
+    assert (leftover / "keep.txt").is_file()
+    # a forged session id cannot name another folder either
+    c = _app(upload_session_id=f"{sid_a}/../{sid_a}")
+    assert len(_region_options(c)) == 1
+
+
+def test_regions_listed_by_the_operator_are_offered_and_open(
+    app_env: Path, small_sample_region_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    single = copy_region(small_sample_region_dir, app_env / "single")
+    parent = app_env / "parent"
+    one = copy_region(small_sample_region_dir, parent / "one")
+    two = copy_region(small_sample_region_dir, parent / "two")
+    (parent / "notes").mkdir()  # not a region: not offered
+    hidden = _leftover_beside(one)  # a hidden leftover: not offered, and left alone
+    _offer(monkeypatch, single, parent)
+    at = _goto(_app(), "Your data")
+    labels = _region_options(at)
+    assert len(labels) == 4
+    folders = (small_sample_region_dir, single, one, two)  # the default comes first
+    for label, folder in zip(labels, folders, strict=True):
+        assert label == f"Sample District (synthetic) ({folder.resolve()})"
+    for folder in (single, two):
+        at = _choose(at, folder)
+        assert not at.error, _texts(at.error)
+        assert f"(`{folder.resolve()}`)" in _texts(at.markdown)
+    assert (hidden / "keep.txt").is_file()  # recovery beside `one` never ran (not opened)
+
+
+def test_links_do_not_widen_the_allow_list(
+    app_env: Path, small_sample_region_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.data import RegionNotAllowedError, allowed_regions, open_region
+
+    outside = copy_region(small_sample_region_dir, app_env / "outside")
+    own = app_env / "uploads" / ("b" * 32)
+    own.mkdir(parents=True)
+    (own / "link").symlink_to(outside)  # a link out of the session's upload folder
+    allowed = allowed_regions(own)
+    assert [c.path for c in allowed] == [str(small_sample_region_dir.resolve())]
+    leftover = _leftover_beside(outside)
+    for path in (own / "link", outside, app_env / "uploads" / ("b" * 32) / ".." / "x"):
+        with pytest.raises(RegionNotAllowedError, match="not one of the regions offered"):
+            open_region(str(path), allowed)
+    assert (leftover / "keep.txt").is_file()
+    # a link to an allowed region is the same region (paths are compared resolved)
+    (app_env / "alias").symlink_to(small_sample_region_dir)
+    ref, _region = open_region(str(app_env / "alias"), allowed)
+    assert ref.path == str(small_sample_region_dir.resolve())
 
 
 # --- the upload helpers (AppTest cannot drive st.file_uploader) ----------------------------

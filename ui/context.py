@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from geodata.region import Region
 
-__all__ = ["PENDING_KEY", "REGION_KEY", "LoadedRegion"]
+__all__ = ["PENDING_KEY", "REGION_KEY", "UPLOAD_SESSION_KEY", "LoadedRegion"]
 
-#: Session-state key of the region folder field, and of a switch asked for by a page.
+#: Session-state key of the sidebar's region choice, and of a switch asked for by a page.
 REGION_KEY = "region_path"
 PENDING_KEY = "pending_region_path"
+#: Session-state key of the session's random upload folder id (``ui.upload.session_dir``).
+UPLOAD_SESSION_KEY = "upload_session_id"
 
 
 @dataclass(frozen=True)

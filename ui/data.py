@@ -1,4 +1,10 @@
-"""Which region the app shows, and the cached library calls behind every page.
+"""Which regions a session may open, and the cached library calls behind every page.
+
+A session may open only the regions the operator offers (:func:`allowed_regions`:
+``$ACCESSGAP_REGION`` or ``regions/sample``, and ``$ACCESSGAP_REGIONS``) and the regions
+it uploaded itself; :func:`open_region` refuses any other path before
+:func:`geodata.load_region` (which repairs leftovers of interrupted writes beside the
+folder) ever sees it.
 
 Every cached function is keyed by the region's resolved path and its fingerprint plus the
 call's parameters, so switching pages or users re-uses results. Region objects are held once
@@ -9,7 +15,10 @@ so one user can never change another user's tables.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -17,7 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 import geopandas as gpd
 import streamlit as st
 
-from geodata.errors import DataFileError
+from geodata.errors import AccessGapError, DataFileError
 from geodata.region import Region
 from scenarios.routing.options import VanOptions
 
@@ -27,24 +36,31 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_REGION",
     "OUT_ENV",
+    "REGIONS_ENV",
     "REGION_ENV",
     "UPLOAD_ENV",
+    "RegionChoice",
+    "RegionNotAllowedError",
     "RegionRef",
+    "allowed_regions",
     "default_region_path",
     "engine_graph",
     "ensure_sample_region",
+    "find_allowed",
     "gap_result",
     "isochrone_bands",
-    "load_region_cached",
     "major_roads",
+    "open_region",
     "out_dir",
     "placement_plan",
     "region_ref",
+    "session_uploads_dir",
     "upload_root",
     "van_plan",
 ]
 
 REGION_ENV = "ACCESSGAP_REGION"
+REGIONS_ENV = "ACCESSGAP_REGIONS"
 UPLOAD_ENV = "ACCESSGAP_UPLOADS"
 OUT_ENV = "ACCESSGAP_OUT"
 DEFAULT_REGION = "regions/sample"
@@ -52,6 +68,26 @@ DEFAULT_REGION = "regions/sample"
 #: Road classes drawn by default (the rest only on request: they are most of the edges).
 MAJOR_ROADS: tuple[str, ...] = ("motorway", "trunk", "primary", "secondary")
 ALL_ROADS: tuple[str, ...] = (*MAJOR_ROADS, "tertiary", "unclassified", "residential", "track")
+
+
+#: A session's upload folder name: the random hex id :func:`ui.upload.session_dir` draws.
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class RegionNotAllowedError(AccessGapError, PermissionError):
+    """A session asked for a folder that is neither offered by the operator nor its upload."""
+
+
+@dataclass(frozen=True)
+class RegionChoice:
+    """A region a session may open: its resolved folder and a readable label.
+
+    ``upload`` is True for the session's own uploads.
+    """
+
+    path: str
+    label: str
+    upload: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,15 +113,84 @@ def out_dir() -> Path:
     return Path(os.environ.get(OUT_ENV) or "out")
 
 
-def region_ref(path: str) -> RegionRef:
-    """Resolve ``path`` and stamp its ``region.json``.
+def session_uploads_dir(session_id: object) -> Path | None:
+    """The upload folder of the session with this id, or None for no (or a malformed) id.
+
+    Only a 32-digit hex id (what the app draws) names a folder, so a tampered id cannot
+    point elsewhere. The folder is not created here.
+    """
+    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+        return None
+    return upload_root() / session_id
+
+
+def allowed_regions(session_uploads: Path | None = None) -> list[RegionChoice]:
+    """The regions a session may open, the default region first.
+
+    Parameters
+    ----------
+    session_uploads
+        The session's own upload folder (:func:`session_uploads_dir`); its direct
+        sub-folders holding a ``region.json`` are offered to this session only.
+
+    Returns
+    -------
+    list of RegionChoice
+        The default region (``$ACCESSGAP_REGION`` or ``regions/sample``, offered even before
+        the sample is generated); then each entry of ``$ACCESSGAP_REGIONS``
+        (``os.pathsep``-separated): a folder with a ``region.json`` is a region, another
+        folder offers its direct sub-folders that hold one, and a missing folder is offered
+        as it is (opening it says it is missing); then the session's uploads. Paths are
+        resolved (symlinks followed) and listed once. Hidden folders (leftovers of
+        interrupted writes, unpacking scratch) and anything inside the upload folder of
+        all sessions are never offered from the operator's list.
+    """
+    found: dict[str, RegionChoice] = {}
+    default = _resolve(default_region_path())
+    found[str(default)] = RegionChoice(str(default), _label(default))
+    uploads = _resolve(upload_root())
+    for entry in os.environ.get(REGIONS_ENV, "").split(os.pathsep):
+        if not entry.strip():
+            continue
+        for folder in _regions_of(_resolve(entry.strip())):
+            if not folder.is_relative_to(uploads):
+                found.setdefault(str(folder), RegionChoice(str(folder), _label(folder)))
+    for folder in _uploads_of(session_uploads, uploads) if session_uploads else []:
+        label = f"{_name(folder)} (your upload: {folder.name})"
+        found.setdefault(str(folder), RegionChoice(str(folder), label, upload=True))
+    return list(found.values())
+
+
+def find_allowed(path: str, allowed: Sequence[RegionChoice]) -> RegionChoice:
+    """The choice of ``allowed`` that ``path`` resolves to (symlinks followed).
 
     Raises
     ------
+    RegionNotAllowedError
+        When ``path`` is not one of them; nothing is read or changed at ``path``.
+    """
+    wanted = str(_resolve(path)) if path.strip() else ""
+    for choice in allowed:
+        if choice.path == wanted:
+            return choice
+    raise RegionNotAllowedError(
+        f"'{path}' is not one of the regions offered here; choose one in the sidebar or "
+        "upload yours on the 'Your data' page (the operator offers server folders with "
+        f"{REGIONS_ENV})"
+    )
+
+
+def region_ref(path: str, allowed: Sequence[RegionChoice]) -> RegionRef:
+    """Check ``path`` is allowed, resolve it and stamp its ``region.json``.
+
+    Raises
+    ------
+    RegionNotAllowedError
+        When ``path`` is not one of ``allowed`` (see :func:`find_allowed`).
     DataFileError
         When the folder or its ``region.json`` is missing.
     """
-    folder = Path(path).expanduser().resolve()
+    folder = Path(find_allowed(path, allowed).path)
     meta = folder / "region.json"
     if not meta.is_file():
         what = "no such region folder" if not folder.is_dir() else "region.json is missing"
@@ -95,6 +200,23 @@ def region_ref(path: str) -> RegionRef:
         )
     info = meta.stat()
     return RegionRef(str(folder), f"{info.st_mtime_ns}-{info.st_size}")
+
+
+def open_region(path: str, allowed: Sequence[RegionChoice]) -> tuple[RegionRef, Region]:
+    """Load (once per server) and validate the region at ``path`` if a session may open it.
+
+    The allow-list is checked first, so :func:`geodata.load_region` (and the repair of
+    interrupted writes it runs beside the folder) only ever runs on allowed folders.
+
+    Raises
+    ------
+    RegionNotAllowedError
+        When ``path`` is not one of ``allowed``.
+    DataFileError, SchemaError
+        When the region is missing or invalid (from :func:`geodata.load_region`).
+    """
+    ref = region_ref(path, allowed)
+    return ref, _load_region_cached(ref.path, ref.stamp)
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
@@ -107,14 +229,6 @@ def ensure_sample_region(path: str) -> str:
         region, _truth = build_sample_region()
         save_region(region, path)
     return path
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def load_region_cached(path: str, stamp: str) -> Region:
-    """:func:`geodata.load_region` once per (path, stamp); errors are not cached."""
-    from geodata import load_region
-
-    return load_region(path)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -197,3 +311,56 @@ def van_plan(path: str, fingerprint: str, options: VanOptions, _region: Region) 
 
     gaps = _gap_analysis(path, fingerprint, _region)
     return plan_vans(_region, options, gaps=gaps)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _load_region_cached(path: str, stamp: str) -> Region:
+    """:func:`geodata.load_region` once per (path, stamp); errors are not cached.
+
+    Only :func:`open_region` calls it, after the allow-list check (a cache hit must not
+    hand a region to a session that may not open it either).
+    """
+    from geodata import load_region
+
+    return load_region(path)
+
+
+def _resolve(path: str | Path) -> Path:
+    return Path(path).expanduser().resolve()
+
+
+def _regions_of(folder: Path, *, inside: bool = False) -> list[Path]:
+    """``folder`` if it is a region (or missing), else its direct non-hidden region folders.
+
+    With ``inside``, sub-folders that resolve (through a link) outside ``folder`` are skipped.
+    """
+    if (folder / "region.json").is_file() or not folder.is_dir():
+        return [folder]
+    subs = (_resolve(p) for p in sorted(folder.iterdir()) if not p.name.startswith("."))
+    return [
+        p
+        for p in subs
+        if (p / "region.json").is_file()
+        and (not inside or (p.is_relative_to(folder) and p != folder))
+    ]
+
+
+def _uploads_of(session_uploads: Path, uploads: Path) -> list[Path]:
+    """The regions saved in a session's upload folder (inside ``uploads``; no link out)."""
+    own = _resolve(session_uploads)
+    if not own.is_dir() or not own.is_relative_to(uploads) or (own / "region.json").exists():
+        return []
+    return _regions_of(own, inside=True)
+
+
+def _name(folder: Path) -> str:
+    """The region's name from its ``region.json``, else the folder's name."""
+    try:
+        name = json.loads((folder / "region.json").read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return str(name) if isinstance(name, str) and name.strip() else folder.name
+
+
+def _label(folder: Path) -> str:
+    return f"{_name(folder)} ({folder})"

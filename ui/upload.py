@@ -1,11 +1,14 @@
-"""Your data page: open a region folder or upload a zipped one.
+"""Your data page: the open region's summary, and the upload of a zipped region.
 
-An upload is unpacked into a scratch folder inside the session's own upload folder
+Regions on the server are not opened here: the operator offers them in the sidebar
+(``$ACCESSGAP_REGIONS``, see :func:`ui.data.allowed_regions`). An upload is unpacked
+into a scratch folder inside the session's own upload folder
 (``regions/uploads/<session id>/``, or ``$ACCESSGAP_UPLOADS``), validated with
 :func:`geodata.load_region`, and only when valid written with
 :func:`geodata.region.save_region`; the scratch folder is always removed. Archives are
 capped in size and member count, and no member may land outside the scratch folder
-(absolute paths, ``..`` and links are refused).
+(absolute paths, ``..`` and links are refused). The saved region is offered in the
+sidebar of this session only.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import streamlit as st
 
 from geodata.errors import AccessGapError, DataFileError
 from ui import data
-from ui.context import PENDING_KEY, LoadedRegion
+from ui.context import PENDING_KEY, UPLOAD_SESSION_KEY, LoadedRegion
 from ui.errors import show_error
 
 __all__ = [
@@ -37,12 +40,12 @@ __all__ = [
     "render",
     "safe_extract",
     "session_dir",
+    "session_uploads",
 ]
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 MAX_MEMBERS = 200
-SESSION_KEY = "upload_session_id"
 _REGION_SUFFIXES = (".json", ".parquet")
 
 
@@ -77,25 +80,29 @@ def render(loaded: LoadedRegion | None) -> None:
             show_error(err, what=f"'{upload.name}' was not opened")
         else:
             _switch_to(saved)
-    st.subheader("Or open a folder on the server")
-    folder = st.text_input("Folder path", key="open_folder_path")
-    if st.button("Check and open the folder") and folder.strip():
-        try:
-            with st.spinner("Validating..."):
-                ref = data.region_ref(folder.strip())
-                data.load_region_cached(ref.path, ref.stamp)
-        except AccessGapError as err:
-            show_error(err, what=f"The folder '{folder}' was not opened")
-        else:
-            _switch_to(Path(ref.path))
+    st.subheader("Regions on the server")
+    st.markdown(
+        "The sidebar offers the regions this server's operator made available "
+        f"(`{data.REGIONS_ENV}`, see `docs/app.md`) and the regions you uploaded in this "
+        "session. Other folders on the server cannot be opened from the app."
+    )
 
 
 def session_dir() -> Path:
     """The session's own upload folder (created on first use)."""
-    sid = str(st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex))
-    path = data.upload_root() / sid
+    sid = st.session_state.get(UPLOAD_SESSION_KEY)
+    path = data.session_uploads_dir(sid)
+    if path is None:  # no id yet (or not one the app drew): draw a new one
+        sid = uuid.uuid4().hex
+        st.session_state[UPLOAD_SESSION_KEY] = sid
+        path = data.upload_root() / sid
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def session_uploads() -> Path | None:
+    """The session's upload folder if it has one (not created here), else None."""
+    return data.session_uploads_dir(st.session_state.get(UPLOAD_SESSION_KEY))
 
 
 def import_zip(payload: bytes, *, session_dir: Path) -> Path:
@@ -114,7 +121,7 @@ def import_zip(payload: bytes, *, session_dir: Path) -> Path:
     if len(payload) > MAX_UPLOAD_BYTES:
         raise DataFileError(
             f"the upload is {len(payload) / 2**20:.0f} MB, over the {MAX_UPLOAD_BYTES // 2**20} MB "
-            "limit; upload a smaller region or open it as a folder on the server"
+            "limit; upload a smaller region or ask the operator to offer it from the server"
         )
     session_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".incoming-", dir=session_dir))
