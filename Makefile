@@ -29,11 +29,12 @@ browser-deps:
 	    || echo "chromium could not be installed: browser tests will be skipped"; \
 	else echo "chromium is missing and we are not root: browser tests will be skipped"; fi
 
+# The whole suite (slow and browser tests included), on both cores of the machine.
 test: $(STAMP) browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 # The inner loop for developers: lint, then the tests in parallel without the slow and browser
 # ones. Resolve work only on `make test`, the whole suite.
