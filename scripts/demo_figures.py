@@ -4,7 +4,8 @@
 ``accessgap demo --out OUT_DEMO`` run (``summary.json`` and every scenario's ``metrics.json``)
 to ``GOLDEN``; ``python scripts/demo_figures.py check OUT_DEMO GOLDEN`` compares a new run with
 it and exits 1, listing every difference, when a figure moved. Solver run times and file names
-are left out (they are not figures of the plan); numbers compare to 1e-9 relative.
+and the PDF engine (Chromium where it is installed, else matplotlib) are left out: they are not
+figures of the plan. Numbers compare to 1e-9 relative.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from pathlib import Path
 from typing import Any
 
 VOLATILE = frozenset(
-    {"runtime_s", "solver_seconds", "seconds", "timings_s", "file", "fingerprint", "html", "pdf"}
+    {
+        "runtime_s",
+        "solver_seconds",
+        "seconds",
+        "timings_s",
+        "file",
+        "fingerprint",
+        "html",
+        "pdf",
+        "pdf_engine",
+    }
 )
 
 

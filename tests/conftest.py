@@ -70,7 +70,7 @@ def sample_region_and_truth():
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """``accessgap demo`` run once per session (through the CLI); its output folder."""
-    from tests.helpers import invoke_cli
+    from helpers import invoke_cli
 
     out = tmp_path_factory.mktemp("demo") / "demo"
     res = invoke_cli("demo", "--out", out)

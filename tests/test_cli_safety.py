@@ -11,7 +11,7 @@ from shapely.geometry import Point
 
 from geodata.files import MARKER_NAME
 from geodata.region import load_region, save_region
-from tests.helpers import copy_region, invoke_cli
+from helpers import copy_region, invoke_cli
 
 
 @pytest.fixture(autouse=True)
