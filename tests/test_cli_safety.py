@@ -7,11 +7,11 @@ import os
 
 import geopandas as gpd
 import pytest
+from helpers import copy_region, invoke_cli
 from shapely.geometry import Point
 
 from geodata.files import MARKER_NAME
 from geodata.region import load_region, save_region
-from helpers import copy_region, invoke_cli
 
 
 @pytest.fixture(autouse=True)
