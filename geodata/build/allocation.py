@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -163,7 +163,7 @@ def allocate_settlements(
     for t in range(len(tehsils)):
         if census is None or match is None:
             break
-        row = census.loc[match.pairs[str(tehsils["name"].iloc[t])]]
+        row: Any = census.loc[match.pairs[str(tehsils["name"].iloc[t])]]
         share = _share(tehsils.iloc[t], row, w_all[teh == t], use_raster)
         in_t = teh == t
         for part in ("rural", "urban"):
@@ -207,9 +207,7 @@ def allocate_settlements(
     )
 
 
-def place_seeds(
-    places: gpd.GeoDataFrame, gn: gpd.GeoDataFrame | None, metric: Any
-) -> pd.DataFrame:
+def place_seeds(places: gpd.GeoDataFrame, gn: gpd.GeoDataFrame | None, metric: Any) -> pd.DataFrame:
     """Places that can be settlements, in the metric CRS: OSM place nodes and GeoNames.
 
     GeoNames places get a kind from their population (city >= 100,000, town >= 10,000,
@@ -367,9 +365,7 @@ def _outside_population(
         return pop, []
     if use_raster:
         pop[outside] = np.round(w[outside]).astype(np.int64)
-        return pop, [
-            f"{int(pop.sum()):,} persons outside census units from the population raster"
-        ]
+        return pop, [f"{int(pop.sum()):,} persons outside census units from the population raster"]
     parent = _parents(seeds)
     tag = seeds["tag"].to_numpy(dtype=float)
     tagged = np.isfinite(tag) & (tag > 0)
@@ -378,14 +374,14 @@ def _outside_population(
     wt = np.r_[road, np.ones(len(x) - len(road))]
     # each tagged place's total, less the tags of tagged places inside it, over its cells
     sub = np.zeros(len(seeds))
-    for s in np.flatnonzero(tagged):
-        a = _tagged_ancestor(int(parent[s]), parent, tagged) if parent[s] >= 0 else -1
+    for c in np.flatnonzero(tagged):
+        a = _tagged_ancestor(int(parent[c]), parent, tagged) if parent[c] >= 0 else -1
         if a >= 0:
-            sub[a] += tag[s]
+            sub[a] += tag[c]
     n_tag = n_assumed = 0
+    own = outside & (seed_of >= 0)
+    src = source[np.maximum(seed_of, 0)]
     for s in range(len(seeds)):
-        own = outside & (seed_of >= 0)
-        src = source[np.maximum(seed_of, 0)]
         if tagged[s]:
             m = own & (src == s)
             total = max(tag[s] - sub[s], 0.0)
@@ -459,7 +455,8 @@ def _gather(
     groups = pd.DataFrame({"k": key, "t": teh}).groupby(["k", "t"]).indices
     rows: list[dict[str, Any]] = []
     n_split = too_big = 0
-    for (k, t), idx in groups.items():
+    for group, idx in groups.items():
+        k, t = (int(v) for v in cast("tuple[int, int]", group))
         if hh[idx].sum() == 0 and pop[idx].sum() == 0:
             continue
         # outside census, households come later from population: split on persons / 6

@@ -21,9 +21,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geodata.build.boundaries import build_units
-from geodata.build.readers import PathLike, read_geonames, read_study_area
-from geodata.build.report import BuildReport
 from geodata.build.allocation import (
     MAX_HOUSEHOLDS,
     Allocation,
@@ -31,6 +28,7 @@ from geodata.build.allocation import (
     allocate_settlements,
     place_seeds,
 )
+from geodata.build.boundaries import build_units
 from geodata.build.population import (
     CELL_M,
     PLACE_WEIGHT_KM,
@@ -39,6 +37,8 @@ from geodata.build.population import (
     make_cells,
     read_population_raster,
 )
+from geodata.build.readers import PathLike, read_geonames, read_study_area
+from geodata.build.report import BuildReport
 from geodata.build.settlements import (
     NATIONAL_MEAN_HOUSEHOLD_SIZE,
     PLACE_DEFAULT_POPULATION,
@@ -467,7 +467,11 @@ def _allocation_notes(alloc: Allocation, size: float, raster: bool) -> list[str]
         out.append(
             f"{int(outside.sum())} settlements outside census units "
             f"({int(alloc.settlements.loc[outside, 'population'].sum()):,} persons, from "
-            + ("the population raster" if raster else "OSM/GeoNames population tags or assumed place sizes")
+            + (
+                "the population raster"
+                if raster
+                else "OSM/GeoNames population tags or assumed place sizes"
+            )
             + f"): households = population / {size:g}"
         )
     return out
@@ -491,10 +495,14 @@ def _provenance(
     return (
         f"{head}; cells gathered into OSM/GeoNames places (nearest place within its reach) "
         f"and {grid_m:g} m blocks; outside census units: "
-        + ("raster persons" if raster is not None else "place `population` tags, else an "
-           "assumed population per place kind ("
-           + ", ".join(f"{k} {v:,}" for k, v in PLACE_DEFAULT_POPULATION.items() if v)
-           + ")")
+        + (
+            "raster persons"
+            if raster is not None
+            else "place `population` tags, else an "
+            "assumed population per place kind ("
+            + ", ".join(f"{k} {v:,}" for k, v in PLACE_DEFAULT_POPULATION.items() if v)
+            + ")"
+        )
         + f", households = population / {size:g}"
     )
 

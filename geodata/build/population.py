@@ -201,9 +201,7 @@ def make_cells(
         ras_w.append(raster.persons)
     x, y = np.concatenate(xs), np.concatenate(ys)
     wr, wp = np.concatenate(road_w), np.concatenate(ras_w)
-    key = np.floor(x / CELL_M).astype(np.int64) * 10_000_019 + np.floor(y / CELL_M).astype(
-        np.int64
-    )
+    key = np.floor(x / CELL_M).astype(np.int64) * 10_000_019 + np.floor(y / CELL_M).astype(np.int64)
     _, inv = np.unique(key, return_inverse=True)
     w = wr + wp + 1e-9
     tot = np.bincount(inv, weights=w)
