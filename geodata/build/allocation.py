@@ -156,8 +156,10 @@ def allocate_settlements(
     teh = _tehsil_of(x, y, tehsils)
     hh = np.zeros(len(x), dtype=np.int64)
     pop = np.zeros(len(x), dtype=np.int64)
-    kinds = seeds["kind"].to_numpy()
-    urban = (seed_of >= 0) & np.isin(kinds[np.maximum(seed_of, 0)], URBAN_KINDS)
+    kinds = np.asarray(seeds["kind"].to_numpy(), dtype=object)
+    urban = (seed_of >= 0) & (
+        np.isin(kinds[np.maximum(seed_of, 0)], URBAN_KINDS) if len(kinds) else False
+    )
     notes: list[str] = []
     shares: list[TehsilShare] = []
     for t in range(len(tehsils)):
@@ -361,7 +363,7 @@ def _outside_population(
     from geodata.build.settlements import PLACE_DEFAULT_POPULATION
 
     pop = np.zeros(len(x), dtype=np.int64)
-    if not outside.any():
+    if not outside.any() or (not use_raster and not len(seeds)):
         return pop, []
     if use_raster:
         pop[outside] = np.round(w[outside]).astype(np.int64)

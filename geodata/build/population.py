@@ -15,6 +15,7 @@ See ``docs/region_build.md`` for the formulas.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,7 +123,9 @@ def read_population_raster(path: PathLike, metric: Any, bounds: tuple[float, ...
     from rasterio.windows import from_bounds
 
     try:
-        with rasterio.open(path) as ds:
+        with warnings.catch_warnings(), rasterio.open(path) as ds:
+            # affine 3 warns about rasterio's own `*` on transforms
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
             if ds.crs is None:
                 raise DataFileError(
                     f"{path}: the population raster has no CRS; save it with its CRS "
