@@ -204,6 +204,21 @@ def region_build(
     coverage: Annotated[Path | None, typer.Option(help="Registry coverage table.")] = None,
     poverty: Annotated[Path | None, typer.Option(help="Poverty table.")] = None,
     geonames: Annotated[Path | None, typer.Option(help="GeoNames places CSV.")] = None,
+    population: Annotated[
+        Path | None,
+        typer.Option(
+            help="Population raster (GeoTIFF of persons per pixel, any CRS, e.g. WorldPop "
+            "100 m): weights, shares of cut tehsils, persons outside census units."
+        ),
+    ] = None,
+    persons_per_household: Annotated[
+        float | None,
+        typer.Option(
+            min=1.0,
+            help="Household size outside census units (default 6.4, Pakistan 2017); "
+            "census tehsils keep their census sizes.",
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Region name.")] = None,
 ) -> None:
     """Build a region package from real data (OSM roads, census, places, boundaries)."""
@@ -229,6 +244,8 @@ def region_build(
         coverage=coverage,
         poverty=poverty,
         geonames=geonames,
+        population=population,
+        persons_per_household=persons_per_household,
         name=name,
     )
     for line in report.lines():

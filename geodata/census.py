@@ -34,6 +34,10 @@ CENSUS_COLUMNS = (
     "population",
     "households",
     "avg_household_size",
+    "population_rural",
+    "population_urban",
+    "households_rural",
+    "households_urban",
 )
 
 _PBS = {
@@ -77,7 +81,8 @@ def read_census(path: str | os.PathLike[str]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns :data:`CENSUS_COLUMNS`; ``tehsil`` as written in the file (e.g.
-        ``"KAHUTA TEHSIL"``); ``households`` and ``population`` int64.
+        ``"KAHUTA TEHSIL"``); ``households`` and ``population`` int64, and their rural and
+        urban parts (a simple table has no split: all of it is ``_rural``).
 
     Raises
     ------
@@ -220,9 +225,9 @@ def _from_pbs(df: pd.DataFrame, cols: dict[str, Any], src: str) -> pd.DataFrame:
     if problems:
         raise SchemaError(problems, source=src)
     with np.errstate(divide="ignore", invalid="ignore"):
-        households = np.where(hh_r > 0, np.round(pop_r / hh_r), 0) + np.where(
-            hh_u > 0, np.round(pop_u / hh_u), 0
-        )
+        hh_rural = np.where(hh_r > 0, np.round(pop_r / hh_r), 0)
+        hh_urban = np.where(hh_u > 0, np.round(pop_u / hh_u), 0)
+    households = hh_rural + hh_urban
     population = pop_r + pop_u
     out = pd.DataFrame(
         {
@@ -234,6 +239,10 @@ def _from_pbs(df: pd.DataFrame, cols: dict[str, Any], src: str) -> pd.DataFrame:
         }
     )
     out["avg_household_size"] = out["population"] / out["households"].where(out["households"] > 0)
+    out["population_rural"] = pop_r.astype(np.int64)
+    out["population_urban"] = pop_u.astype(np.int64)
+    out["households_rural"] = hh_rural.astype(np.int64)
+    out["households_urban"] = hh_urban.astype(np.int64)
     return out
 
 
@@ -293,6 +302,11 @@ def _from_simple(df: pd.DataFrame, src: str) -> pd.DataFrame:
         }
     )
     out["avg_household_size"] = out["population"] / out["households"].where(out["households"] > 0)
+    # no rural/urban split: the whole total is "rural" (spread over all of the tehsil's cells)
+    out["population_rural"] = out["population"]
+    out["population_urban"] = 0
+    out["households_rural"] = out["households"]
+    out["households_urban"] = 0
     if not len(out):
         raise DataFileError(f"{src}: the census table has no rows")
     return out

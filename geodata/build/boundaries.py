@@ -247,6 +247,7 @@ def build_units(
     if boundaries is not None:
         units, bnd_rep = read_admin_boundaries(boundaries, columns=boundary_columns)
         units["partial"] = False
+        units["whole"] = list(units.geometry)  # complete polygons: shares of cut units
     else:
         units, bnd_rep = read_osm_boundaries(osm, anchors=anchors)
     places = read_osm_places(osm)

@@ -18,20 +18,31 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
+from geodata.build.allocation import (
+    MAX_HOUSEHOLDS,
+    Allocation,
+    TehsilShare,
+    allocate_settlements,
+    place_seeds,
+)
 from geodata.build.boundaries import build_units
+from geodata.build.population import (
+    CELL_M,
+    PLACE_WEIGHT_KM,
+    PROXY_CLASSES,
+    RasterPoints,
+    make_cells,
+    read_population_raster,
+)
 from geodata.build.readers import PathLike, read_geonames, read_study_area
 from geodata.build.report import BuildReport
 from geodata.build.settlements import (
     NATIONAL_MEAN_HOUSEHOLD_SIZE,
     PLACE_DEFAULT_POPULATION,
-    PLACE_WEIGHT_KM,
-    PROXY_CLASSES,
     admin_columns,
-    geonames_outside_census,
-    grid_settlements,
-    place_settlements,
     user_settlements,
 )
 from geodata.build.sites import greedy_candidates, hq_centres, user_sites
@@ -64,6 +75,8 @@ def build_region(
     coverage: PathLike | None = None,
     poverty: PathLike | None = None,
     geonames: PathLike | None = None,
+    population: PathLike | None = None,
+    persons_per_household: float | None = None,
     name: str | None = None,
     grid_m: float = 2000.0,
     candidate_min_households: int = 500,
@@ -107,11 +120,18 @@ def build_region(
         Tables ``level, unit_id, registered_households`` / ``level, unit_id, poor_share``.
     geonames
         GeoNames CSV (``name, latitude, longitude, population``): anchors for admin units the
-        extract cuts, extra place weight, and settlements outside census tehsils.
+        extract cuts, and extra places (their population counts only outside census units).
+    population
+        Population raster (GeoTIFF of persons per pixel, any CRS, e.g. WorldPop 100 m): the
+        best weight for spreading census totals, the share of a cut tehsil inside the
+        extract, and the persons outside census units.
+    persons_per_household
+        Household size outside census units (default
+        :data:`NATIONAL_MEAN_HOUSEHOLD_SIZE`); census tehsils keep their census sizes.
     name
         Region name (default: the OSM file's stem).
     grid_m
-        Cell size of the population grid.
+        Size of the blocks that gather cells no place reaches.
     candidate_min_households, candidate_spacing_m
         Default candidate rule: settlements with at least this many households, greedily
         by households, at least this far from each other and from existing centres.
@@ -165,9 +185,7 @@ def build_region(
     }
     licences = {"osm": LICENCES["osm"]}
     sett, pop = _settlements(
-        osm,
-        census,
-        settlements,
+        _Sources(osm, census, settlements, population, persons_per_household),
         units,
         roads.edges,
         places,
@@ -230,6 +248,7 @@ def build_region(
         "coverage": coverage,
         "poverty": poverty,
         "geonames": geonames,
+        "population": population,
     }
     metadata: dict[str, Any] = {
         "synthetic": False,
@@ -266,6 +285,7 @@ def build_region(
         notes=tuple(notes),
         households_census=pop.households_census,
         households_settlements=int(region.settlements["households"].sum()),
+        tehsil_shares=pop.tehsils,
         seconds=secs,
     )
     return region, report
@@ -281,6 +301,18 @@ class _Population:
     method: str
     match: CensusMatch | None = None
     households_census: int = 0
+    tehsils: tuple[TehsilShare, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """The files the settlements are made from and the household size outside census."""
+
+    osm: PathLike
+    census: PathLike | None
+    settlements: PathLike | None
+    population: PathLike | None
+    persons_per_household: float | None
 
 
 @dataclass(frozen=True)
@@ -295,9 +327,7 @@ class _SiteRule:
 
 
 def _settlements(
-    osm: PathLike,
-    census: PathLike | None,
-    settlements: PathLike | None,
+    src: _Sources,
     units: gpd.GeoDataFrame,
     edges: gpd.GeoDataFrame,
     places: gpd.GeoDataFrame,
@@ -308,65 +338,30 @@ def _settlements(
     licences: dict[str, str],
     notes: list[str],
 ) -> tuple[gpd.GeoDataFrame, _Population]:
-    """Settlements from a user file, the census grid or OSM/GeoNames places, with admin names.
+    """Settlements from a user file, else places and cells with census households.
 
     Adds the settlements' provenance, licences and notes.
     """
-    census_tab = read_census(census) if census is not None else None
-    if settlements is not None:
-        sett = user_settlements(settlements, units)
-        provenance["settlements"] = f"user file {Path(settlements).name}"
+    census_tab = read_census(src.census) if src.census is not None else None
+    if src.settlements is not None:
+        sett = user_settlements(src.settlements, units)
+        provenance["settlements"] = f"user file {Path(src.settlements).name}"
         pop = _Population("user")
-    elif census is None or census_tab is None:
-        sett = _estimated_settlements(osm, places, gn, metric, provenance, notes)
-        pop = _Population("osm_places")
     else:
-        sett, pop = _census_settlements(
-            census, census_tab, units, edges, places, gn, metric, grid_m, provenance, notes
+        sett, pop = _placed_settlements(
+            src, census_tab, units, edges, places, gn, metric, grid_m, provenance, notes
         )
-        licences["census"] = LICENCES["census"]
+        if pop.match is not None and pop.match.pairs:
+            licences["census"] = LICENCES["census"]
     if gn is not None:
         licences["geonames"] = LICENCES["geonames"]
     sett = gpd.GeoDataFrame(sett, geometry="geometry", crs="EPSG:4326")
     return admin_columns(sett, units, census_tab, pop.match), pop
 
 
-def _estimated_settlements(
-    osm: PathLike,
-    places: gpd.GeoDataFrame,
-    gn: gpd.GeoDataFrame | None,
-    metric: Any,
-    provenance: dict[str, str],
-    notes: list[str],
-) -> pd.DataFrame:
-    """Settlements of OSM/GeoNames places with ESTIMATED households (no census, no file)."""
-    sett, n_osm, n_gn = place_settlements(places, gn, metric, osm)
-    kinds = ", ".join(f"{k} {v:,}" for k, v in PLACE_DEFAULT_POPULATION.items() if v)
-    provenance["settlements"] = (
-        "ESTIMATED (no census table, no settlements file): "
-        + (
-            f"{n_gn} GeoNames places (households = population / "
-            f"{NATIONAL_MEAN_HOUSEHOLD_SIZE:g}) and "
-            if gn is not None
-            else ""
-        )
-        + f"{n_osm} OSM place nodes of {Path(osm).name} with population from their "
-        f"`population` tag, else an assumed default per place kind ({kinds}); households "
-        f"= population / {NATIONAL_MEAN_HOUSEHOLD_SIZE:g} (national mean household size, "
-        "PBS 2017)"
-    )
-    notes.append(
-        f"no census table or settlements file: {len(sett)} settlements from OSM place "
-        "nodes" + (" and GeoNames places" if gn is not None else "") + " with ESTIMATED "
-        "households (default population per place kind / national mean household size "
-        f"{NATIONAL_MEAN_HOUSEHOLD_SIZE:g}); give census=... for census-based households"
-    )
-    return sett
-
-
-def _census_settlements(
-    census: PathLike,
-    census_tab: pd.DataFrame,
+def _placed_settlements(
+    src: _Sources,
+    census_tab: pd.DataFrame | None,
     units: gpd.GeoDataFrame,
     edges: gpd.GeoDataFrame,
     places: gpd.GeoDataFrame,
@@ -376,48 +371,140 @@ def _census_settlements(
     provenance: dict[str, str],
     notes: list[str],
 ) -> tuple[pd.DataFrame, _Population]:
-    """Census totals of the matched tehsils spread over the grid (plus GeoNames outside).
+    """Places and cells (:mod:`geodata.build.allocation`), census allocated where matched.
 
     Raises
     ------
     DataFileError
-        When no tehsil of the extract is in the census table.
+        When there is no population source at all (no census tehsil, no raster, no place).
     """
     tehsils = units[units["level"] == "tehsil"]
-    match = match_census(census_tab, tehsils["name"])
-    if not match.pairs:
-        raise DataFileError(
-            f"{census}: none of the extract's tehsils ({', '.join(tehsils['name'])}) "
-            "is in the census table; check the names or give a simple table "
-            "`tehsil, population, households`"
-        )
-    sett, hh_census = grid_settlements(
-        edges, tehsils, census_tab, match, places, gn, metric, grid_m
-    )
-    provenance["settlements"] = (
-        f"census totals per tehsil ({Path(str(census)).name}) spread over a {grid_m:g} m "
-        "grid "
-        f"in proportion to the length of {'/'.join(PROXY_CLASSES)} roads per cell plus "
-        f"{PLACE_WEIGHT_KM:g} km per OSM/GeoNames place; households from census "
-        "average household size"
-    )
-    if gn is not None:
-        extra = geonames_outside_census(gn, units, sett, census_tab)
-        if len(extra):
-            notes.append(
-                f"{len(extra)} GeoNames places outside census tehsils added as settlements "
-                "with households = GeoNames population / national mean household size"
-            )
-            sett = pd.concat([sett, extra], ignore_index=True)
-    partial_matched = [
-        n for n in match.pairs if bool(tehsils.loc[tehsils["name"] == n, "partial"].any())
-    ]
-    if partial_matched:
+    match = match_census(census_tab, tehsils["name"]) if census_tab is not None else None
+    if census_tab is not None and match is not None and not match.pairs:
         notes.append(
-            "tehsils only partly inside the extract carry their whole census total on "
-            "the part inside: " + ", ".join(partial_matched)
+            f"census NOT USED: none of the extract's tehsils ({', '.join(tehsils['name'])}) "
+            f"is in {Path(str(src.census)).name}; households come from place tags, the "
+            "raster or assumed place sizes; give boundaries=FILE (admin units) or "
+            "geonames=FILE (anchors for tehsils the extract cuts) to use the census"
         )
-    return sett, _Population("census_grid", match, hh_census)
+    matched = tehsils[tehsils["name"].isin(list(match.pairs) if match else [])]
+    seeds = place_seeds(places, gn, metric)
+    b = np.asarray(edges.total_bounds, dtype=float)
+    if len(units):
+        ub = np.asarray(units.total_bounds, dtype=float)
+        b = np.r_[np.minimum(b[:2], ub[:2]), np.maximum(b[2:], ub[2:])]
+    bounds = tuple(float(v) for v in b)
+    raster = (
+        read_population_raster(src.population, metric, bounds)
+        if src.population is not None
+        else None
+    )
+    cells = make_cells(edges, seeds[["x", "y"]].to_numpy(dtype=float), raster, metric)
+    teh_m = gpd.GeoDataFrame(matched, geometry="geometry", crs="EPSG:4326").to_crs(metric)
+    if "whole" in teh_m:
+        teh_m["whole"] = _to_metric(teh_m["whole"], metric)
+    size = src.persons_per_household or NATIONAL_MEAN_HOUSEHOLD_SIZE
+    alloc = allocate_settlements(
+        cells,
+        seeds,
+        teh_m.reset_index(drop=True),
+        census_tab,
+        match,
+        metric=metric,
+        use_raster=raster is not None,
+        persons_per_household=size,
+        block_m=grid_m,
+    )
+    if not len(alloc.settlements):
+        raise DataFileError(
+            f"{src.osm}: no population source: no census tehsil, no population raster, and "
+            "no named OSM place node (place=city/town/village/hamlet/suburb...) "
+            + ("or GeoNames place with a population " if gn is not None else "")
+            + "in the area; give a census table (census=...), a settlements file with "
+            "households (settlements=...), a raster (population=...) or GeoNames places "
+            "(geonames=...)"
+        )
+    notes += _allocation_notes(alloc, size, raster is not None)
+    provenance["settlements"] = _provenance(src, alloc, raster, size, grid_m)
+    method = "census_places" if alloc.tehsils else "osm_places"
+    return alloc.settlements, _Population(
+        method, match, alloc.households_census, tuple(alloc.tehsils)
+    )
+
+
+def _to_metric(geoms: pd.Series, metric: Any) -> list[Any]:
+    """Polygons (EPSG:4326, may be None) in the metric CRS."""
+    out: list[Any] = []
+    for g in geoms:
+        ok = g is not None and not (isinstance(g, float)) and not g.is_empty
+        out.append(gpd.GeoSeries([g], crs="EPSG:4326").to_crs(metric).iloc[0] if ok else None)
+    return out
+
+
+def _allocation_notes(alloc: Allocation, size: float, raster: bool) -> list[str]:
+    """Notes on partial tehsils, places outside census units and split settlements."""
+    out = list(alloc.notes)
+    part = [t for t in alloc.tehsils if t.method != "complete"]
+    if part:
+        out.append(
+            "tehsils only partly inside the extract contribute their share inside: "
+            + "; ".join(f"{t.name} {t.share:.1%} ({t.method})" for t in part)
+        )
+    unknown = [t.name for t in alloc.tehsils if t.method == "unknown"]
+    if unknown:
+        out.append(
+            "share inside the extract UNKNOWN (no complete boundary, no raster): the whole "
+            "census total is placed on the part inside for " + ", ".join(unknown) + "; give "
+            "population=RASTER or boundaries=FILE with complete tehsils"
+        )
+    if alloc.split:
+        out.append(
+            f"{alloc.split} settlements over {MAX_HOUSEHOLDS:,} households split into "
+            "neighbourhoods (halved along their longer side)"
+        )
+    outside = alloc.settlements["tehsil_key"].isna()
+    if outside.any():
+        out.append(
+            f"{int(outside.sum())} settlements outside census units "
+            f"({int(alloc.settlements.loc[outside, 'population'].sum()):,} persons, from "
+            + (
+                "the population raster"
+                if raster
+                else "OSM/GeoNames population tags or assumed place sizes"
+            )
+            + f"): households = population / {size:g}"
+        )
+    return out
+
+
+def _provenance(
+    src: _Sources, alloc: Allocation, raster: RasterPoints | None, size: float, grid_m: float
+) -> str:
+    """Where the settlements' households come from."""
+    weight = (
+        f"raster persons ({raster.source})"
+        if raster is not None
+        else f"km of {'/'.join(PROXY_CLASSES)} roads plus {PLACE_WEIGHT_KM:g} km per place"
+    )
+    head = (
+        f"census totals per tehsil ({Path(str(src.census)).name}), rural and urban, times "
+        f"the tehsil's share inside the extract, spread over {CELL_M:g} m cells by {weight}"
+        if alloc.tehsils
+        else f"ESTIMATED (no census tehsil): {weight}"
+    )
+    return (
+        f"{head}; cells gathered into OSM/GeoNames places (nearest place within its reach) "
+        f"and {grid_m:g} m blocks; outside census units: "
+        + (
+            "raster persons"
+            if raster is not None
+            else "place `population` tags, else an "
+            "assumed population per place kind ("
+            + ", ".join(f"{k} {v:,}" for k, v in PLACE_DEFAULT_POPULATION.items() if v)
+            + ")"
+        )
+        + f", households = population / {size:g}"
+    )
 
 
 def _sites(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from geodata.build.boundaries import BoundaryFileReport
 from geodata.census import CensusMatch
@@ -31,6 +32,9 @@ class BuildReport:
         Households of the census-matched tehsils, and in the settlements derived from them.
     seconds
         Wall time per step.
+    tehsil_shares
+        Per census tehsil: its census households, share inside the extract (and how it was
+        found) and the households placed (:class:`geodata.build.allocation.TehsilShare`).
     """
 
     roads: RoadReadReport
@@ -42,6 +46,7 @@ class BuildReport:
     households_census: int = 0
     households_settlements: int = 0
     seconds: Mapping[str, float] = field(default_factory=dict)
+    tehsil_shares: tuple[Any, ...] = ()
 
     def lines(self) -> list[str]:
         """Human-readable report (what the CLI prints)."""
@@ -56,6 +61,11 @@ class BuildReport:
                 f"  households: census {self.households_census:,}, "
                 f"settlements {self.households_settlements:,}"
             )
+            out += [
+                f"  {t.name}: census {t.census_households:,} households x share inside "
+                f"{t.share:.1%} ({t.method}) -> {t.households:,} placed"
+                for t in self.tehsil_shares
+            ]
         for rep in (self.coverage, self.poverty):
             if rep is not None:
                 out += rep.lines()

@@ -1,0 +1,556 @@
+"""Settlements from places and cells: census allocated, never duplicated.
+
+:func:`allocate_settlements` turns the fine grid of :mod:`geodata.build.population` into
+settlements:
+
+1. Every cell goes to the nearest place node whose reach (:data:`PLACE_REACH_M`) covers it;
+   other cells form unnamed blocks of ``block_m``.
+2. Inside a census-matched tehsil, its rural and urban totals (times its share inside the
+   extract) go to its rural and urban cells by weight (raster persons, else road km, else
+   equal); cells of city/town/suburb/quarter/neighbourhood places are urban.
+3. Outside census units, cells take the raster's persons, else the ``population`` tag of
+   the smallest tagged place they lie in (a place inside a bigger tagged place shares the
+   bigger one's total: the city's population is split, not added on top), else an ASSUMED
+   population per place kind. Households are population / persons per household.
+4. Settlements over ``max_households`` are split into neighbourhoods by halving along
+   their longer side until each part is small enough.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from geodata.build.population import CELL_M, Cells
+from geodata.census import CensusMatch
+
+__all__ = [
+    "MAX_HOUSEHOLDS",
+    "PLACE_REACH_M",
+    "URBAN_KINDS",
+    "Allocation",
+    "TehsilShare",
+    "allocate_settlements",
+    "largest_remainder",
+    "place_seeds",
+]
+
+#: A settlement holds at most this many households; larger ones are split.
+MAX_HOUSEHOLDS = 20_000
+#: How far (m) from its node a place reaches: cells within it belong to the nearest place.
+PLACE_REACH_M = {
+    "city": 10_000.0,
+    "town": 3_000.0,
+    "suburb": 1_500.0,
+    "quarter": 1_000.0,
+    "village": 1_500.0,
+    "neighbourhood": 700.0,
+    "hamlet": 500.0,
+    "isolated_dwelling": 200.0,
+}
+#: Rank of a place kind: a place lies inside the nearest higher-ranked place reaching it.
+_RANK = {
+    "city": 6,
+    "town": 5,
+    "suburb": 4,
+    "quarter": 3,
+    "village": 3,
+    "neighbourhood": 2,
+    "hamlet": 1,
+    "isolated_dwelling": 0,
+}
+#: Places whose cells are urban (for the census's urban totals).
+URBAN_KINDS = ("city", "town", "suburb", "quarter", "neighbourhood")
+
+
+@dataclass(frozen=True)
+class TehsilShare:
+    """How much of a census tehsil's total the build placed.
+
+    Attributes
+    ----------
+    name
+        The region's tehsil name.
+    census_households
+        The tehsil's census households (whole tehsil).
+    share
+        Its share inside the extract (1 for a complete tehsil).
+    method
+        How the share was found: ``complete``, ``raster``, ``area`` or ``unknown``.
+    households
+        Households placed on its settlements (at most census x share, rounded down).
+    """
+
+    name: str
+    census_households: int
+    share: float
+    method: str
+    households: int
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Settlement rows, per-tehsil shares and notes of :func:`allocate_settlements`."""
+
+    settlements: pd.DataFrame
+    tehsils: tuple[TehsilShare, ...] = ()
+    notes: tuple[str, ...] = ()
+    households_census: int = 0
+    split: int = 0
+    weights: dict[str, int] = field(default_factory=dict)
+
+
+def allocate_settlements(
+    cells: Cells,
+    seeds: pd.DataFrame,
+    tehsils: gpd.GeoDataFrame,
+    census: pd.DataFrame | None,
+    match: CensusMatch | None,
+    *,
+    metric: Any,
+    use_raster: bool,
+    persons_per_household: float,
+    block_m: float,
+    max_households: int = MAX_HOUSEHOLDS,
+) -> Allocation:
+    """Settlements of places and blocks with census households, never counted twice.
+
+    Parameters
+    ----------
+    cells
+        The fine grid (:func:`geodata.build.population.make_cells`).
+    seeds
+        Places: ``sid, name, name_ur, kind, tag, x, y`` (metric; ``tag`` is the population
+        tag or NaN), from :func:`place_seeds`.
+    tehsils
+        Census-matched tehsil units in the metric CRS (``name``, ``partial``, ``whole`` the
+        complete polygon or None, geometry).
+    census, match
+        The census table (with rural/urban columns) and its match, or None.
+    metric
+        The metric CRS.
+    use_raster
+        Whether cell weights and outside-census persons come from the raster.
+    persons_per_household
+        Household size outside census units.
+    block_m
+        Size of unnamed blocks (cells no place reaches).
+    max_households
+        Settlements over this are split.
+
+    Returns
+    -------
+    Allocation
+        Rows ``settlement_id, name, name_ur, households, population, tehsil_key, source,
+        geometry`` (EPSG:4326) and what was placed per tehsil.
+    """
+    x, y, w_all = _with_tehsil_points(cells, tehsils, use_raster)
+    seed_of = _assign(x, y, seeds)
+    teh = _tehsil_of(x, y, tehsils)
+    hh = np.zeros(len(x), dtype=np.int64)
+    pop = np.zeros(len(x), dtype=np.int64)
+    kinds = np.asarray(seeds["kind"].to_numpy(), dtype=object)
+    urban = (seed_of >= 0) & (
+        np.isin(kinds[np.maximum(seed_of, 0)], URBAN_KINDS) if len(kinds) else False
+    )
+    notes: list[str] = []
+    shares: list[TehsilShare] = []
+    for t in range(len(tehsils)):
+        if census is None or match is None:
+            break
+        row: Any = census.loc[match.pairs[str(tehsils["name"].iloc[t])]]
+        share = _share(tehsils.iloc[t], row, w_all[teh == t], use_raster)
+        in_t = teh == t
+        for part in ("rural", "urban"):
+            pool = in_t & (urban if part == "urban" else ~urban)
+            if not int(row["households_urban"]) or not pool.any():
+                pool = in_t  # no urban split, or no cell of this kind: all of its cells
+            for arr, col in ((hh, "households"), (pop, "population")):
+                total = int(np.floor(float(row[f"{col}_{part}"]) * share[0] + 1e-9))
+                arr[pool] += _spread(w_all[pool], total)
+        shares.append(
+            TehsilShare(
+                str(tehsils["name"].iloc[t]),
+                int(row["households"]),
+                share[0],
+                share[1],
+                int(hh[in_t].sum()),
+            )
+        )
+    outside = teh < 0
+    pop_out, how = _outside_population(x, y, w_all, seed_of, seeds, outside, use_raster, cells)
+    pop[outside] = pop_out[outside]
+    notes += how
+    rows, n_split, too_big = _gather(
+        x, y, hh, pop, teh, seed_of, seeds, tehsils, outside, block_m, max_households
+    )
+    df = _households_outside(rows, persons_per_household)
+    if too_big:
+        notes.append(
+            f"{too_big} settlements keep more than {max_households:,} households: their "
+            f"households lie in one {CELL_M:g} m grid cell that cannot be split"
+        )
+    pts = gpd.GeoSeries(gpd.points_from_xy(df["x"], df["y"]), crs=metric).to_crs("EPSG:4326")
+    df = df.drop(columns=["x", "y"])
+    df["geometry"] = pts.to_numpy()
+    return Allocation(
+        settlements=df[(df["households"] > 0) | (df["population"] > 0)].reset_index(drop=True),
+        tehsils=tuple(shares),
+        notes=tuple(notes),
+        households_census=sum(s.households for s in shares),
+        split=n_split,
+    )
+
+
+def place_seeds(places: gpd.GeoDataFrame, gn: gpd.GeoDataFrame | None, metric: Any) -> pd.DataFrame:
+    """Places that can be settlements, in the metric CRS: OSM place nodes and GeoNames.
+
+    GeoNames places get a kind from their population (city >= 100,000, town >= 10,000,
+    else village); a GeoNames place with an OSM namesake within 5 km is the same place and
+    dropped. ``locality`` nodes (no population in OSM) are not settlements.
+    """
+    from geodata.joins import normalise_name
+
+    pl = places[places["place"].isin(list(PLACE_REACH_M))]
+    xy = shapely.get_coordinates(pl.to_crs(metric).geometry.array).reshape(-1, 2)
+    out = pd.DataFrame(
+        {
+            "sid": [f"osm-node-{i}" for i in pl["osm_id"]],
+            "name": pl["name"].astype(str).to_numpy(),
+            "name_ur": pl["name_ur"].to_numpy(),
+            "kind": pl["place"].astype(str).to_numpy(),
+            "tag": pd.to_numeric(pl["population"], errors="coerce").to_numpy(dtype=float),
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+        }
+    )
+    if gn is None or not len(gn):
+        return out
+    g = gn[pd.to_numeric(gn["population"], errors="coerce").fillna(0).to_numpy() > 0]
+    gxy = shapely.get_coordinates(g.to_crs(metric).geometry.array).reshape(-1, 2)
+    keys = out["name"].map(normalise_name).to_numpy()
+    keep = np.array(
+        [
+            not bool(np.any((keys == normalise_name(str(n))) & (np.hypot(*(xy - p).T) < 5000.0)))
+            for n, p in zip(g["name"], gxy, strict=True)
+        ],
+        dtype=bool,
+    )
+    g, gxy = g[keep], gxy[keep]
+    gp = pd.to_numeric(g["population"], errors="coerce").to_numpy(dtype=float)
+    ids = g["geonameid"] if "geonameid" in g else pd.Series(range(len(g)))
+    gdf = pd.DataFrame(
+        {
+            "sid": [f"geonames-{i}" for i in ids],
+            "name": g["name"].astype(str).to_numpy(),
+            "name_ur": None,
+            "kind": np.where(gp >= 100_000, "city", np.where(gp >= 10_000, "town", "village")),
+            "tag": gp,
+            "x": gxy[:, 0],
+            "y": gxy[:, 1],
+        }
+    )
+    return pd.concat([d for d in (out, gdf) if len(d)], ignore_index=True)
+
+
+def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    """Integers proportional to ``weights`` summing exactly to ``total``.
+
+    Each weight gets the floor of its share; the units left go to the largest remainders
+    (ties to the first).
+
+    Examples
+    --------
+    >>> largest_remainder(np.array([1.0, 1.0, 1.0]), 10).tolist()
+    [4, 3, 3]
+    >>> largest_remainder(np.array([0.5, 2.5, 7.0]), 7).tolist()
+    [0, 2, 5]
+    """
+    share = weights / weights.sum() * total
+    base = np.floor(share).astype(np.int64)
+    left = total - int(base.sum())
+    if left > 0:
+        order = np.argsort(-(share - base), kind="stable")[:left]
+        base[order] += 1
+    return np.asarray(base, dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _spread(w: np.ndarray, total: int) -> np.ndarray:
+    """``total`` over weights ``w`` (equal when all are 0); zeros for no cell."""
+    if not len(w) or total <= 0:
+        return np.zeros(len(w), dtype=np.int64)
+    return largest_remainder(w if w.sum() > 0 else np.ones(len(w)), total)
+
+
+def _with_tehsil_points(
+    cells: Cells, tehsils: gpd.GeoDataFrame, use_raster: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cell centres and weights, plus one point for each tehsil that holds no cell."""
+    x, y = cells.x, cells.y
+    w = cells.weights(use_raster)
+    extra: list[tuple[float, float]] = []
+    for geom in tehsils.geometry:
+        if not shapely.contains_xy(geom, x, y).any():
+            p = geom.representative_point()
+            extra.append((p.x, p.y))
+    if extra:
+        e = np.asarray(extra)
+        x, y, w = np.r_[x, e[:, 0]], np.r_[y, e[:, 1]], np.r_[w, np.ones(len(e))]
+    return x, y, w
+
+
+def _assign(x: np.ndarray, y: np.ndarray, seeds: pd.DataFrame) -> np.ndarray:
+    """Index of the nearest place reaching each cell, -1 when none does."""
+    out = np.full(len(x), -1, dtype=np.int64)
+    if not len(seeds) or not len(x):
+        return out
+    reach = seeds["kind"].map(PLACE_REACH_M).to_numpy(dtype=float)
+    tree = cKDTree(np.c_[seeds["x"], seeds["y"]])
+    k = min(16, len(seeds))
+    d, i = tree.query(np.c_[x, y], k=k, distance_upper_bound=float(reach.max()))
+    d, i = d.reshape(len(x), k), i.reshape(len(x), k)
+    ok = i < len(seeds)
+    ok[ok] &= d[ok] <= reach[i[ok]]
+    d = np.where(ok, d, np.inf)
+    best = np.argmin(d, axis=1)
+    hit = np.isfinite(d[np.arange(len(x)), best])
+    out[hit] = i[np.arange(len(x)), best][hit]
+    return out
+
+
+def _tehsil_of(x: np.ndarray, y: np.ndarray, tehsils: gpd.GeoDataFrame) -> np.ndarray:
+    """Index of the census tehsil holding each point, -1 outside all."""
+    out = np.full(len(x), -1, dtype=np.int64)
+    for t, geom in enumerate(tehsils.geometry):
+        inside = shapely.contains_xy(geom, x, y) & (out < 0)
+        out[inside] = t
+    return out
+
+
+def _share(unit: Any, row: Any, w: np.ndarray, use_raster: bool) -> tuple[float, str]:
+    """A tehsil's share inside the extract and how it was found."""
+    if not bool(unit["partial"]):
+        return 1.0, "complete"
+    if use_raster and w.sum() > 0 and int(row["population"]) > 0:
+        return min(1.0, float(w.sum()) / float(row["population"])), "raster"
+    whole = unit.get("whole")
+    if whole is not None and not shapely.is_empty(whole) and whole.area > 0:
+        return min(1.0, float(unit.geometry.area / whole.area)), "area"
+    return 1.0, "unknown"
+
+
+def _outside_population(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    seed_of: np.ndarray,
+    seeds: pd.DataFrame,
+    outside: np.ndarray,
+    use_raster: bool,
+    cells: Cells,
+) -> tuple[np.ndarray, list[str]]:
+    """Persons of cells outside census units: raster, else place tags, else assumed."""
+    from geodata.build.settlements import PLACE_DEFAULT_POPULATION
+
+    pop = np.zeros(len(x), dtype=np.int64)
+    if not outside.any() or (not use_raster and not len(seeds)):
+        return pop, []
+    if use_raster:
+        pop[outside] = np.round(w[outside]).astype(np.int64)
+        return pop, [f"{int(pop.sum()):,} persons outside census units from the population raster"]
+    parent = _parents(seeds)
+    tag = seeds["tag"].to_numpy(dtype=float)
+    tagged = np.isfinite(tag) & (tag > 0)
+    source = np.array([_tagged_ancestor(s, parent, tagged) for s in range(len(seeds))])
+    road = cells.roads
+    wt = np.r_[road, np.ones(len(x) - len(road))]
+    # each tagged place's total, less the tags of tagged places inside it, over its cells
+    sub = np.zeros(len(seeds))
+    for c in np.flatnonzero(tagged):
+        a = _tagged_ancestor(int(parent[c]), parent, tagged) if parent[c] >= 0 else -1
+        if a >= 0:
+            sub[a] += tag[c]
+    n_tag = n_assumed = 0
+    own = outside & (seed_of >= 0)
+    src = source[np.maximum(seed_of, 0)]
+    for s in range(len(seeds)):
+        if tagged[s]:
+            m = own & (src == s)
+            total = max(tag[s] - sub[s], 0.0)
+            n_tag += int(m.any())
+        else:
+            m = own & (src < 0) & (seed_of == s)
+            total = float(PLACE_DEFAULT_POPULATION.get(str(seeds["kind"].iloc[s]), 0))
+            n_assumed += int(m.any())
+        pop[m] += _spread(wt[m], round(total))
+    notes = []
+    if n_tag:
+        notes.append(
+            f"{n_tag} places outside census units take their OSM/GeoNames `population` tag "
+            "(shared with the places inside them, never added on top)"
+        )
+    if n_assumed:
+        notes.append(
+            f"{n_assumed} places outside census units have no population tag: ASSUMED "
+            "population per place kind (ESTIMATED households)"
+        )
+    return pop, notes
+
+
+def _parents(seeds: pd.DataFrame) -> np.ndarray:
+    """Each place's parent: the nearest higher-ranked place reaching it, -1 for none."""
+    n = len(seeds)
+    parent = np.full(n, -1, dtype=np.int64)
+    if n < 2:
+        return parent
+    xy = np.c_[seeds["x"], seeds["y"]]
+    rank = seeds["kind"].map(_RANK).to_numpy(dtype=float)
+    reach = seeds["kind"].map(PLACE_REACH_M).to_numpy(dtype=float)
+    tree = cKDTree(xy)
+    for s in range(n):
+        near = np.asarray(tree.query_ball_point(xy[s], float(reach.max())), dtype=np.int64)
+        d = np.hypot(*(xy[near] - xy[s]).T)
+        ok = (rank[near] > rank[s]) & (d <= reach[near])
+        if ok.any():
+            parent[s] = int(near[ok][np.argmin(d[ok])])
+    return parent
+
+
+def _tagged_ancestor(s: int, parent: np.ndarray, tagged: np.ndarray) -> int:
+    """The place itself or its nearest ancestor with a population tag, -1 for none."""
+    seen = 0
+    while s >= 0 and seen < len(parent):
+        if tagged[s]:
+            return s
+        s = int(parent[s])
+        seen += 1
+    return -1
+
+
+def _gather(
+    x: np.ndarray,
+    y: np.ndarray,
+    hh: np.ndarray,
+    pop: np.ndarray,
+    teh: np.ndarray,
+    seed_of: np.ndarray,
+    seeds: pd.DataFrame,
+    tehsils: gpd.GeoDataFrame,
+    outside: np.ndarray,
+    block_m: float,
+    max_hh: int,
+) -> tuple[list[dict[str, Any]], int, int]:
+    """Cells gathered into settlements (place or block, per tehsil), large ones split."""
+    bi = np.floor(x / block_m).astype(np.int64)
+    bj = np.floor(y / block_m).astype(np.int64)
+    key = np.where(seed_of >= 0, seed_of, -1 - (bi * 100_003 + bj))
+    groups = pd.DataFrame({"k": key, "t": teh}).groupby(["k", "t"]).indices
+    rows: list[dict[str, Any]] = []
+    n_split = too_big = 0
+    for group, idx in groups.items():
+        k, t = (int(v) for v in cast("tuple[int, int]", group))
+        if hh[idx].sum() == 0 and pop[idx].sum() == 0:
+            continue
+        # outside census, households come later from population: split on persons / 6
+        load = np.where(outside[idx], pop[idx] / 6.0, hh[idx])
+        parts = _split(np.asarray(idx), load, x, y, max_hh)
+        n_split += len(parts) > 1
+        too_big += sum(len(p) == 1 and load[np.isin(idx, p)].sum() > max_hh for p in parts)
+        for j, p in enumerate(parts):
+            rows.append(_row(int(k), int(t), j, len(parts), p, x, y, hh, pop, seeds, tehsils))
+            rows[-1]["outside"] = bool(outside[p[0]])
+            rows[-1]["block"] = (int(bi[p[0]]), int(bj[p[0]]))
+    return rows, n_split, too_big
+
+
+def _split(
+    idx: np.ndarray, load: np.ndarray, x: np.ndarray, y: np.ndarray, max_hh: int
+) -> list[np.ndarray]:
+    """Halve a settlement's cells along its longer side until each part holds <= max_hh."""
+    if load.sum() <= max_hh or len(idx) == 1:
+        return [idx]
+    px, py = x[idx], y[idx]
+    axis = px if np.ptp(px) >= np.ptp(py) else py
+    order = np.argsort(axis, kind="stable")
+    cum = np.cumsum(load[order])
+    cut = int(np.clip(np.searchsorted(cum, cum[-1] / 2.0) + 1, 1, len(idx) - 1))
+    a, b = order[:cut], order[cut:]
+    return [*_split(idx[a], load[a], x, y, max_hh), *_split(idx[b], load[b], x, y, max_hh)]
+
+
+def _row(
+    k: int,
+    t: int,
+    j: int,
+    n: int,
+    p: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    hh: np.ndarray,
+    pop: np.ndarray,
+    seeds: pd.DataFrame,
+    tehsils: gpd.GeoDataFrame,
+) -> dict[str, Any]:
+    """One settlement row (metric ``x, y``)."""
+    w = hh[p] + pop[p] + 1e-9
+    cx, cy = float(np.average(x[p], weights=w)), float(np.average(y[p], weights=w))
+    teh_name = str(tehsils["name"].iloc[t]) if t >= 0 else None
+    suffix = f"-{j + 1}" if n > 1 else ""
+    if k >= 0:
+        s = seeds.iloc[k]
+        sid, name, name_ur = str(s["sid"]), str(s["name"]), s["name_ur"]
+        if n == 1 and np.hypot(s["x"] - cx, s["y"] - cy) < 2000.0:
+            cx, cy = float(s["x"]), float(s["y"])
+        name += f" ({j + 1}/{n})" if n > 1 else ""
+        source = f"place={s['kind']}"
+    else:
+        code = -1 - k
+        ci, cj = code // 100_003, code % 100_003
+        sid, name, name_ur = f"block-{ci}-{cj}", f"{teh_name or 'area'} block {ci}/{cj}", None
+        source = "block"
+    return {
+        "settlement_id": f"{sid}{'-t' + str(t) if t >= 0 else ''}{suffix}",
+        "name": name,
+        "name_ur": name_ur,
+        "households": int(hh[p].sum()),
+        "population": int(pop[p].sum()),
+        "tehsil_key": teh_name,
+        "source": source + (" (census)" if t >= 0 else ""),
+        "x": cx,
+        "y": cy,
+    }
+
+
+def _households_outside(rows: Sequence[dict[str, Any]], size: float) -> pd.DataFrame:
+    """Households of settlements outside census units: population / ``size`` in total."""
+    df = pd.DataFrame(rows)
+    if not len(df):
+        return pd.DataFrame(
+            columns=[
+                "settlement_id",
+                "name",
+                "name_ur",
+                "households",
+                "population",
+                "tehsil_key",
+                "source",
+                "x",
+                "y",
+            ]
+        )
+    out = df["outside"].to_numpy(dtype=bool)
+    if out.any():
+        p = df.loc[out, "population"].to_numpy(dtype=float)
+        total = round(p.sum() / size)
+        df.loc[out, "households"] = _spread(p, total) if p.sum() > 0 else 0
+    return df.drop(columns=["outside", "block"])
