@@ -15,7 +15,7 @@ from shapely.geometry import box
 
 from geodata.build import build_region
 from geodata.region import validate_region
-from tests.conftest import shared_path
+from conftest import shared_path
 
 MAX_HH = 20_000
 
