@@ -34,8 +34,9 @@ from geodata.build.settlements import (
     place_settlements,
     user_settlements,
 )
-from geodata.build.sites import greedy_candidates, hq_centres, user_sites
+from geodata.build.sites import centres_on_roads, greedy_candidates, hq_centres, user_sites
 from geodata.census import CensusMatch, match_census, read_census
+from geodata.drivable import DrivableNetwork, drivable_network
 from geodata.errors import DataFileError
 from geodata.joins import join_admin_table
 from geodata.osm import read_osm_roads_with_report
@@ -191,7 +192,7 @@ def build_region(
         units,
         places,
         gn,
-        metric,
+        drivable_network(roads.nodes, roads.edges, metric),
         _SiteRule(
             centre_capacity_per_day,
             candidate_min_households,
@@ -427,12 +428,15 @@ def _sites(
     units: gpd.GeoDataFrame,
     places: gpd.GeoDataFrame,
     gn: gpd.GeoDataFrame | None,
-    metric: Any,
+    net: DrivableNetwork,
     rule: _SiteRule,
     provenance: dict[str, str],
     notes: list[str],
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Existing centres and candidate sites: the user's files, else assumed defaults."""
+    """Existing centres and candidate sites: the user's files, else assumed defaults.
+
+    Assumed centres and default candidates stand on the main drivable network.
+    """
     if centres is not None:
         cen = user_sites(
             centres, sett, kind="existing", prefix="C", capacity=rule.centre_capacity, cost=0.0
@@ -440,12 +444,15 @@ def _sites(
         provenance["centres"] = f"user file {Path(centres).name}"
     else:
         cen, per = hq_centres(units, sett, places, gn, rule.centre_capacity)
+        cen, moved = centres_on_roads(cen, net)
         provenance["centres"] = (
             f"ASSUMED: one centre per {per} at its headquarters town (OSM/GeoNames place "
-            f"named like the {per}, else the {per}'s largest settlement); no public list "
-            "of BISP registration centres exists"
+            f"named like the {per}, else the {per}'s largest settlement), on the nearest "
+            "node of the main drivable road network; no public list of BISP registration "
+            "centres exists"
         )
         notes.append(f"{len(cen)} existing centres assumed at {per} headquarters")
+        notes.extend(moved)
     if candidates is not None:
         cand = user_sites(
             candidates,
@@ -460,19 +467,22 @@ def _sites(
     cand, relaxed = greedy_candidates(
         sett,
         cen,
-        metric,
+        net.crs,
         rule.min_households,
         rule.spacing_m,
         rule.candidate_capacity,
         rule.candidate_cost,
+        net,
     )
     provenance["candidates"] = (
         f"settlements with >= {rule.min_households} households, greedily by "
-        f"households, >= {rule.spacing_m:g} m apart and from existing centres"
+        f"households, on the nearest node of the main drivable road network, "
+        f">= {rule.spacing_m:g} m apart and from existing centres"
     )
     if relaxed:
         notes.append(
             "no settlement met the candidate rule (households and spacing from existing "
-            "centres): the largest settlement is the only candidate; give candidates=FILE"
+            "centres): the one farthest from the centres is the only candidate; give "
+            "candidates=FILE"
         )
     return cen, cand
