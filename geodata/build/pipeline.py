@@ -38,9 +38,11 @@ from geodata.build.sites import centres_on_roads, greedy_candidates, hq_centres,
 from geodata.census import CensusMatch, match_census, read_census
 from geodata.drivable import DrivableNetwork, drivable_network
 from geodata.errors import DataFileError
+from geodata.geography import check_geography
 from geodata.joins import join_admin_table
 from geodata.osm import read_osm_roads_with_report
 from geodata.region import Region, validate_region
+from geodata.region_review import review_region
 
 __all__ = ["LICENCES", "build_region"]
 
@@ -245,6 +247,8 @@ def build_region(
         "notes": list(notes),
         "sources": {k: str(v) for k, v in sources.items() if v is not None},
     }
+    if census is not None and pop.match is not None:
+        metadata["census_households"] = _census_households(census, pop.match)
     region = Region(
         name=name or Path(osm).name.split(".")[0],
         roads=roads,
@@ -258,6 +262,12 @@ def build_region(
     )
     region = validate_region(region)
     secs["validate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    review = [
+        *review_region(region).lines(),
+        *(f"warning: {w}" for w in check_geography(region)),
+    ]
+    secs["review"] = time.perf_counter() - t
     report = BuildReport(
         roads=road_rep,
         boundaries=bnd_rep,
@@ -268,6 +278,7 @@ def build_region(
         households_census=pop.households_census,
         households_settlements=int(region.settlements["households"].sum()),
         seconds=secs,
+        review=tuple(review),
     )
     return region, report
 
@@ -293,6 +304,12 @@ class _SiteRule:
     spacing_m: float
     candidate_capacity: float
     candidate_cost: float
+
+
+def _census_households(census: PathLike, match: CensusMatch) -> dict[str, int]:
+    """Census households of each matched tehsil (the review compares settlements with it)."""
+    households = read_census(census)["households"].to_dict()
+    return {str(t): int(households[label]) for t, label in match.pairs.items()}
 
 
 def _settlements(

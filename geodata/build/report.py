@@ -31,6 +31,10 @@ class BuildReport:
         Households of the census-matched tehsils, and in the settlements derived from them.
     seconds
         Wall time per step.
+    review
+        Plain lines of the region review and its geography warnings (what to do included):
+        :func:`geodata.region_review.review_region` and
+        :func:`geodata.geography.check_geography`.
     """
 
     roads: RoadReadReport
@@ -42,6 +46,7 @@ class BuildReport:
     households_census: int = 0
     households_settlements: int = 0
     seconds: Mapping[str, float] = field(default_factory=dict)
+    review: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """Human-readable report (what the CLI prints)."""
@@ -60,5 +65,6 @@ class BuildReport:
             if rep is not None:
                 out += rep.lines()
         out += [f"note: {n}" for n in self.notes]
+        out += list(self.review)
         out.append("timing: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
         return out
