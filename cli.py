@@ -160,10 +160,21 @@ def sample(
 
 @region_app.command("check")
 def region_check(region: RegionArg) -> None:
-    """Validate a region folder, print its summary and what is impossible about its geography."""
-    from geodata.region import summarize
+    """Validate a region folder; print its summary, impossible geography and what to check.
 
-    out.print_json(data=summarize(_load(region)))
+    What to check: households far from roads, large settlements, settlements per tehsil vs
+    census, road circuity, partial units and everything assumed (each warning says what to do).
+    """
+    from geodata.region import summarize
+    from geodata.region_review import review_region
+
+    r = _load(region)
+    out.print_json(data=summarize(r))
+    for line in review_region(r).lines():
+        if line.startswith("warning: "):
+            err.print(Text.assemble(("warning: ", "yellow"), line.removeprefix("warning: ")))
+        else:
+            out.print(line, markup=False, highlight=False)
 
 
 @region_app.command("stamp")

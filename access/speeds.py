@@ -8,8 +8,10 @@ class. Sources and assumptions are in ``docs/travel_model.md``.
 Speed of one edge for one mode (:func:`edge_speeds_kph`)::
 
     base   = table[highway][mode]                (unknown classes use the ``road`` row)
-    base   = min(maxspeed_kph, cap[mode])        when OSM maxspeed is plausible and the mode
-                                                 is a vehicle (walking ignores maxspeed)
+    base   = min(base, maxspeed_kph, cap[mode])  when OSM maxspeed is plausible and the mode
+                                                 is a vehicle (walking ignores maxspeed): a
+                                                 limit caps the realised class speed, never
+                                                 raises it
     speed  = base * unpaved_factor[mode]         when the (explicit or default) surface is
                                                  unpaved
     speed *= monsoon_unpaved_factor[mode]        in the monsoon season on unpaved edges
@@ -108,7 +110,8 @@ class SpeedProfile:
         Extra multiplier per mode on unpaved edges in the monsoon season.
     maxspeed_cap_kph
         Upper bound per vehicle mode applied to OSM ``maxspeed``; modes not listed (walk)
-        ignore maxspeed.
+        ignore maxspeed. A tagged ``maxspeed`` only ever lowers the class speed (the class
+        speeds are realised averages, below posted limits).
     maxspeed_min_kph, maxspeed_max_kph
         OSM maxspeed values outside this range are treated as tagging errors and ignored.
     fallback_class
@@ -451,6 +454,9 @@ def edge_speeds_kph(
     >>> e = pd.DataFrame({"highway": ["primary", "track", "footway"]})
     >>> edge_speeds_kph(e, mode="car").tolist()
     [60.0, 15.0, 0.0]
+    >>> e["maxspeed_kph"] = [100.0, 10.0, None]  # a limit lowers, never raises
+    >>> edge_speeds_kph(e, mode="car").tolist()
+    [60.0, 6.0, 0.0]
     """
     if mode not in MODES:
         raise SchemaError(f"mode {mode!r} is unknown; use one of {', '.join(MODES)}")
@@ -471,7 +477,8 @@ def edge_speeds_kph(
             & (ms <= prof.maxspeed_max_kph)
             & (speed > 0)
         )
-        speed = np.where(ok, np.minimum(ms, cap), speed)
+        # a posted limit caps the realised class speed; it never raises it
+        speed = np.where(ok, np.minimum(speed, np.minimum(ms, cap)), speed)
     default_unpaved = np.array(
         [prof.default_surface.get(str(c), "paved") == "unpaved" for c in classes], dtype=bool
     )[inv]

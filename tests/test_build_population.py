@@ -10,12 +10,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+from conftest import shared_path
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from geodata.build import build_region
 from geodata.region import validate_region
-from conftest import shared_path
 
 MAX_HH = 20_000
 

@@ -208,9 +208,9 @@ def test_motorway_not_for_motorbikes_and_maxspeed_caps():
     ]
     r = make_region(nodes, edges, [(0.0, -1.0)], [(1000.0, -1.0)], name="mw")
     car = nearest_centre(r, mode="car")
-    # motorway maxspeed 120 capped at 110 km/h for cars
+    # motorway maxspeed 120 never raises the class speed (100 km/h for cars)
     assert car.loc[0, "travel_min"] == pytest.approx(
-        (1000 / (110 / 3.6) + walk_s(2.0)) / 60, rel=1e-5
+        (1000 / (100 / 3.6) + walk_s(2.0)) / 60, rel=1e-5
     )
     bike = nearest_centre(r, mode="motorbike")
     # motorbikes: 500 m unclassified (30), 1000 m tertiary (35, bad maxspeed ignored),

@@ -45,12 +45,15 @@ from geodata.build.settlements import (
     admin_columns,
     user_settlements,
 )
-from geodata.build.sites import greedy_candidates, hq_centres, user_sites
+from geodata.build.sites import centres_on_roads, greedy_candidates, hq_centres, user_sites
 from geodata.census import CensusMatch, match_census, read_census
+from geodata.drivable import DrivableNetwork, drivable_network
 from geodata.errors import DataFileError
+from geodata.geography import check_geography
 from geodata.joins import join_admin_table
 from geodata.osm import read_osm_roads_with_report
 from geodata.region import Region, validate_region
+from geodata.region_review import review_region
 
 __all__ = ["LICENCES", "build_region"]
 
@@ -209,7 +212,7 @@ def build_region(
         units,
         places,
         gn,
-        metric,
+        drivable_network(roads.nodes, roads.edges, metric),
         _SiteRule(
             centre_capacity_per_day,
             candidate_min_households,
@@ -263,6 +266,8 @@ def build_region(
         "notes": list(notes),
         "sources": {k: str(v) for k, v in sources.items() if v is not None},
     }
+    if census is not None and pop.match is not None:
+        metadata["census_households"] = _census_households(census, pop.match)
     region = Region(
         name=name or Path(osm).name.split(".")[0],
         roads=roads,
@@ -276,6 +281,12 @@ def build_region(
     )
     region = validate_region(region)
     secs["validate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    review = [
+        *review_region(region).lines(),
+        *(f"warning: {w}" for w in check_geography(region)),
+    ]
+    secs["review"] = time.perf_counter() - t
     report = BuildReport(
         roads=road_rep,
         boundaries=bnd_rep,
@@ -287,6 +298,7 @@ def build_region(
         households_settlements=int(region.settlements["households"].sum()),
         tehsil_shares=pop.tehsils,
         seconds=secs,
+        review=tuple(review),
     )
     return region, report
 
@@ -324,6 +336,12 @@ class _SiteRule:
     spacing_m: float
     candidate_capacity: float
     candidate_cost: float
+
+
+def _census_households(census: PathLike, match: CensusMatch) -> dict[str, int]:
+    """Census households of each matched tehsil (the review compares settlements with it)."""
+    households = read_census(census)["households"].to_dict()
+    return {str(t): int(households[label]) for t, label in match.pairs.items()}
 
 
 def _settlements(
@@ -514,12 +532,15 @@ def _sites(
     units: gpd.GeoDataFrame,
     places: gpd.GeoDataFrame,
     gn: gpd.GeoDataFrame | None,
-    metric: Any,
+    net: DrivableNetwork,
     rule: _SiteRule,
     provenance: dict[str, str],
     notes: list[str],
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Existing centres and candidate sites: the user's files, else assumed defaults."""
+    """Existing centres and candidate sites: the user's files, else assumed defaults.
+
+    Assumed centres and default candidates stand on the main drivable network.
+    """
     if centres is not None:
         cen = user_sites(
             centres, sett, kind="existing", prefix="C", capacity=rule.centre_capacity, cost=0.0
@@ -527,12 +548,15 @@ def _sites(
         provenance["centres"] = f"user file {Path(centres).name}"
     else:
         cen, per = hq_centres(units, sett, places, gn, rule.centre_capacity)
+        cen, moved = centres_on_roads(cen, net)
         provenance["centres"] = (
             f"ASSUMED: one centre per {per} at its headquarters town (OSM/GeoNames place "
-            f"named like the {per}, else the {per}'s largest settlement); no public list "
-            "of BISP registration centres exists"
+            f"named like the {per}, else the {per}'s largest settlement), on the nearest "
+            "node of the main drivable road network; no public list of BISP registration "
+            "centres exists"
         )
         notes.append(f"{len(cen)} existing centres assumed at {per} headquarters")
+        notes.extend(moved)
     if candidates is not None:
         cand = user_sites(
             candidates,
@@ -547,19 +571,22 @@ def _sites(
     cand, relaxed = greedy_candidates(
         sett,
         cen,
-        metric,
+        net.crs,
         rule.min_households,
         rule.spacing_m,
         rule.candidate_capacity,
         rule.candidate_cost,
+        net,
     )
     provenance["candidates"] = (
         f"settlements with >= {rule.min_households} households, greedily by "
-        f"households, >= {rule.spacing_m:g} m apart and from existing centres"
+        f"households, on the nearest node of the main drivable road network, "
+        f">= {rule.spacing_m:g} m apart and from existing centres"
     )
     if relaxed:
         notes.append(
             "no settlement met the candidate rule (households and spacing from existing "
-            "centres): the largest settlement is the only candidate; give candidates=FILE"
+            "centres): the one farthest from the centres is the only candidate; give "
+            "candidates=FILE"
         )
     return cen, cand

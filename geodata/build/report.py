@@ -35,6 +35,10 @@ class BuildReport:
     tehsil_shares
         Per census tehsil: its census households, share inside the extract (and how it was
         found) and the households placed (:class:`geodata.build.allocation.TehsilShare`).
+    review
+        Plain lines of the region review and its geography warnings (what to do included):
+        :func:`geodata.region_review.review_region` and
+        :func:`geodata.geography.check_geography`.
     """
 
     roads: RoadReadReport
@@ -47,6 +51,7 @@ class BuildReport:
     households_settlements: int = 0
     seconds: Mapping[str, float] = field(default_factory=dict)
     tehsil_shares: tuple[Any, ...] = ()
+    review: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """Human-readable report (what the CLI prints)."""
@@ -70,5 +75,6 @@ class BuildReport:
             if rep is not None:
                 out += rep.lines()
         out += [f"note: {n}" for n in self.notes]
+        out += list(self.review)
         out.append("timing: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
         return out

@@ -1,8 +1,11 @@
 """Centres and candidate sites of a built region: a planner's files or assumed defaults.
 
 Without a centres file one centre is ASSUMED per tehsil at its headquarters town
-(:func:`hq_centres`); without a candidates file the candidates are large settlements spaced
-apart (:func:`greedy_candidates`).
+(:func:`hq_centres`), placed on the main drivable road network nearest the town
+(:func:`centres_on_roads`); without a candidates file the candidates are large settlements
+spaced apart and from the centres, also on the drivable network (:func:`greedy_candidates`).
+A planner's own sites (:func:`user_sites`) are never moved: the build report flags those far
+from a road or on a road island.
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ import pandas as pd
 import shapely
 
 from geodata.build.readers import PathLike, read_points
+from geodata.drivable import DrivableNetwork, place_on_main_network
 from geodata.joins import normalise_name
 
-__all__ = ["greedy_candidates", "hq_centres", "user_sites"]
+__all__ = ["MOVE_NOTE_M", "centres_on_roads", "greedy_candidates", "hq_centres", "user_sites"]
+
+#: An assumed centre moved farther than this to reach the road network is named in the notes.
+MOVE_NOTE_M = 200.0
 
 
 def user_sites(
@@ -115,6 +122,31 @@ def hq_centres(
     ), level
 
 
+def centres_on_roads(
+    cen: gpd.GeoDataFrame, net: DrivableNetwork
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Move assumed centres to the nearest node of the main drivable network.
+
+    An assumed headquarters centre stands at a place node, which may lie in a park, a
+    bazaar without mapped streets or beyond the extract's roads; people reach a centre by
+    road, so it goes to the nearest road node of the network most of the region uses (the
+    one the travel engine joins points to).
+
+    Returns
+    -------
+    tuple of GeoDataFrame and list of str
+        The centres, and a note per centre moved farther than :data:`MOVE_NOTE_M`.
+    """
+    moved, dist = place_on_main_network(cen, net)
+    notes = [
+        f"assumed centre {cid} moved {d:,.0f} m from its headquarters place to the nearest "
+        "drivable road of the main network; give centres=FILE with real locations"
+        for cid, d in zip(cen["centre_id"], dist, strict=True)
+        if d > MOVE_NOTE_M
+    ]
+    return moved, notes
+
+
 def greedy_candidates(
     sett: gpd.GeoDataFrame,
     cen: gpd.GeoDataFrame,
@@ -123,23 +155,29 @@ def greedy_candidates(
     spacing_m: float,
     capacity: float,
     cost: float,
+    net: DrivableNetwork | None = None,
 ) -> tuple[gpd.GeoDataFrame, bool]:
     """Candidate sites: settlements with ``min_households``, greedily by households.
 
-    A settlement is taken when it lies at least ``spacing_m`` from every site taken and every
-    existing centre. A region with no settlement that large uses its 20 largest.
+    With ``net`` each settlement's site is first moved to the nearest node of the main
+    drivable network. A site is taken when it lies at least ``spacing_m`` from every site
+    taken and every existing centre. A region with no settlement that large uses its 20
+    largest.
 
     Returns
     -------
     tuple of GeoDataFrame and bool
-        The candidates, and whether the rule was relaxed (no settlement met it: the largest
-        settlement is then the only candidate).
+        The candidates, and whether the rule was relaxed (no site met it: the one site
+        farthest from every existing centre is then the only candidate; it never coincides
+        with a centre unless the region has a single place).
     """
     s = sett[sett["households"] >= min_households].sort_values(
         "households", ascending=False, kind="stable"
     )
     if s.empty:  # small region: take the largest settlements instead
         s = sett.sort_values("households", ascending=False, kind="stable").head(20)
+    if net is not None:
+        s, _ = place_on_main_network(s, net)
     xy = shapely.get_coordinates(s.to_crs(metric).geometry.array)
     taken = list(shapely.get_coordinates(cen.to_crs(metric).geometry.array))
     pick: list[int] = []
@@ -148,8 +186,8 @@ def greedy_candidates(
             continue
         pick.append(k)
         taken.append(p)
-    relaxed = not pick  # every settlement is near a centre: the largest one is the candidate
-    chosen = s.iloc[pick] if pick else s.iloc[:1]
+    relaxed = not pick  # every site is near a centre: take the one farthest from them
+    chosen = s.iloc[pick] if pick else s.iloc[[_farthest(xy, cen, metric)]]
     return _site_table(
         chosen,
         ids=[f"UCC{i + 1:03d}" for i in range(len(chosen))],
@@ -163,6 +201,15 @@ def greedy_candidates(
 
 
 # ---------------------------------------------------------------------------------------
+
+
+def _farthest(xy: Any, cen: gpd.GeoDataFrame, metric: Any) -> int:
+    """Row of ``xy`` farthest from every centre (the first, largest, on ties)."""
+    c = shapely.get_coordinates(cen.to_crs(metric).geometry.array)
+    if not len(c):
+        return 0
+    d = np.min(np.hypot(xy[:, None, 0] - c[None, :, 0], xy[:, None, 1] - c[None, :, 1]), axis=1)
+    return int(np.argmax(d))
 
 
 def _site_table(
