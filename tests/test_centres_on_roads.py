@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import shared_path
+from test_engine_support import METRIC, ll, make_region
 
 from access.speeds import default_speed_profile, edge_speeds_kph
 from geodata.build.sites import centres_on_roads, greedy_candidates
 from geodata.drivable import drivable_network, place_on_main_network
 from geodata.geography import check_geography
 from geodata.region_review import ReviewSettings, review_region
-from tests.conftest import shared_path
-from tests.test_engine_support import METRIC, ll, make_region
 
 # a 2 x 2 km grid of residential roads, a footway spur to the east, a one-way road piece
 # (a road island for cars: it can be entered but not left) far to the north
