@@ -24,7 +24,6 @@ __all__ = [
     "explore_map",
     "placement_map",
     "time_class",
-    "unit_polygons",
     "vans_map",
 ]
 
@@ -221,15 +220,6 @@ def placement_map(
     ]
     finish_map(m, legend)
     return m
-
-
-def unit_polygons(boundaries: gpd.GeoDataFrame, uc_table: pd.DataFrame) -> gpd.GeoDataFrame | None:
-    """Union-council polygons joined (by name) to a table with a ``union_council`` column."""
-    b = boundaries[boundaries["level"] == "union_council"][["name", "geometry"]]
-    if b.empty:
-        return None
-    merged = b.merge(uc_table, left_on="name", right_on="union_council", how="inner")
-    return gpd.GeoDataFrame(merged, geometry="geometry", crs=boundaries.crs)
 
 
 def vans_map(

@@ -15,12 +15,13 @@ from access.speeds import MODES
 from geodata.errors import AccessGapError
 from geodata.export import points_csv_bytes
 from geodata.region import Region
+from geodata.units import unit_geometries
 from scenarios.placement import DEMANDS, MODELS, PlacementOptions, PlacementPlan, sites_table
 from scenarios.placement.options import DemandName, ModelName
 from ui import data
 from ui.context import LoadedRegion
 from ui.errors import show_error
-from ui.maps import placement_map, unit_polygons
+from ui.maps import placement_map
 
 __all__ = ["DEFAULTS", "WITHIN_CHOICES", "render", "sites_geojson"]
 
@@ -170,7 +171,8 @@ def _results(loaded: LoadedRegion, plan: PlacementPlan, seconds: float) -> None:
     )
     left, right = st.columns([3, 2])
     with left:
-        units = unit_polygons(region.boundaries, _uc_names(region))
+        polygons = unit_geometries(region, "union_council", _uc_names(region))
+        units = polygons if len(polygons) else None
         fmap = placement_map(
             region.settlements,
             after=plan.settlements_after,
@@ -221,7 +223,7 @@ def _results(loaded: LoadedRegion, plan: PlacementPlan, seconds: float) -> None:
 
 def _uc_names(region: Region) -> pd.DataFrame:
     s = region.settlements
-    return pd.DataFrame(s[["tehsil", "union_council"]].drop_duplicates("union_council"))
+    return pd.DataFrame(s[["tehsil", "union_council"]].drop_duplicates())
 
 
 def _pct(v: float) -> str:
