@@ -29,6 +29,7 @@ from access.analysis import MODES, GapResult
 from access.exclusion import ExclusionModel, expected_new_registrations
 from access.gaps import weighted_quantile
 from access.speeds import Closures
+from geodata.export import json_safe
 from geodata.region import Region
 from scenarios.spec import Scenario
 
@@ -39,7 +40,6 @@ __all__ = [
     "BANDS_MIN",
     "access_metrics",
     "cost_metrics",
-    "json_safe",
     "registration_effect",
     "scenario_metrics",
     "van_reach",
@@ -363,28 +363,6 @@ def scenario_metrics(
         "notes": notes,
     }
     return table, json_safe(doc)
-
-
-def json_safe(v: Any) -> Any:
-    """``v`` with numpy scalars turned into Python ones and non-finite floats into ``None``.
-
-    Examples
-    --------
-    >>> json_safe({"a": np.float64("nan"), "b": [np.int64(2), np.bool_(True)]})
-    {'a': None, 'b': [2, True]}
-    """
-    if isinstance(v, dict):
-        return {str(k): json_safe(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [json_safe(x) for x in v]
-    if isinstance(v, np.bool_ | bool):
-        return bool(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating | float):
-        f = float(v)
-        return f if np.isfinite(f) else None
-    return v
 
 
 # ---------------------------------------------------------------------------------------

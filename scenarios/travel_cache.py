@@ -26,13 +26,13 @@ import pandas as pd
 from access.analysis import MODES
 from access.engine import nearest_centre
 from access.speeds import TravelSettings
+from geodata.manifest import file_sha256
 from geodata.region import Region
 
 __all__ = [
     "CACHE_FORMAT",
     "TravelCache",
     "clear_memory_cache",
-    "file_sha256",
     "table_hash",
     "travel_key",
 ]
@@ -200,13 +200,4 @@ def table_hash(gdf: gpd.GeoDataFrame) -> str:
         hashed = pd.util.hash_pandas_object(pd.DataFrame(gdf[cols]), index=False)
         h.update(np.ascontiguousarray(hashed.to_numpy(dtype=np.uint64)).tobytes())
         h.update(b"".join(gdf.geometry.to_wkb().tolist()))
-    return h.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 (hex) of a file's bytes, read in chunks."""
-    h = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
     return h.hexdigest()
