@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from shapely import STRtree, points
+
+from geodata.drivable import drivable_network
 
 if TYPE_CHECKING:
     from pyproj import CRS
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["GeographyCheck", "GeographySettings", "check_geography"]
 
-#: Classes only people on foot use: a centre reached only by these is not on the road network.
-_FOOT_ONLY = frozenset(
-    {"path", "footway", "pedestrian", "steps", "cycleway", "bridleway", "corridor"}
-)
 _POINT_TABLES = ("settlements", "centres", "candidates")
 
 
@@ -205,16 +201,11 @@ def _inside_if_swapped(
 
 
 def _road_checks(region: Region, crs: CRS, cfg: GeographySettings) -> list[GeographyCheck]:
-    nodes, edges = region.roads.nodes, region.roads.edges
-    drive = edges[~edges["highway"].isin(_FOOT_ONLY)]
-    if drive.empty or region.settlements.empty:
+    net = drivable_network(region.roads.nodes, region.roads.edges, crs)
+    if not len(net) or region.settlements.empty:
         return []
-    node_pos = {int(n): i for i, n in enumerate(nodes["node_id"].to_numpy())}
-    used = np.unique(np.concatenate([drive["u"].to_numpy(), drive["v"].to_numpy()]))
-    rows = np.array([node_pos[int(n)] for n in used])
-    xy = _xy(nodes.geometry.iloc[rows], crs)
-    tree = cKDTree(xy)
-    labels = _components(drive, used)
+    tree = cKDTree(net.xy)
+    labels = net.component  # as the engine drives: one-way streets counted
     _, s_near = tree.query(_xy(region.settlements.geometry, crs))
     weights = region.settlements["households"].to_numpy(dtype=float)
     main = int(np.argmax(np.bincount(labels[s_near], weights=weights + 1e-9)))
@@ -255,16 +246,6 @@ def _road_checks(region: Region, crs: CRS, cfg: GeographySettings) -> list[Geogr
                 )
             )
     return found
-
-
-def _components(edges: Any, used: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Connected-component label of each node in ``used`` (sorted node ids), undirected."""
-    u = np.searchsorted(used, edges["u"].to_numpy())
-    v = np.searchsorted(used, edges["v"].to_numpy())
-    n = len(used)
-    adj = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)).tocsr()
-    _, labels = connected_components(adj, directed=False)
-    return np.asarray(labels, dtype=np.int64)
 
 
 def _xy(geoms: gpd.GeoSeries, crs: CRS) -> NDArray[np.float64]:
