@@ -77,8 +77,8 @@ class RegionReview:
     largest
         The largest settlements: ``settlement_id, name, tehsil, households``.
     per_tehsil
-        ``tehsil, settlements, households`` (and ``census_households``, ``share_of_census``
-        when census totals are known).
+        ``tehsil, settlements, households`` (and ``census_households``, ``share_inside``,
+        ``share_of_census`` when census totals are known).
     circuity_median, circuity_p90
         Road metres / straight-line metres over the sampled pairs (NaN without pairs).
     circuity_outliers
@@ -115,9 +115,15 @@ class RegionReview:
         ]
         for r in self.per_tehsil.itertuples():
             census = getattr(r, "census_households", np.nan)
-            extra = (
-                f" of census {census:,.0f} ({r.share_of_census:.0%})" if pd.notna(census) else ""
-            )
+            inside = getattr(r, "share_inside", 1.0)
+            extra = ""
+            if pd.notna(census) and inside < 1:
+                extra = (
+                    f" of census {census:,.0f} x share inside {inside:.1%} = "
+                    f"{census * inside:,.0f} ({r.share_of_census:.0%})"
+                )
+            elif pd.notna(census):
+                extra = f" of census {census:,.0f} ({r.share_of_census:.0%})"
             out.append(
                 f"  tehsil {r.tehsil}: {r.settlements} settlements, {r.households:,.0f} "
                 f"households{extra}"
@@ -162,7 +168,8 @@ def review_region(
     if census is None:
         meta = region.metadata.get("census_households")
         census = meta if isinstance(meta, Mapping) else None
-    per_tehsil = _per_tehsil(sett, census)
+    shares = region.metadata.get("census_share_inside")
+    per_tehsil = _per_tehsil(sett, census, shares if isinstance(shares, Mapping) else None)
     largest = sett.nlargest(cfg.n_largest, "households")[
         ["settlement_id", "name", "tehsil", "households"]
     ].reset_index(drop=True)
@@ -216,8 +223,14 @@ def _xy(gdf: Any, crs: Any) -> NDArray[np.float64]:
     return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
 
 
-def _per_tehsil(sett: Any, census: Mapping[str, float] | None) -> pd.DataFrame:
-    """Settlements and households per tehsil, with census totals when known."""
+def _per_tehsil(
+    sett: Any, census: Mapping[str, float] | None, shares: Mapping[str, float] | None
+) -> pd.DataFrame:
+    """Settlements and households per tehsil, with census totals when known.
+
+    ``share_of_census`` compares the households with the census total times the tehsil's
+    share inside the region (1 for a whole tehsil, ``census_share_inside`` in the metadata).
+    """
     tab = (
         sett.groupby("tehsil", sort=True)["households"]
         .agg(settlements="size", households="sum")
@@ -225,7 +238,11 @@ def _per_tehsil(sett: Any, census: Mapping[str, float] | None) -> pd.DataFrame:
     )
     if census:
         tab["census_households"] = tab["tehsil"].map({str(k): float(v) for k, v in census.items()})
-        tab["share_of_census"] = tab["households"] / tab["census_households"]
+        share = tab["tehsil"].map({str(k): float(v) for k, v in (shares or {}).items()})
+        tab["share_inside"] = share.fillna(1.0)
+        tab["share_of_census"] = tab["households"] / (
+            tab["census_households"] * tab["share_inside"]
+        )
     return pd.DataFrame(tab)
 
 
@@ -309,7 +326,7 @@ def _census_warnings(
                 tuple(over["tehsil"]),
                 "settlements hold more households than the census gives the tehsil ("
                 + ", ".join(
-                    f"{r.tehsil} {r.households:,.0f} > {r.census_households:,.0f}"
+                    f"{r.tehsil} {r.households:,.0f} > {r.census_households * r.share_inside:,.0f}"
                     for r in over.itertuples()
                 )
                 + "); a population is counted twice: check places added on top of the census",

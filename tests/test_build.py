@@ -24,6 +24,8 @@ PBF = DATA / "osm" / "islamabad.osm.pbf"
 I8 = DATA / "osm" / "i8.osm"
 CENSUS = DATA / "census2017" / "tehsil_population_2017.csv"
 GEONAMES = DATA / "geonames" / "pk_places_cities500.csv"
+#: The tehsils whose borders cross the Islamabad extract (its admin relations).
+SIX_TEHSILS = ["Fateh Jang", "Kahuta", "Kotli Sattian", "Murree", "Rawalpindi", "Taxila"]
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"real data folder {DATA} is absent (outside the dev setup)"
 )
@@ -57,14 +59,23 @@ def test_households_sum_to_census_of_covered_tehsils(islamabad) -> None:
     from_census = s[s["source"].str.endswith("(census)")]
     # largest-remainder rounding: exact
     assert from_census["households"].sum() == report.households_census
-    assert report.households_census == 616_539  # Rawalpindi + Kahuta + Murree, PBS 2017
+    # every tehsil is cut by this extract, which holds almost none of their roads (it was
+    # clipped to Islamabad Capital Territory): each gets at most census x share inside,
+    # the share the persons its roads inside can hold (no raster, no complete boundary)
+    shares = {t.name: t for t in report.tehsil_shares}
+    assert sorted(shares) == SIX_TEHSILS
+    for t in shares.values():
+        assert t.method == "roads" and 0 < t.share < 0.05
+        assert t.households <= int(t.census_households * t.share) + 1
+    assert shares["Rawalpindi"].census_households == 537_212  # PBS 2017
+    assert sum(t.census_households for t in shares.values()) == 803_989
 
 
 @needs_data
 def test_one_assumed_centre_per_tehsil(islamabad) -> None:
     region, _ = islamabad
     c = region.centres
-    assert sorted(c["tehsil"]) == ["Kahuta", "Murree", "Rawalpindi"]
+    assert sorted(c["tehsil"]) == SIX_TEHSILS
     assert c["assumed"].all() and (c["kind"] == "existing").all()
     assert len(region.candidates) > 3
     assert (region.candidates["kind"] == "candidate").all()
@@ -84,7 +95,7 @@ def test_round_trip(islamabad, tmp_path: Path) -> None:
 def test_report_lines(islamabad) -> None:
     _, report = islamabad
     text = "\n".join(report.lines())
-    assert "census tehsil not in the extract: TAXILA TEHSIL" in text
+    assert "census tehsil not in the extract: GUJAR KHAN TEHSIL" in text
     assert "assumed at tehsil headquarters" in text
 
 
@@ -153,7 +164,7 @@ def _gadm_file(islamabad, path: Path) -> Path:
                 "geometry": r.geometry,
             }
         )
-    ict = b[b["level"] == "province"].iloc[0]
+    ict = b[(b["level"] == "province") & (b["name"] == "Islamabad Capital Territory")].iloc[0]
     rows.append({"NAME_1": ict["name"], "GID_1": "PAK.3_1", "geometry": ict.geometry})
     g = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").to_crs(32643)
     g.to_file(path)
@@ -174,7 +185,7 @@ def test_user_boundaries_gadm_projected(islamabad, tmp_path: Path, caplog) -> No
     b = region.boundaries.set_index("code")
     tehsils = b[b["level"] == "tehsil"]
     # the tehsils come from the file: its codes and names, parents dissolved from them
-    assert sorted(tehsils["name"]) == ["Kahuta", "Murree", "Rawalpindi"]
+    assert sorted(tehsils["name"]) == SIX_TEHSILS
     assert tehsils.index.str.startswith("PAK.7.1.").all()
     assert (tehsils["parent_code"] == "PAK.7.1_1").all()
     assert b.loc["PAK.7.1_1", "level"] == "district" and b.loc["PAK.7.1_1", "name"] == "Rawalpindi"
@@ -186,8 +197,9 @@ def test_user_boundaries_gadm_projected(islamabad, tmp_path: Path, caplog) -> No
     assert region.metadata["provenance"]["boundaries"] == "user file gadm_utm.gpkg"
     assert not region.boundaries["partial"].any()
     # census matching by tehsil name and one centre per tehsil work as before
-    assert report.households_census == 616_539
-    assert sorted(region.centres["tehsil"]) == ["Kahuta", "Murree", "Rawalpindi"]
+    # complete units from the file: each tehsil's whole census total (PBS 2017)
+    assert report.households_census == 803_989
+    assert sorted(region.centres["tehsil"]) == SIX_TEHSILS
     text = "\n".join(report.lines())
     assert "boundaries from user file" in text and "tehsil (GADM) <- NAME_3" in text
 

@@ -151,6 +151,15 @@ def test_islamabad_without_geonames() -> None:
     validate_region(region)
     _check_islamabad(region, report)
     assert region.settlements["households"].max() <= MAX_HH
+    # OSM alone finds the six tehsils the extract cuts and uses their census totals
+    shares = {t.name: t for t in report.tehsil_shares}
+    assert len(shares) == 6 and all(t.method == "roads" for t in shares.values())
+    assert region.metadata["census_share_inside"]["Rawalpindi"] == shares["Rawalpindi"].share
+    # every centre within 500 m of a drivable road, none on a road island
+    from access.queries import snap_to_network
+
+    snaps = snap_to_network(region, region.centres, mode="car")
+    assert (snaps.access_m <= 500).all() and not snaps.road_island.any()
 
 
 @pytest.mark.slow

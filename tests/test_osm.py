@@ -287,14 +287,48 @@ def test_islamabad_boundaries_cut_by_the_extract() -> None:
     assert shapely.is_valid(b.geometry.array).all()
     skipped = {name: why for why, name, _ in report.skipped}
     assert "not a province" in skipped["Rawalpindi Cantt"]
-    assert "no anchor" in skipped["Taxila Tehsil"]
+    # Taxila has no anchor: the units around it tell which side of its border is inside
+    assert "Taxila Tehsil" in report.sided and "Taxila Tehsil" not in skipped
     # the tehsils cut by the extract do not overlap each other
     t = b[b["level"] == "tehsil"].to_crs(32643)
     assert t.union_all().area == pytest.approx(t.area.sum(), rel=1e-3)
     # the GeoNames point of Rawalpindi city lies in Rawalpindi tehsil, not in ICT
     pt = shapely.Point(anchors["Rawalpindi"])
     holder = b[b.contains(pt)]
-    assert set(holder["name"]) == {"Rawalpindi"}
+    assert set(holder["name"]) == {"Punjab", "Rawalpindi"}
+
+
+@needs_data
+def test_islamabad_boundaries_without_any_anchor_file() -> None:
+    # OSM alone: no GeoNames; the extract has no place node named like a Punjab tehsil
+    b, report = read_osm_boundaries(OSM / "islamabad.osm.pbf")
+    tehsils = b[b["level"] == "tehsil"]
+    assert sorted(tehsils["name"]) == [
+        "Fateh Jang",
+        "Kahuta",
+        "Kotli Sattian",
+        "Murree",
+        "Rawalpindi",
+        "Taxila",
+    ]
+    assert {"Punjab", "Islamabad Capital Territory"} == set(
+        b.loc[b["level"] == "province", "name"]
+    )
+    # "Rawalpindi City" (an admin unit that is not a level) anchors Rawalpindi tehsil;
+    # the others' sides are told by the units around them
+    assert "Rawalpindi Tehsil" not in report.sided and "Tehsil Kahuta" in report.sided
+    m = b.to_crs(32643)
+    t = m[m["level"] == "tehsil"]
+    assert t.union_all().area == pytest.approx(t.area.sum(), rel=1e-3)  # no overlaps
+    ict = m[m["name"] == "Islamabad Capital Territory"].union_all()
+    assert t.intersection(ict).area.sum() < 1e-3 * t.area.sum()  # no tehsil in ICT
+    # Rawalpindi Saddar lies in Rawalpindi tehsil; Faisal Mosque (F-7/E-7) in ICT only
+    saddar, mosque = shapely.Point(73.0479, 33.5973), shapely.Point(73.0380, 33.7295)
+    assert set(b.loc[b.contains(saddar), "name"]) == {"Punjab", "Rawalpindi"}
+    assert set(b.loc[b.contains(mosque), "name"]) == {"Islamabad Capital Territory"}
+    # Murree is a sliver in the north-east corner of the extract
+    murree = t[t["name"] == "Murree"].iloc[0].geometry
+    assert murree.area < 60e6 and murree.centroid.x > t.union_all().centroid.x
 
 
 def test_complete_relation_is_assembled(tmp_path: Path) -> None:

@@ -33,12 +33,14 @@ from geodata.census import CensusMatch
 
 __all__ = [
     "MAX_HOUSEHOLDS",
+    "PERSONS_PER_ROAD_KM",
     "PLACE_REACH_M",
     "URBAN_KINDS",
     "Allocation",
     "TehsilShare",
     "allocate_settlements",
     "largest_remainder",
+    "persons_per_road_km",
     "place_seeds",
 ]
 
@@ -66,6 +68,13 @@ _RANK = {
     "hamlet": 1,
     "isolated_dwelling": 0,
 }
+#: Persons per km of residential/unclassified/living-street road (a place counting as
+#: ``PLACE_WEIGHT_KM``) when no complete census tehsil lies inside the extract to calibrate
+#: it: Islamabad Capital Territory, 2,006,572 persons in the 2017 census over the 3,235 km of
+#: such roads inside it in the 2020 OSM extract (``../shared/data/osm/islamabad.osm.pbf``).
+#: It bounds the share of a cut tehsil that lies inside an extract without a raster or a
+#: complete boundary: the census persons its roads inside can hold, at most all of them.
+PERSONS_PER_ROAD_KM = 620.0
 #: Places whose cells are urban (for the census's urban totals).
 URBAN_KINDS = ("city", "town", "suburb", "quarter", "neighbourhood")
 
@@ -83,7 +92,8 @@ class TehsilShare:
     share
         Its share inside the extract (1 for a complete tehsil).
     method
-        How the share was found: ``complete``, ``raster``, ``area`` or ``unknown``.
+        How the share was found: ``complete``, ``raster``, ``area`` or ``roads`` (the
+        persons its roads inside can hold, :func:`persons_per_road_km`).
     households
         Households placed on its settlements (at most census x share, rounded down).
     """
@@ -105,6 +115,8 @@ class Allocation:
     households_census: int = 0
     split: int = 0
     weights: dict[str, int] = field(default_factory=dict)
+    persons_per_road_km: float = 0.0
+    density_source: str = ""
 
 
 def allocate_settlements(
@@ -162,11 +174,18 @@ def allocate_settlements(
     )
     notes: list[str] = []
     shares: list[TehsilShare] = []
+    density = (
+        persons_per_road_km(
+            tehsils, census, match, np.r_[cells.roads, np.zeros(len(teh) - len(cells.roads))], teh
+        )
+        if census is not None and match is not None
+        else (PERSONS_PER_ROAD_KM, "default")
+    )
     for t in range(len(tehsils)):
         if census is None or match is None:
             break
         row: Any = census.loc[match.pairs[str(tehsils["name"].iloc[t])]]
-        share = _share(tehsils.iloc[t], row, w_all[teh == t], use_raster)
+        share = _share(tehsils.iloc[t], row, w_all[teh == t], use_raster, density[0])
         in_t = teh == t
         for part in ("rural", "urban"):
             pool = in_t & (urban if part == "urban" else ~urban)
@@ -206,6 +225,8 @@ def allocate_settlements(
         notes=tuple(notes),
         households_census=sum(s.households for s in shares),
         split=n_split,
+        persons_per_road_km=density[0],
+        density_source=density[1],
     )
 
 
@@ -337,7 +358,48 @@ def _tehsil_of(x: np.ndarray, y: np.ndarray, tehsils: gpd.GeoDataFrame) -> np.nd
     return out
 
 
-def _share(unit: Any, row: Any, w: np.ndarray, use_raster: bool) -> tuple[float, str]:
+def persons_per_road_km(
+    tehsils: gpd.GeoDataFrame,
+    census: pd.DataFrame,
+    match: CensusMatch,
+    road_km: np.ndarray,
+    teh: np.ndarray,
+) -> tuple[float, str]:
+    """Persons per km of residential road (plus place weight), and where the figure is from.
+
+    The median over the complete census tehsils inside the extract (their census persons
+    over their road weight); without any, :data:`PERSONS_PER_ROAD_KM`.
+
+    Parameters
+    ----------
+    tehsils, census, match
+        As for :func:`allocate_settlements`.
+    road_km
+        Road weight (km) per fine-grid cell, in the order of ``teh``'s cells.
+    teh
+        Tehsil index per cell (-1 outside census units).
+
+    Returns
+    -------
+    tuple of float and str
+        Persons per km, and ``"calibrated on N complete tehsils"`` or ``"default"``.
+    """
+    ratios = []
+    for t in range(len(tehsils)):
+        if bool(tehsils["partial"].iloc[t]):
+            continue
+        km = float(road_km[teh == t].sum())
+        persons = float(census.loc[match.pairs[str(tehsils["name"].iloc[t])], "population"])
+        if km > 0 and persons > 0:
+            ratios.append(persons / km)
+    if not ratios:
+        return PERSONS_PER_ROAD_KM, "default"
+    return float(np.median(ratios)), f"calibrated on {len(ratios)} complete tehsils"
+
+
+def _share(
+    unit: Any, row: Any, w: np.ndarray, use_raster: bool, density: float
+) -> tuple[float, str]:
     """A tehsil's share inside the extract and how it was found."""
     if not bool(unit["partial"]):
         return 1.0, "complete"
@@ -346,7 +408,10 @@ def _share(unit: Any, row: Any, w: np.ndarray, use_raster: bool) -> tuple[float,
     whole = unit.get("whole")
     if whole is not None and not shapely.is_empty(whole) and whole.area > 0:
         return min(1.0, float(unit.geometry.area / whole.area)), "area"
-    return 1.0, "unknown"
+    if int(row["population"]) <= 0:
+        return 0.0, "roads"
+    # no raster, no complete boundary: the persons the roads inside can hold, at most all
+    return min(1.0, float(w.sum()) * density / float(row["population"])), "roads"
 
 
 def _outside_population(

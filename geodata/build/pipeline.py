@@ -268,6 +268,7 @@ def build_region(
     }
     if census is not None and pop.match is not None:
         metadata["census_households"] = _census_households(census, pop.match)
+        metadata["census_share_inside"] = {t.name: t.share for t in pop.tehsils}
     region = Region(
         name=name or Path(osm).name.split(".")[0],
         roads=roads,
@@ -468,12 +469,14 @@ def _allocation_notes(alloc: Allocation, size: float, raster: bool) -> list[str]
             "tehsils only partly inside the extract contribute their share inside: "
             + "; ".join(f"{t.name} {t.share:.1%} ({t.method})" for t in part)
         )
-    unknown = [t.name for t in alloc.tehsils if t.method == "unknown"]
-    if unknown:
+    guessed = [t.name for t in alloc.tehsils if t.method == "roads"]
+    if guessed:
         out.append(
-            "share inside the extract UNKNOWN (no complete boundary, no raster): the whole "
-            "census total is placed on the part inside for " + ", ".join(unknown) + "; give "
-            "population=RASTER or boundaries=FILE with complete tehsils"
+            "share inside the extract ESTIMATED from the roads inside (no complete boundary, "
+            "no raster): the persons their residential roads can hold at "
+            f"{alloc.persons_per_road_km:,.0f} persons per km ({alloc.density_source}), at "
+            "most the census total, for " + ", ".join(guessed) + "; give population=RASTER "
+            "or boundaries=FILE with complete tehsils"
         )
     if alloc.split:
         out.append(

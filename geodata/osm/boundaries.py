@@ -23,12 +23,14 @@ from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
 from geodata.errors import DataFileError
+from geodata.osm.cut_sides import border_faces, choose_sides, two_sides
 from geodata.osm.files import OSMIUM_ERRORS, check_osm_file, guarded
 
 __all__ = ["BoundaryReadReport", "read_osm_boundaries"]
 
 _DISTRICT_WORDS = ("district", "ضلع")
 _TEHSIL_WORDS = ("tehsil", "tahsil", "تحصیل", "sub-division", "subdivision", "sub division")
+_CITY_WORD_RE = re.compile(r"\b(city|cantt|cantonment|municipal\w*|corporation)\b", re.I)
 _ADMIN_WORD_RE = re.compile(
     r"\b(tehsil|tahsil|district|sub[- ]?division)\b|تحصیل|ضلع", flags=re.IGNORECASE
 )
@@ -47,16 +49,25 @@ class BoundaryReadReport:
     skipped
         ``(reason, name, osm relation id)`` of each relation not used (not a district or
         tehsil, or its rings could not be assembled because the extract cuts it).
+    sided
+        Names of cut units without an anchor whose side of the border was told by the
+        units around them (:func:`geodata.osm.cut_sides.choose_sides`).
     """
 
     source: str
     used: tuple[tuple[str, str, int], ...] = field(default=())
     skipped: tuple[tuple[str, str, int], ...] = field(default=())
+    sided: tuple[str, ...] = field(default=())
 
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
         out = [f"boundaries from {self.source}: {len(self.used)} used, {len(self.skipped)} skipped"]
         out += [f"  {lvl}: {name} (relation {rid})" for lvl, name, rid in self.used]
+        if self.sided:
+            out.append(
+                "  no anchor, side of the border told by the units around them: "
+                + ", ".join(self.sided)
+            )
         out += [f"  skipped {name} (relation {rid}): {why}" for why, name, rid in self.skipped]
         return out
 
@@ -86,8 +97,11 @@ def read_osm_boundaries(
     ``label`` node if the file has it, else a place node of the file with the unit's name,
     else ``anchors[name]`` given by the caller (e.g. GeoNames towns). Parts lying in another
     province-level unit (e.g. Islamabad Capital Territory for a Punjab tehsil) are removed.
-    Such units are marked ``partial=True``: their polygon is the unit's part inside the
-    extract. Cut units without an anchor are skipped and listed in the report.
+    A cut unit without any anchor takes the side of its border that agrees with the units
+    around it (units of one level do not overlap; a tehsil lies in one province; see
+    :mod:`geodata.osm.cut_sides`); when the units around it cannot tell, it is skipped and
+    listed in the report. Such units are marked ``partial=True``: their polygon is the
+    unit's part inside the extract.
 
     Parameters
     ----------
@@ -129,18 +143,24 @@ def _read_boundaries(
     """Units of complete relations, and of relations the extract cuts rebuilt inside it."""
     rows: list[dict[str, Any]] = []
     skipped: list[tuple[str, str, int]] = []
+    sided: list[int] = []
     relations = _admin_relations(src)
     wanted = {rid: lvl for rid, (tags, *_) in relations.items() if (lvl := _admin_level_of(tags))}
     for rid, (tags, *_) in relations.items():
         if rid not in wanted:
             skipped.append(("not a province, district or tehsil", _label(tags, rid), rid))
-    # 1. complete relations: pyosmium's multipolygon assembler
-    assembled = _assembled_areas(src, wanted)
+    # 1. complete relations: pyosmium's multipolygon assembler (other admin units, e.g.
+    # "Rawalpindi City", anchor the cut tehsil of the same name)
+    every = _assembled_areas(src, relations)
+    assembled = {rid: g for rid, g in every.items() if rid in wanted}
     # 2. relations cut by the extract: rebuild their part inside the extract's box
     cut = [rid for rid in wanted if rid not in assembled]
     partial: dict[int, BaseGeometry] = {}
     if cut:
-        partial = _rebuild_cut_units(src, cut, relations, wanted, assembled, anchors, skipped)
+        cities = _CityAnchors(relations, wanted, every, cut)
+        partial = _rebuild_cut_units(
+            src, cut, relations, wanted, assembled, anchors, skipped, sided, cities
+        )
     for rid, lvl in wanted.items():
         geom = assembled.get(rid, partial.get(rid))
         if geom is None:
@@ -174,11 +194,12 @@ def _read_boundaries(
             for r in rows
         ),
         skipped=tuple(skipped),
+        sided=tuple(_label(relations[rid][0], rid) for rid in sided),
     )
     return gdf, report
 
 
-def _assembled_areas(src: Path, wanted: Mapping[int, str]) -> dict[int, BaseGeometry]:
+def _assembled_areas(src: Path, wanted: Mapping[int, Any]) -> dict[int, BaseGeometry]:
     """Polygons of the complete ``wanted`` relations (pyosmium's multipolygon assembler)."""
     assembled: dict[int, BaseGeometry] = {}
     fp = (
@@ -205,41 +226,71 @@ def _rebuild_cut_units(
     assembled: Mapping[int, BaseGeometry],
     anchors: Mapping[str, tuple[float, float]] | None,
     skipped: list[tuple[str, str, int]],
+    sided: list[int],
+    cities: _CityAnchors,
 ) -> dict[int, BaseGeometry]:
     """The parts inside the extract of the ``cut`` relations; units left out go to skipped."""
-    way_ids = {ref for rid in cut for ref in relations[rid][1]}
+    way_ids = {ref for rid in cut for ref in relations[rid][1]} | cities.way_ids
     centre_ids = {nid for rid in cut for nid in relations[rid][2]}
     lines, frame, centres, places = _member_lines(src, way_ids, centre_ids)
     extra = {_norm(k): v for k, v in (anchors or {}).items()}
+    extra = {**cities.points(lines, frame), **extra}
     anchor_of: dict[int, BaseGeometry] = {}
     partial: dict[int, BaseGeometry] = {}
+    unanchored: dict[int, tuple[BaseGeometry, BaseGeometry]] = {}
+    border_ways = {ref for rid in cut for ref in relations[rid][1]}
+    everything = shapely.union_all([g for w, g in lines.items() if w in border_ways])
     for rid in cut:
         tags, members, centre_nodes = relations[rid]
         name = _norm(_clean_admin_name(tags))
         anchor = next((centres[n] for n in centre_nodes if n in centres), None)
         anchor = anchor or places.get(name) or extra.get(name)
         if anchor is None:
-            skipped.append(
-                (
-                    "cut by the extract and no anchor (admin_centre/label node or a place "
-                    "of the same name) found; give admin units in a boundaries file "
-                    "(boundaries=...)",
-                    _label(tags, rid),
-                    rid,
+            known = shapely.union_all([lines[w] for w in members if w in lines])
+            sides = two_sides(known, frame, everything)
+            if sides is None:
+                skipped.append(
+                    (
+                        "cut by the extract and no part of its border inside it",
+                        _label(tags, rid),
+                        rid,
+                    )
                 )
-            )
+            else:
+                unanchored[rid] = sides
             continue
         anchor_of[rid] = shapely.Point(anchor)
-        geom = _partial_unit(members, lines, frame, anchor_of[rid])
+        geom = _partial_unit(members, lines, frame, anchor_of[rid], everything)
         if geom is None:
             skipped.append(("no part of it inside the extract", _label(tags, rid), rid))
         else:
             partial[rid] = geom
-    _remove_other_provinces(partial, wanted, assembled)
+    if unanchored:
+        chosen = choose_sides(unanchored, wanted, {**assembled, **partial})
+        for rid, side in chosen.items():
+            if side.geometry is None:
+                tags = relations[rid][0]
+                skipped.append(
+                    (
+                        side.reason + "; give admin units in a boundaries file "
+                        "(boundaries=...) or anchors (geonames=...)",
+                        _label(tags, rid),
+                        rid,
+                    )
+                )
+            else:
+                partial[rid] = side.geometry
+                anchor_of[rid] = shapely.point_on_surface(side.geometry)
+                sided.append(rid)
+    anchored = {rid: pt for rid, pt in anchor_of.items() if rid not in sided}
+    _remove_other_provinces(partial, wanted, assembled, anchored)
     # units of one level cut by the extract may overlap where the border between them
     # lies outside the file: give each overlapping face to the unit with the nearest anchor
     known_all = shapely.intersection(shapely.union_all(list(lines.values())), frame)
-    atoms = shapely.get_parts(shapely.polygonize([shapely.union_all([known_all, frame.boundary])]))
+    edges = shapely.union_all(
+        [known_all, frame.boundary, *shapely.boundary(list(partial.values()))]
+    )
+    atoms = shapely.get_parts(shapely.polygonize([edges]))
     for level in ("district", "tehsil"):
         units = [rid for rid in partial if wanted[rid] == level]
         if len(units) > 1:
@@ -251,17 +302,29 @@ def _remove_other_provinces(
     partial: dict[int, BaseGeometry],
     wanted: Mapping[int, str],
     assembled: Mapping[int, BaseGeometry],
+    anchored: Mapping[int, BaseGeometry],
 ) -> None:
     """Cut from each partial district or tehsil the provinces it does not lie in (in place).
 
-    Provinces partition the country: a district or tehsil cannot lie in another one.
+    Provinces partition the country: a district or tehsil cannot lie in another one. Its
+    province is the one holding its anchor, else the one holding most of it.
     """
     provinces = {rid: g for rid, g in {**assembled, **partial}.items() if wanted[rid] == "province"}
+    if not provinces:
+        return
     for rid, geom in list(partial.items()):
         if wanted[rid] == "province":
             continue
-        rep_pt = shapely.point_on_surface(geom)
-        others = [g for g in provinces.values() if not shapely.contains(g, rep_pt)]
+        keys = list(provinces)
+        polys = [provinces[k] for k in keys]
+        anchor = anchored.get(rid)
+        holds = [k for k, g in zip(keys, polys, strict=True) if anchor and g.contains(anchor)]
+        own = (
+            holds[0]
+            if holds
+            else keys[int(np.argmax(shapely.area(shapely.intersection(geom, polys))))]
+        )
+        others = [provinces[k] for k in keys if k != own]
         if others:
             partial[rid] = _polygonal(shapely.difference(geom, shapely.union_all(others)))
 
@@ -278,6 +341,48 @@ def _admin_level_of(tags: Mapping[str, str]) -> str | None:
     if tags.get("admin_level") == "3" or tags.get("border_type") == "province":
         return "province"
     return None
+
+
+class _CityAnchors:
+    """Anchors from other admin units named like a cut unit (``Rawalpindi City``, ``Cantt``).
+
+    A city or cantonment lies inside the tehsil of its name: a point of its polygon (when
+    complete) or the middle of its visible border ways anchors the tehsil.
+    """
+
+    def __init__(
+        self,
+        relations: Mapping[int, tuple[dict[str, str], list[int], list[int]]],
+        wanted: Mapping[int, str],
+        areas: Mapping[int, BaseGeometry],
+        cut: list[int],
+    ) -> None:
+        names = {_norm(_clean_admin_name(relations[rid][0])) for rid in cut}
+        self.named: dict[int, str] = {}
+        for rid, (tags, _, _) in relations.items():
+            name = _norm(_CITY_WORD_RE.sub(" ", _clean_admin_name(tags)))
+            if rid not in wanted and name in names:
+                self.named[rid] = name
+        self.areas = {rid: areas[rid] for rid in self.named if rid in areas}
+        self.members = {rid: relations[rid][1] for rid in self.named}
+        self.way_ids = {w for rid in self.named if rid not in self.areas for w in self.members[rid]}
+
+    def points(
+        self, lines: Mapping[int, BaseGeometry], frame: BaseGeometry
+    ) -> dict[str, tuple[float, float]]:
+        """``{normalised name: (lon, lat)}`` of the anchors found."""
+        out: dict[str, tuple[float, float]] = {}
+        for rid, name in self.named.items():
+            geom = self.areas.get(rid)
+            if geom is None:
+                seen = [lines[w] for w in self.members[rid] if w in lines]
+                geom = shapely.intersection(shapely.union_all(seen), frame) if seen else None
+            if geom is None or geom.is_empty:
+                continue
+            pt = shapely.point_on_surface(geom) if geom.area > 0 else shapely.centroid(geom)
+            if shapely.contains(frame, pt):
+                out.setdefault(name, (float(pt.x), float(pt.y)))
+        return out
 
 
 def _clean_admin_name(tags: Mapping[str, str]) -> str:
@@ -368,11 +473,11 @@ def _partial_unit(
     lines: Mapping[int, BaseGeometry],
     frame: BaseGeometry,
     anchor: BaseGeometry,
+    others: BaseGeometry | None,
 ) -> BaseGeometry | None:
     """The face of the extract's frame, cut by the unit's member ways, holding the anchor."""
     known = shapely.union_all([lines[w] for w in members if w in lines])
-    own = shapely.intersection(known, frame)
-    faces = shapely.get_parts(shapely.polygonize([shapely.union_all([own, frame.boundary])]))
+    faces = border_faces(known, frame, others)
     if len(faces) == 0:
         return None
     if shapely.contains(frame, anchor):
