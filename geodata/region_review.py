@@ -326,8 +326,14 @@ def _census_warnings(
                 tuple(over["tehsil"]),
                 "settlements hold more households than the census gives the tehsil ("
                 + ", ".join(
-                    f"{r.tehsil} {r.households:,.0f} > {r.census_households * r.share_inside:,.0f}"
-                    for r in over.itertuples()
+                    f"{t} {h:,.0f} > {c * f:,.0f}"
+                    for t, h, c, f in zip(
+                        over["tehsil"],
+                        over["households"].astype(float),
+                        over["census_households"].astype(float),
+                        over["share_inside"].astype(float),
+                        strict=True,
+                    )
                 )
                 + "); a population is counted twice: check places added on top of the census",
             )

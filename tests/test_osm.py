@@ -311,9 +311,7 @@ def test_islamabad_boundaries_without_any_anchor_file() -> None:
         "Rawalpindi",
         "Taxila",
     ]
-    assert {"Punjab", "Islamabad Capital Territory"} == set(
-        b.loc[b["level"] == "province", "name"]
-    )
+    assert {"Punjab", "Islamabad Capital Territory"} == set(b.loc[b["level"] == "province", "name"])
     # "Rawalpindi City" (an admin unit that is not a level) anchors Rawalpindi tehsil;
     # the others' sides are told by the units around them
     assert "Rawalpindi Tehsil" not in report.sided and "Tehsil Kahuta" in report.sided

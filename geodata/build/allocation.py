@@ -389,7 +389,7 @@ def persons_per_road_km(
         if bool(tehsils["partial"].iloc[t]):
             continue
         km = float(road_km[teh == t].sum())
-        persons = float(census.loc[match.pairs[str(tehsils["name"].iloc[t])], "population"])
+        persons = float(census["population"].loc[match.pairs[str(tehsils["name"].iloc[t])]])
         if km > 0 and persons > 0:
             ratios.append(persons / km)
     if not ratios:

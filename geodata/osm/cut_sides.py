@@ -110,8 +110,11 @@ def border_faces(
         Polygons (shapely) of positive area.
     """
     own = _close_loose_ends(shapely.intersection(border, frame), frame, others)
-    faces = shapely.get_parts(shapely.polygonize([shapely.union_all([own, frame.boundary])]))
-    return faces[shapely.area(faces) > 0]
+    faces: np.ndarray = shapely.get_parts(
+        shapely.polygonize([shapely.union_all([own, frame.boundary])])
+    )
+    keep: np.ndarray = shapely.area(faces) > 0
+    return np.asarray(faces[keep])
 
 
 def choose_sides(
