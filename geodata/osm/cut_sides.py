@@ -146,12 +146,11 @@ def choose_sides(
     if not ids:
         return {}
     table = _Conflicts(ids, candidates, levels, known)
-    pick = _best_assignment(table)
+    pick, here_there = _best_assignment(table)
     out: dict[int, SideChoice] = {}
     for k, rid in enumerate(ids):
         mine = pick[k]
-        here = table.cost(k, pick)
-        there = table.cost(k, [*pick[:k], 1 - mine, *pick[k + 1 :]])
+        here, there = here_there[k]
         small = min(candidates[rid][0].area, candidates[rid][1].area)
         if there <= 0.01 * small or here > _CLEAR_MARGIN * there:
             out[rid] = SideChoice(
@@ -269,13 +268,25 @@ def _two_colouring(faces: np.ndarray) -> np.ndarray | None:
     return colour
 
 
-def _best_assignment(table: _Conflicts) -> list[int]:
-    """The side (0/1) per candidate with the least total conflict."""
+def _best_assignment(table: _Conflicts) -> tuple[list[int], list[tuple[float, float]]]:
+    """The side (0/1) per candidate with the least total conflict, and the evidence.
+
+    Per candidate: the least total conflict with its chosen side and with the other side,
+    the other units free to change too (a flip of the whole picture is no evidence).
+    """
     ids = table.ids
     if len(ids) <= MAX_EXHAUSTIVE:
         combos = np.array(list(itertools.product((0, 1), repeat=len(ids))), dtype=np.int64)
-        costs = [sum(table.cost(k, list(c)) for k in range(len(ids))) for c in combos]
-        return [int(v) for v in combos[int(np.argmin(costs))]]
+        costs = np.array([sum(table.cost(k, list(c)) for k in range(len(ids))) for c in combos])
+        best = combos[int(np.argmin(costs))]
+        pairs = [
+            (
+                float(costs[combos[:, k] == best[k]].min()),
+                float(costs[combos[:, k] != best[k]].min()),
+            )
+            for k in range(len(ids))
+        ]
+        return [int(v) for v in best], pairs
     pick = [0] * len(ids)
     for _ in range(20):
         changed = False
@@ -286,7 +297,11 @@ def _best_assignment(table: _Conflicts) -> list[int]:
             pick[k] = side
         if not changed:
             break
-    return pick
+    pairs = [
+        (table.cost(k, pick), table.cost(k, [*pick[:k], 1 - pick[k], *pick[k + 1 :]]))
+        for k in range(len(ids))
+    ]
+    return pick, pairs
 
 
 class _Conflicts:
