@@ -173,14 +173,14 @@ def test_islamabad_report_and_region_check_warn(islamabad_built, tmp_path) -> No
     region, report = islamabad_built
     text = "\n".join(report.lines())
     assert "review:" in text and "road circuity" in text
-    assert "warning: settlements:" in text and "households" in text
+    assert "largest settlements:" in text and "households" in text
     assert "partial unit: tehsil Rawalpindi" in text
     assert "of census" in text  # settlements per tehsil against the census
     save_region(region, tmp_path / "r")
     res = CliRunner().invoke(app, ["region", "check", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
     assert "road circuity" in res.output
-    assert "warning: " in res.output and "more than 20,000 households" in res.output
+    assert "warning: boundaries:" in res.output and "only partly inside" in res.output
 
 
 @pytest.mark.slow

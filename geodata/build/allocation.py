@@ -35,6 +35,7 @@ __all__ = [
     "MAX_HOUSEHOLDS",
     "PERSONS_PER_ROAD_KM",
     "PLACE_REACH_M",
+    "TAG_DENSITY_FACTOR",
     "URBAN_KINDS",
     "Allocation",
     "TehsilShare",
@@ -75,6 +76,10 @@ _RANK = {
 #: It bounds the share of a cut tehsil that lies inside an extract without a raster or a
 #: complete boundary: the census persons its roads inside can hold, at most all of them.
 PERSONS_PER_ROAD_KM = 620.0
+#: A place's population tag is trusted up to this many times the persons per road km
+#: (dense city centres hold more than the average); beyond it the extract does not hold
+#: the place (only its edge, or unmapped streets) and the tag is capped.
+TAG_DENSITY_FACTOR = 10.0
 #: Places whose cells are urban (for the census's urban totals).
 URBAN_KINDS = ("city", "town", "suburb", "quarter", "neighbourhood")
 
@@ -204,7 +209,9 @@ def allocate_settlements(
             )
         )
     outside = teh < 0
-    pop_out, how = _outside_population(x, y, w_all, seed_of, seeds, outside, use_raster, cells)
+    pop_out, how = _outside_population(
+        x, y, w_all, seed_of, seeds, outside, use_raster, cells, density[0]
+    )
     pop[outside] = pop_out[outside]
     notes += how
     rows, n_split, too_big = _gather(
@@ -423,8 +430,15 @@ def _outside_population(
     outside: np.ndarray,
     use_raster: bool,
     cells: Cells,
+    density: float,
 ) -> tuple[np.ndarray, list[str]]:
-    """Persons of cells outside census units: raster, else place tags, else assumed."""
+    """Persons of cells outside census units: raster, else place tags, else assumed.
+
+    A tag counts the whole place; where the extract holds only part of it (Wah Cantt at
+    the edge of the Islamabad extract, Rawalpindi city whose streets it does not hold) the
+    tag is capped by the persons its cells' roads can hold (``density`` x
+    :data:`TAG_DENSITY_FACTOR` per km).
+    """
     from geodata.build.settlements import PLACE_DEFAULT_POPULATION
 
     pop = np.zeros(len(x), dtype=np.int64)
@@ -445,13 +459,16 @@ def _outside_population(
         a = _tagged_ancestor(int(parent[c]), parent, tagged) if parent[c] >= 0 else -1
         if a >= 0:
             sub[a] += tag[c]
-    n_tag = n_assumed = 0
+    n_tag = n_assumed = n_capped = 0
     own = outside & (seed_of >= 0)
     src = source[np.maximum(seed_of, 0)]
     for s in range(len(seeds)):
         if tagged[s]:
             m = own & (src == s)
             total = max(tag[s] - sub[s], 0.0)
+            cap = float(wt[m].sum()) * density * TAG_DENSITY_FACTOR
+            n_capped += int(m.any() and cap < total)
+            total = min(total, cap)
             n_tag += int(m.any())
         else:
             m = own & (src < 0) & (seed_of == s)
@@ -463,6 +480,13 @@ def _outside_population(
         notes.append(
             f"{n_tag} places outside census units take their OSM/GeoNames `population` tag "
             "(shared with the places inside them, never added on top)"
+        )
+    if n_capped:
+        notes.append(
+            f"{n_capped} of them ESTIMATED below their tag: the extract holds too few of their "
+            f"roads for it (at most {density * TAG_DENSITY_FACTOR:,.0f} persons per km of "
+            "residential road); the "
+            "rest of the place lies outside the extract or is not mapped"
         )
     if n_assumed:
         notes.append(
@@ -538,6 +562,32 @@ def _gather(
     return rows, n_split, too_big
 
 
+def _inside_its_unit(
+    cx: float,
+    cy: float,
+    p: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    t: int,
+    tehsils: gpd.GeoDataFrame,
+) -> tuple[float, float]:
+    """``(cx, cy)``, or its heaviest cell when the point lies outside the cells' unit.
+
+    The settlement's point decides its tehsil later (a spatial join): it must lie in the
+    unit its cells lie in (or outside every census unit, for cells outside them).
+    """
+    geoms = tehsils.geometry.to_numpy()
+    if t >= 0:
+        ok = bool(shapely.contains_xy(geoms[t], cx, cy))
+    else:
+        ok = not any(bool(shapely.contains_xy(g, cx, cy)) for g in geoms)
+    if ok:
+        return cx, cy
+    best = p[int(np.argmax(w[p]))]
+    return float(x[best]), float(y[best])
+
+
 def _split(
     idx: np.ndarray, load: np.ndarray, x: np.ndarray, y: np.ndarray, max_hh: int
 ) -> list[np.ndarray]:
@@ -576,6 +626,7 @@ def _row(
         sid, name, name_ur = str(s["sid"]), str(s["name"]), s["name_ur"]
         if n == 1 and np.hypot(s["x"] - cx, s["y"] - cy) < 2000.0:
             cx, cy = float(s["x"]), float(s["y"])
+        cx, cy = _inside_its_unit(cx, cy, p, x, y, hh + pop, t, tehsils)
         name += f" ({j + 1}/{n})" if n > 1 else ""
         source = f"place={s['kind']}"
     else:
