@@ -30,6 +30,7 @@ import csv
 import hashlib
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,9 +219,9 @@ class Surface:
 
     def transform(self) -> Any:
         """The rasterio affine transform of the grid."""
-        from rasterio.transform import from_origin
+        from affine import Affine
 
-        return from_origin(self.x0, self.y_top, self.cell_m, self.cell_m)
+        return Affine(self.cell_m, 0.0, self.x0, 0.0, -self.cell_m, self.y_top)
 
     def cell_xy(self, cells: np.ndarray) -> np.ndarray:
         """Metric ``(x, y)`` of the centres of flat cell indices."""
@@ -476,7 +477,8 @@ def _native_cell_m(path: Path, metric: CRS, bounds: tuple[float, float, float, f
     """The raster's resolution in metres of ``metric`` (the mean of x and y)."""
     from rasterio.warp import calculate_default_transform
 
-    with _open(path) as src:
+    with warnings.catch_warnings(), _open(path) as src:
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # affine 3 on rasterio's `*`
         _require_crs(path, src)
         tr, _, _ = calculate_default_transform(src.crs, metric, src.width, src.height, *src.bounds)
     return float((abs(tr.a) + abs(tr.e)) / 2.0)
@@ -493,10 +495,11 @@ def _require_crs(path: Path, src: Any) -> None:
 def _read_onto(path: Path, grid: _Grid, role: str, *, categorical: bool) -> np.ndarray:
     """Band 1 of ``path`` reprojected onto ``grid`` (float32, NaN = nodata)."""
     from rasterio.enums import Resampling
-    from rasterio.transform import from_origin
+    from affine import Affine
     from rasterio.warp import reproject, transform_bounds
 
-    with _open(path) as src:
+    with warnings.catch_warnings(), _open(path) as src:
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # affine 3 on rasterio's `*`
         _require_crs(path, src)
         sb = transform_bounds(src.crs, grid.crs, *src.bounds)
         gb = (
@@ -524,7 +527,7 @@ def _read_onto(path: Path, grid: _Grid, role: str, *, categorical: bool) -> np.n
             src_transform=src.transform,
             src_crs=src.crs,
             src_nodata=np.nan,
-            dst_transform=from_origin(grid.x0, grid.y_top, grid.cell_m, grid.cell_m),
+            dst_transform=Affine(grid.cell_m, 0.0, grid.x0, 0.0, -grid.cell_m, grid.y_top),
             dst_crs=grid.crs,
             dst_nodata=np.nan,
             resampling=resampling,
