@@ -494,8 +494,8 @@ def _require_crs(path: Path, src: Any) -> None:
 
 def _read_onto(path: Path, grid: _Grid, role: str, *, categorical: bool) -> np.ndarray:
     """Band 1 of ``path`` reprojected onto ``grid`` (float32, NaN = nodata)."""
-    from rasterio.enums import Resampling
     from affine import Affine
+    from rasterio.enums import Resampling
     from rasterio.warp import reproject, transform_bounds
 
     with warnings.catch_warnings(), _open(path) as src:

@@ -9,9 +9,9 @@ import networkx as nx
 import numpy as np
 import pytest
 import rasterio
+from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from affine import Affine
 
 from access.engine import coverage_matrix, nearest_centre, travel_matrix
 from access.friction import OffroadSettings, load_surface, surface_from_arrays, tobler_kph
