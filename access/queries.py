@@ -32,6 +32,7 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 
 from access.attach import (
+    FLAG_UNREACHABLE,
     access_seconds,
     arrival_seeds,
     core_seeds,
@@ -48,6 +49,15 @@ from access.core import (
     prepare_nearest_arrays,
     search_coverage_arrays,
     search_nearest_arrays,
+)
+from access.friction import OffroadSettings
+from access.offroad import FLAG_OFF_SURFACE
+from access.offroad_region import (
+    coverage_offroad,
+    nearest_centre_offroad,
+    offroad_context,
+    resolve_offroad,
+    travel_matrix_offroad,
 )
 from access.search import bounded_one_to_many
 from access.snapping import Snaps
@@ -130,6 +140,9 @@ def nearest_centre(
     >>> df.loc[df.travel_min > 120, "settlement_id"]  # doctest: +SKIP
     """
     st = resolve_settings(settings, mode)
+    offroad = resolve_offroad(region, st)
+    if offroad is not None:  # a friction surface / DEM: cells and roads as one graph
+        return nearest_centre_offroad(region, st, offroad, site_table(region, centres))
     ctx = travel_context(region, st)
     sites = site_table(region, centres)
     s_snap = ctx.snap(region.settlements, max_snap_m=st.max_snap_m)
@@ -203,6 +216,18 @@ def coverage_matrix(
     if not cutoff_min >= 0:
         raise SchemaError(f"cutoff_min must be >= 0, got {cutoff_min!r}", source="coverage_matrix")
     st = resolve_settings(settings, mode)
+    offroad = resolve_offroad(region, st)
+    if offroad is not None:
+        oc = offroad_context(region, st, offroad)
+        m = coverage_offroad(
+            oc,
+            region.settlements,
+            site_table(region, sites),
+            cutoff_s=float(cutoff_min) * 60.0,
+            n_threads=n_threads,
+        )
+        m.data /= 60.0
+        return m
     ctx = travel_context(region, st)
     site_gdf = site_table(region, sites)
     s_snap = ctx.snap(region.settlements, max_snap_m=st.max_snap_m)
@@ -261,8 +286,11 @@ def travel_matrix(
     (3, 3)
     """
     st = resolve_settings(settings, mode)
-    ctx = travel_context(region, st)
     gdf, ids = point_table(points, region)
+    offroad = resolve_offroad(region, st)
+    if offroad is not None:
+        return _travel_matrix_offroad(region, st, offroad, gdf, ids, n_threads)
+    ctx = travel_context(region, st)
     snaps = ctx.snap(gdf, max_snap_m=st.max_snap_m)
     g = ctx.graph
     acc = access_seconds(snaps, st)
@@ -307,6 +335,31 @@ def travel_matrix(
         metres=metres,
         access_m=snaps.access_m.copy(),
         flags=tuple(point_flags(snaps, ~no_way)),
+    )
+
+
+def _travel_matrix_offroad(
+    region: Region,
+    st: TravelSettings,
+    offroad: OffroadSettings,
+    gdf: gpd.GeoSeries,
+    ids: list[str],
+    n_threads: int | None,
+) -> TravelMatrix:
+    """:func:`travel_matrix` over the surface and roads (metres are not traced: NaN)."""
+    oc = offroad_context(region, st, offroad)
+    seconds, on_surface = travel_matrix_offroad(oc, gdf, n_threads=n_threads)
+    reach = np.isfinite(seconds)
+    off = reach.copy()
+    np.fill_diagonal(off, False)
+    ok = off.any(axis=1) if len(ids) > 1 else on_surface
+    flags = np.where(~on_surface, FLAG_OFF_SURFACE, np.where(ok, "", FLAG_UNREACHABLE))
+    return TravelMatrix(
+        ids=tuple(ids),
+        minutes=np.where(reach, seconds / 60.0, np.nan),
+        metres=np.where(reach, np.nan, np.nan),
+        access_m=np.full(len(ids), np.nan),
+        flags=tuple(str(f) for f in flags),
     )
 
 

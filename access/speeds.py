@@ -46,6 +46,7 @@ import yaml
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
+from access.friction import OffroadSettings
 from geodata.errors import CRSError, DataFileError, SchemaError
 from geodata.schema import STORAGE_CRS
 
@@ -306,6 +307,11 @@ class TravelSettings:
         that broken-off road fragments cannot trap a point (see ``docs/travel_model.md``).
     cache_dir
         Folder for compiled graphs (``.npz``); ``None`` keeps them in memory only.
+    offroad
+        Off-road travel over a surface (``docs/travel_model.md``): ``None`` (default) uses the
+        region's rasters when its ``region.json`` enables them, else roads only as before;
+        ``False`` never uses a surface; ``True`` uses the region's rasters; an
+        :class:`~access.friction.OffroadSettings` uses those rasters.
 
     Raises
     ------
@@ -321,6 +327,7 @@ class TravelSettings:
     max_snap_m: float = 5000.0
     snap_to_main_component: bool = True
     cache_dir: str | os.PathLike[str] | None = None
+    offroad: OffroadSettings | bool | None = None
 
     def __post_init__(self) -> None:
         """Check the values and normalise ``closures`` to :class:`Closures`."""
@@ -333,6 +340,8 @@ class TravelSettings:
             problems.append(f"walk_detour_factor must be >= 1, got {self.walk_detour_factor!r}")
         if not self.max_snap_m > 0:
             problems.append(f"max_snap_m must be > 0, got {self.max_snap_m!r}")
+        if not (self.offroad is None or isinstance(self.offroad, bool | OffroadSettings)):
+            problems.append("offroad must be None, True, False or an OffroadSettings")
         if problems:
             raise SchemaError("; ".join(problems), source="TravelSettings")
         object.__setattr__(self, "closures", Closures.from_any(self.closures))

@@ -9,6 +9,7 @@ from typing import cast
 
 import pandas as pd
 
+from access.friction import OffroadSettings
 from access.speeds import Mode, Season, TravelSettings
 from geodata.export import write_csv
 from geodata.region import Region
@@ -26,7 +27,13 @@ TRAVEL_TABLE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def travel_time_table(region: Region, *, mode: str = "car", season: str = "dry") -> pd.DataFrame:
+def travel_time_table(
+    region: Region,
+    *,
+    mode: str = "car",
+    season: str = "dry",
+    offroad: OffroadSettings | bool | None = None,
+) -> pd.DataFrame:
     """Nearest registration centre of every settlement: minutes, metres, access leg, flags.
 
     Parameters
@@ -37,6 +44,9 @@ def travel_time_table(region: Region, *, mode: str = "car", season: str = "dry")
         ``walk``, ``motorbike`` or ``car``.
     season
         ``dry`` or ``monsoon``.
+    offroad
+        Off-road surface (see :class:`~access.speeds.TravelSettings`); ``None`` = the
+        region's setting.
 
     Returns
     -------
@@ -50,7 +60,7 @@ def travel_time_table(region: Region, *, mode: str = "car", season: str = "dry")
     """
     from access.engine import nearest_centre  # imported here: it loads the numba kernels
 
-    settings = TravelSettings(mode=cast(Mode, mode), season=cast(Season, season))
+    settings = TravelSettings(mode=cast(Mode, mode), season=cast(Season, season), offroad=offroad)
     t = nearest_centre(region, settings=settings)
     return t[[c for c in TRAVEL_TABLE_COLUMNS if c in t.columns]]
 

@@ -1,0 +1,163 @@
+"""Travel-time raster and isochrones over a surface, the way AccessMod and MAP maps show them.
+
+:func:`travel_time_raster` runs the nearest-centre search of :mod:`access.offroad_region` and
+keeps every cell's minutes to its nearest centre (trip cell -> centre);
+:func:`write_travel_time_raster` writes it as a GeoTIFF (float32 minutes, nodata -1, the
+region's metric CRS); :func:`raster_isochrones` turns it into polygons per centre and band.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from access.context import resolve_settings, site_table
+from access.friction import Surface
+from access.offroad import nearest_search, point_seeds
+from access.offroad_region import offroad_context, resolve_offroad
+from access.speeds import TravelSettings
+from geodata.errors import SchemaError
+from geodata.region import Region
+from geodata.schema import STORAGE_CRS
+
+__all__ = ["TravelRaster", "raster_isochrones", "travel_time_raster", "write_travel_time_raster"]
+
+
+@dataclass(frozen=True, eq=False)
+class TravelRaster:
+    """Minutes from every cell to its nearest centre.
+
+    Attributes
+    ----------
+    minutes
+        ``(rows, cols)`` float32; NaN where impassable or unreached.
+    centre
+        ``(rows, cols)`` int32 position of the nearest centre in ``centre_ids`` (``-1``).
+    centre_ids
+        Ids of the centres.
+    surface
+        The surface (grid, CRS).
+    """
+
+    minutes: np.ndarray
+    centre: np.ndarray
+    centre_ids: tuple[str, ...]
+    surface: Surface
+
+
+def travel_time_raster(
+    region: Region,
+    *,
+    settings: TravelSettings | None = None,
+    mode: str | None = None,
+    centres: gpd.GeoDataFrame | str = "centres",
+) -> TravelRaster:
+    """Minutes from every cell of the region's surface to the nearest centre.
+
+    Raises
+    ------
+    SchemaError
+        When no surface is in use (give rasters or enable the region's).
+    """
+    st = resolve_settings(settings, mode)
+    offroad = resolve_offroad(region, st)
+    if offroad is None:
+        raise SchemaError(
+            "a travel-time raster needs a surface: give --friction/--elevation/--landcover "
+            "or enable the region's rasters",
+            source="travel_time_raster",
+        )
+    oc = offroad_context(region, st, offroad)
+    sites = site_table(region, centres)
+    g = oc.graph(reverse=True)
+    seeds, _ = point_seeds(oc.surface, oc.metric_xy(sites))
+    sp = nearest_search(g, seeds, np.arange(seeds.n_items))
+    n = oc.surface.n_cells
+    d = sp.dist[:n]
+    minutes = np.where(np.isfinite(d), d / 60.0, np.nan).astype(np.float32)
+    return TravelRaster(
+        minutes=minutes.reshape(oc.surface.shape),
+        centre=sp.label[:n].reshape(oc.surface.shape),
+        centre_ids=tuple(sites["centre_id"].astype(str)),
+        surface=oc.surface,
+    )
+
+
+def write_travel_time_raster(raster: TravelRaster, path: str | os.PathLike[str]) -> Path:
+    """Write the minutes as a GeoTIFF (float32, nodata -1, deflate), atomically."""
+    import rasterio
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tif", dir=target.parent)
+    os.close(fd)
+    data = np.where(np.isfinite(raster.minutes), raster.minutes, -1.0).astype(np.float32)
+    rows, cols = data.shape
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PendingDeprecationWarning)  # affine 3
+            with rasterio.open(
+                tmp,
+                "w",
+                driver="GTiff",
+                width=cols,
+                height=rows,
+                count=1,
+                dtype="float32",
+                crs=raster.surface.crs.to_wkt(),
+                transform=raster.surface.transform(),
+                nodata=-1.0,
+                compress="deflate",
+            ) as dst:
+                dst.write(data, 1)
+                dst.update_tags(units="minutes to the nearest centre")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def raster_isochrones(
+    raster: TravelRaster, *, bands_min: tuple[float, ...] = (30, 60, 120)
+) -> gpd.GeoDataFrame:
+    """Polygons of the cells within each band of their nearest centre (EPSG:4326).
+
+    Bands are cumulative (the 60-minute area contains the 30-minute one); one row per
+    (centre, band) with at least one cell.
+    """
+    from rasterio.features import shapes
+
+    rows: list[dict[str, Any]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # affine 3
+        tr = raster.surface.transform()
+        for band in sorted(bands_min):
+            inside = np.isfinite(raster.minutes) & (raster.minutes <= band)
+            lab = np.where(inside, raster.centre, -1).astype(np.int32)
+            polys: dict[int, list[Any]] = {}
+            for geom, value in shapes(lab, mask=inside, transform=tr):
+                polys.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+            for c, parts in sorted(polys.items()):
+                rows.append(
+                    {
+                        "centre_id": raster.centre_ids[c],
+                        "band_min": float(band),
+                        "geometry": shapely.union_all(parts),
+                    }
+                )
+    gdf = gpd.GeoDataFrame(
+        rows,
+        columns=["centre_id", "band_min", "geometry"],
+        geometry="geometry",
+        crs=raster.surface.crs,
+    )
+    return gdf.to_crs(STORAGE_CRS)
