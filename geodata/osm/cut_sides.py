@@ -291,8 +291,8 @@ def _best_assignment(table: _Conflicts) -> tuple[list[int], list[tuple[float, fl
     for _ in range(20):
         changed = False
         for k in range(len(ids)):
-            costs = [table.cost(k, [*pick[:k], side, *pick[k + 1 :]]) for side in (0, 1)]
-            side = int(np.argmin(costs))
+            sides = [table.cost(k, [*pick[:k], side, *pick[k + 1 :]]) for side in (0, 1)]
+            side = int(np.argmin(sides))
             changed |= side != pick[k]
             pick[k] = side
         if not changed:
