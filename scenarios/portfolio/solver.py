@@ -18,7 +18,11 @@ Lagrangian bound, so the gap is reported either way.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -196,7 +200,8 @@ def _solve_milp(
         cons.append(LinearConstraint(rows, need, np.inf))
     obj = np.concatenate([np.zeros(n_opt), -pair_gain])
     integrality = np.concatenate([np.ones(n_opt), np.zeros(n_pairs)])
-    res = run_milp(obj, cons, integrality, np.zeros(nvar), np.ones(nvar), time_limit_s)
+    with _quiet_stdout():  # HiGHS' presolve prints debugging lines to the C stdout
+        res = run_milp(obj, cons, integrality, np.zeros(nvar), np.ones(nvar), time_limit_s)
     status, message = milp_status(res)
     if status == "infeasible":
         raise InfeasibleError(
@@ -216,6 +221,24 @@ def _solve_milp(
     if equity is None and greedy_obj > sel_obj:
         return _result(g, c, greedy_sel, max(bound, greedy_obj), "milp+greedy", t0, message)
     return _result(g, c, chosen, max(bound, sel_obj), "milp", t0, message)
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Send the process' stdout (file descriptor 1) to the null device meanwhile."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stdout (e.g. captured)
+        fd = 1
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 def _result(
