@@ -58,6 +58,7 @@ _OUT_KINDS = {
     "vans": "vans",
     "run": "scenario",
     "compare": "report",
+    "plan": "portfolio",
     "national": "national",
     "demo": "demo",
 }
@@ -487,6 +488,51 @@ def _minutes(hhmm: str) -> int:
     if not 0 <= value <= 24 * 60:
         raise typer.BadParameter(f"'{hhmm}' is not a time of day")
     return value
+
+
+@app.command()
+def plan(
+    region: RegionArg,
+    out_dir: OutDir,
+    budget_pkr: Annotated[
+        float, typer.Option(help="Budget in PKR over the horizon (present value).")
+    ],
+    horizon_years: Annotated[
+        int, typer.Option(help="Planning horizon in years (running costs, new households).")
+    ] = 5,
+    max_tehsil_exclusion: Annotated[
+        float | None,
+        typer.Option(
+            help="Equity: no tehsil left with more than this share of its bottom-40% "
+            "households unregistered (e.g. 0.1)."
+        ),
+    ] = None,
+    method: Annotated[str, typer.Option(help="auto, milp or greedy.")] = "auto",
+    time_limit: Annotated[
+        float, typer.Option(help="Solver time limit in seconds.")
+    ] = DEFAULT_TIME_LIMIT_S,
+    frontier_steps: Annotated[int, typer.Option(help="Budgets on the frontier.", min=0)] = 10,
+) -> None:
+    """The best mix of centres, desks, vans, sweeps and awareness for a budget, and its frontier."""
+    from scenarios.portfolio import PortfolioSettings, plan_portfolio, write_portfolio
+
+    settings = PortfolioSettings(horizon_years=horizon_years)
+    r = _load(region)
+    result = _run(
+        "planning the outreach portfolio",
+        plan_portfolio,
+        r,
+        budget_pkr,
+        settings,
+        time_limit_s=time_limit,
+        method=method,
+        max_tehsil_exclusion=max_tehsil_exclusion,
+        frontier_steps=frontier_steps,
+    )
+    _run(f"writing {out_dir}", write_portfolio, result, out_dir)
+    out.print(f"Results in {out_dir}")
+    out.print(result.channels.round(0).to_string(index=False))
+    out.print_json(data=result.to_dict()["solver"])
 
 
 @app.command("run")

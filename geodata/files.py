@@ -48,6 +48,7 @@ _SIGNATURES = {
     "vans": "vans.json",
     "scenario": "metrics.json",
     "report": "report.html",
+    "portfolio": "portfolio.json",
 }
 
 

@@ -250,7 +250,9 @@ def _scenario_centres(
         spec.placement.options(spec.travel.mode),
         settings=travel.scenario(spec.travel.mode),
     )
-    placed = plan.sites.drop(columns=["order", "demand_covered_new", "households_within"])
+    placed = plan.sites.drop(
+        columns=["order", "gain_at_entry", "demand_only_this_site", "households_within"]
+    )
     placed = placed.assign(status="placed")
     setup += [setup_cost(spec, row) for _, row in placed.iterrows()]
     return concat_centres(centres, placed), setup, plan

@@ -90,7 +90,14 @@ def test_placement_beats_baseline_and_is_consistent(tmp_path, small):
     # the solver's objective equals the independent after-recomputation by the engine
     assert plan.after["demand_within"] == pytest.approx(plan.result.objective, rel=1e-9)
     assert np.all(np.diff(plan.curve["covered"]) >= -1e-9)
-    assert plan.sites["demand_covered_new"].is_monotonic_decreasing
+    # sites in entry order: gains at entry fall and sum to what the chosen sites newly cover
+    gains = plan.sites["gain_at_entry"]
+    assert gains.is_monotonic_decreasing
+    assert gains.sum() == pytest.approx(plan.after["demand_within"] - plan.before["demand_within"])
+    assert (plan.sites["demand_only_this_site"] <= gains + 1e-9).all()  # a subset of it
+    # the curve follows the chosen sites
+    assert plan.curve["centre_id"].tolist() == plan.sites["centre_id"].tolist()
+    assert plan.curve["covered"].iloc[-1] == pytest.approx(plan.after["demand_within"])
     files = write_placement(plan, tmp_path / "pl")
     assert {"sites.csv", "sites.geojson", "coverage_curve.csv", "placement.json"} <= set(files)
     with pytest.raises(AccessGapError, match="unknown model"):

@@ -119,7 +119,7 @@ def test_place_centres_runs_and_offers_downloads(app_env: Path) -> None:
     assert "Median minutes" in labels and "Households within 60 min" in labels
     assert all(m.delta for m in at.metric)
     sites = at.dataframe[-1].value
-    assert len(sites) == 4 and "demand_covered_new" in sites.columns
+    assert len(sites) == 4 and "gain_at_entry" in sites.columns
     # the result stays when switching pages and back (served from the cache)
     at = _goto(_goto(at, "Explore"), "Place centres")
     assert "new centre(s)" in _texts(at.success)

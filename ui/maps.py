@@ -193,7 +193,7 @@ def placement_map(
         label = int(row["order"])
         popup = (
             f"<b>{html.escape(str(row['name']))}</b> ({html.escape(sid)})<br>"
-            f"order {label}<br>demand newly covered {row['demand_covered_new']:,.0f}<br>"
+            f"order {label}<br>gain at entry {row['gain_at_entry']:,.0f}<br>"
             f"households within {row['households_within']:,.0f}"
         )
         folium.Marker(

@@ -185,7 +185,10 @@ def _results(loaded: LoadedRegion, plan: PlacementPlan, seconds: float) -> None:
             fmap, key="placement_map", height=520, use_container_width=True, returned_objects=[]
         )
     with right:
-        st.markdown("**Coverage curve**: share of demand within reach as centres are added")
+        st.markdown(
+            "**Coverage curve**: share of demand within reach as the chosen centres are added, "
+            "in entry order"
+        )
         if len(plan.curve):
             st.line_chart(
                 plan.curve.assign(share_pct=100 * plan.curve["share"]),

@@ -30,10 +30,10 @@ from geodata.files import write_folder_atomically
 from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
 from scenarios.placement.capacitated import capacitated_max_coverage
-from scenarios.placement.coverage import coverage_curve, max_coverage
+from scenarios.placement.coverage import max_coverage
 from scenarios.placement.options import DEMANDS, PlacementOptions
 from scenarios.placement.pmedian import p_median
-from scenarios.placement.results import CoverageCurve, PlacementResult
+from scenarios.placement.results import PlacementResult
 from scenarios.placement.setcover import set_cover
 
 __all__ = [
@@ -53,7 +53,8 @@ SITE_COLUMNS: tuple[str, ...] = (
     "name",
     "tehsil",
     "union_council",
-    "demand_covered_new",
+    "gain_at_entry",
+    "demand_only_this_site",
     "households_within",
     "opening_cost_pkr",
 )
@@ -71,8 +72,9 @@ class PlacementPlan:
     model, mode, within_min, demand
         The settings the plan was made with.
     sites
-        Chosen candidates (EPSG:4326) with ``order`` (rank by demand newly covered),
-        ``demand_covered_new`` and ``households_within``.
+        Chosen candidates (EPSG:4326) in entry order: ``order``, ``gain_at_entry`` (demand
+        newly covered when the site enters; sums to what the chosen sites newly cover),
+        ``demand_only_this_site`` (covered by no other open site) and ``households_within``.
     curve
         Coverage curve: ``k``, ``centre_id``, ``name``, ``marginal_gain``, ``covered``,
         ``share``.
@@ -217,7 +219,7 @@ def place_centres(
     Examples
     --------
     >>> plan = place_centres(region, PlacementOptions(new_centres=5))  # doctest: +SKIP
-    >>> plan.sites[["centre_id", "demand_covered_new"]]  # doctest: +SKIP
+    >>> plan.sites[["centre_id", "gain_at_entry", "demand_only_this_site"]]  # doctest: +SKIP
     """
     opts = options or PlacementOptions()
     if len(region.candidates) == 0:
@@ -236,12 +238,7 @@ def place_centres(
     res = _solve(opts, cost, w, p, fixed, sites, cutoff)
     hh = region.settlements["households"].to_numpy(float)
     out_sites = _chosen_sites(sites, res, cost, w, hh, opts.within_min, fixed)
-    curve = _curve_table(
-        sites,
-        coverage_curve(cost, w, opts.within_min, len(res.selected), fixed=fixed)
-        if res.selected
-        else None,
-    )
+    curve = _curve_table(out_sites, out_sites.attrs.get("base_covered", 0.0), float(w.sum()))
     after_t = nearest_centre(region, settings=st, centres=sites.iloc[list(res.open_sites)])
     return PlacementPlan(
         opts.model,
@@ -261,16 +258,16 @@ def sites_table(plan: PlacementPlan, *, privacy: PrivacySettings | None = None) 
     """The chosen sites as they may be shown and exported.
 
     Allow-listed columns (:data:`SITE_COLUMNS`: entry order, id, name, tehsil, union council,
-    demand newly covered, households within reach, opening cost) and, for sites with fewer
-    than ``privacy.min_group_households`` households within reach, the demand figure blanked
-    (``suppressed`` flag).
+    gain at entry, demand only this site covers, households within reach, opening cost)
+    and, for sites with fewer than ``privacy.min_group_households`` households within reach,
+    the demand figures blanked (``suppressed`` flag).
     """
     priv = privacy or PrivacySettings()
     sites = plan.sites
     keep = [c for c in SITE_COLUMNS if c in sites.columns]
     table = suppress_small_groups(
         pd.DataFrame(sites[keep]),
-        ("demand_covered_new",),
+        ("gain_at_entry", "demand_only_this_site"),
         min_households=priv.min_group_households,
         households_col="households_within",
     )
@@ -282,9 +279,11 @@ def write_placement(
 ) -> dict[str, Path]:
     """Write a placement plan into ``out_dir`` atomically.
 
-    Files: ``sites.csv`` and ``sites.geojson`` (chosen sites, entry order, demand newly
-    covered), ``coverage_curve.csv``, ``settlements_after.csv`` (nearest centre with the new
-    sites open) and ``placement.json`` (model, objective, bound, gap, before/after figures).
+    Files: ``sites.csv`` and ``sites.geojson`` (chosen sites in entry order, the demand each
+    newly covers when it enters (summing to the demand the sites newly cover) and the demand
+    only it covers), ``coverage_curve.csv`` (the chosen sites in entry order),
+    ``settlements_after.csv`` (nearest centre with the new sites open) and
+    ``placement.json`` (model, objective, bound, gap, before/after figures).
 
     Returns
     -------
@@ -365,7 +364,14 @@ def _chosen_sites(
     radius: float,
     fixed: tuple[int, ...],
 ) -> gpd.GeoDataFrame:
-    """The chosen sites ranked by how much each adds on top of the others."""
+    """The chosen sites in entry order, with the gain each brings then and what only it covers.
+
+    Entry order: among the chosen sites, the one newly covering the most demand first, then
+    the one adding most on top of those, and so on. ``gain_at_entry`` is what each adds when it
+    enters (the column sums to the demand the chosen sites newly cover);
+    ``demand_only_this_site`` is the demand no other open site covers (closing this site would
+    lose it).
+    """
     chosen = list(res.selected)
     cov = cost.tocsc()
     reach = {
@@ -377,33 +383,44 @@ def _chosen_sites(
         for j in res.open_sites
     }
     base = set().union(*(reach[j] for j in fixed)) if fixed else set()
-    gains = {}
-    for j in chosen:
-        others = set().union(base, *(reach[k] for k in chosen if k != j))
-        gains[j] = float(w[list(reach[j] - others)].sum()) if reach[j] - others else 0.0
-    order = sorted(chosen, key=lambda j: -gains[j])
+
+    def weight(rows: set[int]) -> float:
+        return float(w[list(rows)].sum()) if rows else 0.0
+
+    covered, order, at_entry = set(base), [], []
+    left = list(chosen)
+    while left:
+        j = max(left, key=lambda k: (weight(reach[k] - covered), -k))
+        order.append(j)
+        at_entry.append(weight(reach[j] - covered))
+        covered |= reach[j]
+        left.remove(j)
+    only = {
+        j: weight(reach[j] - set().union(base, *(reach[k] for k in chosen if k != j)))
+        for j in chosen
+    }
     out = sites.iloc[order].copy()
     out["order"] = np.arange(1, len(order) + 1)
-    out["demand_covered_new"] = [gains[j] for j in order]
+    out["gain_at_entry"] = at_entry
+    out["demand_only_this_site"] = [only[j] for j in order]
     out["households_within"] = [float(hh[list(reach[j])].sum()) for j in order]
     out["kind"] = "candidate"
+    out.attrs["base_covered"] = weight(base)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=sites.crs)
 
 
-def _curve_table(sites: gpd.GeoDataFrame, curve: CoverageCurve | None) -> pd.DataFrame:
-    """The coverage curve with the sites' ids and names."""
-    if curve is None:
-        return pd.DataFrame(
-            {c: [] for c in ("k", "centre_id", "name", "marginal_gain", "covered", "share")}
-        )
+def _curve_table(chosen: gpd.GeoDataFrame, base_covered: float, total: float) -> pd.DataFrame:
+    """The coverage curve of the chosen sites in entry order (:func:`_chosen_sites`)."""
+    gain = chosen["gain_at_entry"].to_numpy(float)
+    covered = base_covered + np.cumsum(gain)
     return pd.DataFrame(
         {
-            "k": np.arange(1, len(curve.sites) + 1),
-            "centre_id": [sites.iloc[j]["centre_id"] for j in curve.sites],
-            "name": [sites.iloc[j]["name"] for j in curve.sites],
-            "marginal_gain": curve.marginal_gain,
-            "covered": curve.covered,
-            "share": curve.share,
+            "k": np.arange(1, len(chosen) + 1),
+            "centre_id": chosen["centre_id"].to_numpy(),
+            "name": chosen["name"].to_numpy(),
+            "marginal_gain": gain,
+            "covered": covered,
+            "share": covered / total if total > 0 else np.full(len(gain), np.nan),
         }
     )
 
