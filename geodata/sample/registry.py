@@ -160,7 +160,7 @@ def _documents_missing(s: pd.DataFrame, seed: int) -> np.ndarray:
     share = dict(zip(units, rng.beta(2.0, 8.0, size=len(units)), strict=True))
     mnt = (s["terrain"] == "mountain").to_numpy() if "terrain" in s else np.zeros(len(s), bool)
     base = s["union_council"].astype(str).map(share).to_numpy(dtype=float)
-    return np.round(np.clip(base + 0.1 * mnt, 0.0, 0.9), 3)
+    return np.asarray(np.round(np.clip(base + 0.1 * mnt, 0.0, 0.9), 3), dtype=float)
 
 
 def _low_awareness(
