@@ -286,14 +286,14 @@ def travel_times_cmd(
 
 @app.command()
 def gaps(region: RegionArg, out_dir: OutDir) -> None:
-    """Coverage, unregistered poor, travel burden, gap scores, aggregates, exclusion model."""
+    """Coverage, unregistered poor, burden by group, waiting and capacity, awareness, equity."""
     from access.analysis import gap_analysis
     from access.gap_outputs import write_gap_outputs
 
     r = _load(region)
     result = _run("gap analysis (three modes)", gap_analysis, r)
     _run(f"writing {out_dir}", write_gap_outputs, result, out_dir, boundaries=r.boundaries)
-    for note in result.notes:
+    for note in (*result.notes, *(result.barriers.notes if result.barriers else ())):
         out.print(Text.assemble(("note: ", "yellow"), note))
     out.print_json(data=result.summary(), default=float)
 
