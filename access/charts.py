@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from access.analysis import GapResult
+from access.gap_views import burden_by_band
 
 __all__ = [
     "burden_by_group_chart",
@@ -105,18 +106,9 @@ def burden_by_group_chart(result: GapResult, path: Path) -> Path:
     """Mean PKR cost of registering per travel band: adult man vs woman with children."""
     if result.barriers is None:
         raise ValueError("the gap result has no barriers analysis")
-    s = result.settlements
     mode = result.settings.burden_mode
-    t = s[f"travel_min_{mode}"].fillna(np.inf).to_numpy()
-    hh = s["households"].to_numpy(float)
-    labels, man, woman = [], [], []
-    for lo, hi in pairwise(_BANDS):
-        m = (t >= lo) & (t < hi)
-        if hh[m].sum() == 0:
-            continue
-        labels.append(f"{lo:g}-{hi:g} min" if np.isfinite(hi) else f">{lo:g} min")
-        man.append(float(np.sum(hh[m] * s.loc[m, "burden_man_pkr"]) / hh[m].sum()))
-        woman.append(float(np.sum(hh[m] * s.loc[m, "burden_woman_pkr"]) / hh[m].sum()))
+    table = burden_by_band(result.settlements, mode)
+    labels, man, woman = list(table["band"]), list(table["man_pkr"]), list(table["woman_pkr"])
     x = np.arange(len(labels))
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.bar(x - 0.2, man, 0.4, label="adult man", color="#2e86c1")

@@ -248,11 +248,11 @@ def _gap_analysis(path: str, fingerprint: str, _region: Region) -> Any:
     """:func:`access.analysis.gap_analysis` with the default settings (all three modes).
 
     Full figures, for the planners' inputs (van demand), never drawn as they are. The
-    exclusion model is not fitted here: no page shows it (``accessgap gaps`` does).
+    exclusion model is fitted: the Explore page shows the awareness list it feeds.
     """
     from access.analysis import gap_analysis
 
-    return gap_analysis(_region, fit_model=False)
+    return gap_analysis(_region)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
