@@ -311,3 +311,23 @@ def test_awareness_needs_known_coverage(small_sample_region):
     )
     with pytest.raises(SchemaError, match="needs at least 10"):
         awareness_analysis(t)
+
+
+# --- the demo: scenarios and the comparison report ----------------------------------------
+
+
+def test_scenarios_and_report_show_who_is_excluded(demo_dir):
+    html = (demo_dir / "report" / "report.html").read_text(encoding="utf-8")
+    assert "Who is excluded and why" in html and "Awareness priority" in html
+    assert (demo_dir / "report" / "chart_capacity_coverage.png").is_file()
+    for folder in (demo_dir / "scenarios").iterdir():
+        b = read_json(folder / "barriers.json")
+        c = b["capacity"]
+        assert (
+            c["served_households"]
+            + c["unserved_capacity_households"]
+            + c["unserved_distance_households"]
+            == c["total_households"]
+        )
+    gaps = read_json(demo_dir / "gaps" / "gaps_summary.json")
+    assert {"capacity", "burden_by_group", "awareness", "equity"} <= set(gaps)
