@@ -50,7 +50,7 @@ def barrier_chart(comp: Comparison, path: Path) -> Path | None:
     demand = runs[0][1].get("demand", "households")
     ax.set_xlabel(f"{demand} (thousands)")
     ax.set_title("Who the centres can serve: within reach and within capacity")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

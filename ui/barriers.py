@@ -7,6 +7,7 @@ awareness priority list and the centres' queues. No analysis here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,7 @@ import streamlit as st
 
 from access.barriers import SPLIT_COLUMNS
 from access.gap_views import burden_by_band
+from geodata.errors import AccessGapError
 
 __all__ = ["render_barriers"]
 
@@ -24,10 +26,14 @@ _SPLIT_LABELS = {
 }
 
 
-def render_barriers(gaps: Any, view: pd.DataFrame, *, tehsil: str | None) -> None:
+def render_barriers(
+    gaps: Any, view: pd.DataFrame, *, tehsil: str | None, awareness: Callable[[], Any]
+) -> None:
     """Draw the section for the settlements in ``view``.
 
     The chart shows a tehsil's union councils when a tehsil is chosen, else all tehsils.
+    ``awareness`` returns the distance-vs-awareness result; it is called (a model fit) only
+    when the user asks for the list.
     """
     b = gaps.barriers
     if b is None:
@@ -69,30 +75,35 @@ def render_barriers(gaps: Any, view: pd.DataFrame, *, tehsil: str | None) -> Non
         )
         st.dataframe(table.round(2), hide_index=True)
 
-    a = b.awareness
     st.markdown("**Awareness priority: near a centre, still under-registered**")
-    if a is None:
-        st.caption("Needs known registry coverage (the distance-vs-awareness model).")
-    else:
-        prio = a.priority()
-        st.caption(
-            f"Union councils within {a.settings.near_min:g} min (median) of a centre with more "
-            "unregistered poor households than distance predicts: a campaign, not a new "
-            f"centre. Standing out: {', '.join(a.stand_out) or 'none'}."
-        )
-        st.dataframe(
-            prio[
-                [
-                    a.settings.level,
-                    "median_min",
-                    "observed_unregistered_poor",
-                    "expected_unregistered_poor",
-                    "residual_unregistered_poor",
-                    "awareness_z",
-                    "stands_out",
-                ]
-            ].round(1),
-            hide_index=True,
-        )
+    if st.toggle("Show the awareness priority list (fits the distance model)", key="aware"):
+        try:
+            with st.spinner("Fitting the distance-vs-awareness model..."):
+                a = awareness()
+        except AccessGapError as exc:
+            st.info(f"The awareness list cannot be computed: {exc}")
+            a = None
+        if a is None:
+            st.caption("Needs known registry coverage.")
+        else:
+            _awareness_table(a)
     with st.expander("Centres: desks, demand and waiting"):
         st.dataframe(b.centres.round(2), hide_index=True)
+
+
+def _awareness_table(a: Any) -> None:
+    st.caption(
+        f"Union councils within {a.settings.near_min:g} min (median) of a centre with more "
+        "unregistered poor households than distance predicts: a campaign, not a new centre. "
+        f"Standing out: {', '.join(a.stand_out) or 'none'}."
+    )
+    cols = [
+        a.settings.level,
+        "median_min",
+        "observed_unregistered_poor",
+        "expected_unregistered_poor",
+        "residual_unregistered_poor",
+        "awareness_z",
+        "stands_out",
+    ]
+    st.dataframe(a.priority()[cols].round(1), hide_index=True)

@@ -116,7 +116,12 @@ def render(loaded: LoadedRegion) -> None:
             "unregistered_poor": st.column_config.NumberColumn(format="%.0f"),
         },
     )
-    render_barriers(gaps, view, tehsil=_chosen(tehsil))
+    render_barriers(
+        gaps,
+        view,
+        tehsil=_chosen(tehsil),
+        awareness=lambda: data.awareness_result(loaded.path, loaded.fingerprint, region),
+    )
     with st.expander("Aggregates by union council"):
         st.dataframe(gaps.units["union_council"], hide_index=True)
     with st.expander("Aggregates by tehsil"):
