@@ -360,16 +360,19 @@ def gaps(
     cell_m: CellOpt = None,
     offroad: OffroadOpt = None,
 ) -> None:
-    """Coverage, unregistered poor, travel burden, gap scores, aggregates, exclusion model."""
+    """Coverage, unregistered poor, burden by group, waiting and capacity, awareness, equity."""
     from access.analysis import gap_analysis, travel_times
     from access.gap_outputs import write_gap_outputs
 
     off = _offroad(friction, elevation, landcover, landcover_speeds, neighbours, cell_m, offroad)
     r = _load(region)
-    times = _run("travel times (three modes)", travel_times, r, offroad=off)
-    result = _run("gap analysis (three modes)", gap_analysis, r, times=times)
+    if off is None:  # the region's own travel: the E2SFCA index is computed too
+        result = _run("gap analysis (three modes)", gap_analysis, r)
+    else:
+        times = _run("travel times over the surface", travel_times, r, offroad=off)
+        result = _run("gap analysis (three modes)", gap_analysis, r, times=times)
     _run(f"writing {out_dir}", write_gap_outputs, result, out_dir, boundaries=r.boundaries)
-    for note in result.notes:
+    for note in (*result.notes, *(result.barriers.notes if result.barriers else ())):
         out.print(Text.assemble(("note: ", "yellow"), note))
     out.print_json(data=result.summary(), default=float)
 
