@@ -145,6 +145,9 @@ def sample(
     out_dir: OutDir = Path("regions/sample"),
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same bytes.")] = 2017,
     settlements: Annotated[int, typer.Option(help="Number of settlements.")] = 1100,
+    low_awareness_units: Annotated[
+        int, typer.Option(help="Union councils near a centre generated with low awareness.")
+    ] = 3,
 ) -> None:
     """Generate the synthetic sample region (all figures SYNTHETIC) into a region folder."""
     from access.synthetic import build_sample_region
@@ -155,6 +158,7 @@ def sample(
         "generating the sample region",
         build_sample_region,
         SampleParams(seed=seed, n_settlements=settlements),
+        low_awareness_units=low_awareness_units,
     )
     _run(f"writing {out_dir}", save_region, region, out_dir)
     out.print(f"Sample region written to {out_dir} (synthetic data).")

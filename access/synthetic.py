@@ -17,7 +17,12 @@ from geodata.sample import (
     make_sample_geography,
 )
 
-__all__ = ["TRUTH_MODE", "build_sample_region"]
+__all__ = ["SAMPLE_LOW_AWARENESS_UNITS", "TRUTH_MODE", "build_sample_region"]
+
+#: Union councils of the shipped sample (``accessgap sample``, the demo, ``make app``)
+#: generated with low awareness of how to register, so the awareness analysis has something
+#: real to find (#17). The library default stays 0: tests build plain districts.
+SAMPLE_LOW_AWARENESS_UNITS = 3
 
 #: The mode whose travel times drive synthetic exclusion.
 TRUTH_MODE = "motorbike"

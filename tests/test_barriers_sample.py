@@ -49,10 +49,10 @@ def test_low_awareness_units_are_recorded_and_near(aware_sample):
 
 
 def test_without_awareness_the_sample_keeps_its_coverage(sample_region_and_truth):
-    """Awareness off (the default) leaves the sample district's coverage as the demo pins it."""
+    """Awareness off (the library default) leaves the plain district's coverage unchanged."""
     region, truth = sample_region_and_truth
     assert truth.low_awareness_units == ()
-    assert region.coverage["registered_households"].sum() == 125995.0  # golden demo figure
+    assert region.coverage["registered_households"].sum() == 125995.0  # the plain district
 
 
 def test_too_many_low_awareness_units_is_refused():
@@ -60,3 +60,23 @@ def test_too_many_low_awareness_units_is_refused():
 
     with pytest.raises(ValueError, match="cannot draw 50 low-awareness units"):
         build_sample_region(AWARE, low_awareness_units=50)
+
+
+@pytest.mark.slow
+def test_the_shipped_sample_has_low_awareness_units_the_gaps_command_finds(tmp_path):
+    """`accessgap sample` then `accessgap gaps`, as a planner runs them (issue #17)."""
+    import pandas as pd
+    from helpers import invoke_cli, read_json
+
+    res = invoke_cli("sample", "--out", tmp_path / "s")
+    assert res.exit_code == 0, res.output
+    meta = read_json(tmp_path / "s" / "region.json")["metadata"]["synthetic_registry"]
+    generated = set(meta["low_awareness_units"])
+    assert len(generated) == 3
+    res = invoke_cli("gaps", tmp_path / "s", "--out", tmp_path / "g")
+    assert res.exit_code == 0, res.output
+    listed = pd.read_csv(tmp_path / "g" / "awareness_priority.csv")
+    assert set(listed.loc[listed["stands_out"], "union_council"]) == generated
+    units = pd.read_csv(tmp_path / "g" / "units_union_council.csv")
+    total = units["expected_unregistered_poor"] + units["residual_unregistered_poor"]
+    assert (total == units["observed_unregistered_poor"]).all()
