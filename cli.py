@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from access.friction import OffroadSettings
 from access.speeds import MODES, SEASONS, TravelSettings
 from geodata.errors import AccessGapError
 from scenarios.routing.options import VAN_DEFAULTS, hhmm
@@ -288,25 +287,38 @@ OffroadOpt = Annotated[
 ]
 
 
-def _offroad(
-    friction: Path | None,
-    elevation: Path | None,
-    landcover: Path | None,
-    landcover_speeds: Path | None,
-    neighbours: int,
-    cell_m: float | None,
-    use_region: bool | None,
-) -> OffroadSettings | bool | None:
-    if friction is None and elevation is None and landcover is None:
-        return use_region
-    return OffroadSettings(
-        friction=friction,
-        elevation=elevation,
-        landcover=landcover,
-        landcover_speeds=landcover_speeds,
-        neighbours=neighbours,
-        cell_m=cell_m,
-    )
+_ROLES = ("friction", "elevation", "landcover", "landcover_speeds")
+
+
+def _offroad(*files: Path | None, n: int, cell: float | None, use: bool | None) -> Any:
+    from access.friction import offroad_choice
+
+    roles = dict(zip(_ROLES, files, strict=True))
+    return offroad_choice(roles, neighbours=n, cell_m=cell, use_region=use)
+
+
+@region_app.command("attach-surface")
+def region_attach_surface(
+    region: RegionArg,
+    friction: FrictionOpt = None,
+    elevation: ElevationOpt = None,
+    landcover: LandcoverOpt = None,
+    landcover_speeds: LandcoverSpeedsOpt = None,
+    enable: Annotated[
+        bool | None, typer.Option("--enable/--disable", help="Use it in every query by default.")
+    ] = None,
+    neighbours: Annotated[int | None, typer.Option(help="Cell neighbours: 8 or 16.")] = None,
+    cell_m: CellOpt = None,
+    source: Annotated[str | None, typer.Option(help="Where the rasters come from.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead.")] = None,
+) -> None:
+    """Attach off-road rasters to a region (copied, hashed; checked first), or re-configure."""
+    from access.offroad_attach import attach_surface
+
+    files = dict(zip(_ROLES, (friction, elevation, landcover, landcover_speeds), strict=True))
+    opts = {"enabled": enable, "neighbours": neighbours, "cell_m": cell_m, "source": source}
+    done = _run("attaching", attach_surface, region, out=out_dir, files=files, **opts)
+    out.print(f"{done}: off-road surface attached (see metadata.offroad in region.json)")
 
 
 @app.command("travel-times")
@@ -333,7 +345,9 @@ def travel_times_cmd(
     """Nearest registration centre of every settlement: minutes, metres, access leg, flags."""
     from access.travel_table import travel_time_table, write_table_csv
 
-    off = _offroad(friction, elevation, landcover, landcover_speeds, neighbours, cell_m, offroad)
+    off = _offroad(
+        friction, elevation, landcover, landcover_speeds, n=neighbours, cell=cell_m, use=offroad
+    )
     r = _load(region)
     t = _run(f"travel times by {mode}", travel_time_table, r, mode=mode, season=season, offroad=off)
     write_table_csv(t, out_file)
@@ -363,7 +377,9 @@ def gaps(
     from access.analysis import gap_analysis, travel_times
     from access.gap_outputs import write_gap_outputs
 
-    off = _offroad(friction, elevation, landcover, landcover_speeds, neighbours, cell_m, offroad)
+    off = _offroad(
+        friction, elevation, landcover, landcover_speeds, n=neighbours, cell=cell_m, use=offroad
+    )
     r = _load(region)
     times = _run("travel times (three modes)", travel_times, r, offroad=off)
     result = _run("gap analysis (three modes)", gap_analysis, r, times=times)
