@@ -146,15 +146,12 @@ def sample(
 ) -> None:
     """Generate the synthetic sample region (all figures SYNTHETIC) into a region folder."""
     from access.synthetic import build_sample_region
-    from geodata.region import save_region
     from geodata.sample import SampleParams
+    from geodata.sample.terrain import save_sample_region  # DEM + land cover, disabled (#22)
 
-    region, _ = _run(
-        "generating the sample region",
-        build_sample_region,
-        SampleParams(seed=seed, n_settlements=settlements),
-    )
-    _run(f"writing {out_dir}", save_region, region, out_dir)
+    params = SampleParams(seed=seed, n_settlements=settlements)
+    region, _ = _run("generating the sample region", build_sample_region, params)
+    _run(f"writing {out_dir}", save_sample_region, region, out_dir, params)
     out.print(f"Sample region written to {out_dir} (synthetic data).")
 
 

@@ -213,3 +213,49 @@ def test_cli_attaches_a_surface_into_a_new_folder(small_sample_region_dir, raste
     assert meta == {"enabled": True, "neighbours": 8}
     res = invoke_cli("travel-times", tmp_path / "with", "--mode", "walk", "-o", tmp_path / "t.csv")
     assert res.exit_code == 0, res.output
+
+
+# ---------------------------------------------------------------------------------------
+# the sample's synthetic terrain
+
+
+def test_sample_terrain_has_west_mountains_and_a_river_crossed_at_three_fords():
+    from geodata.sample import SampleParams
+    from geodata.sample.terrain import LANDCOVER_SPEEDS_KPH, sample_terrain_arrays
+
+    p = SampleParams()
+    dem, lc, _ = sample_terrain_arrays(p, cell_m=100.0)
+    cols = dem.shape[1]
+    west, east = dem[:, : cols // 5], dem[:, -cols // 5 :]
+    assert west.mean() > 1000 > 500 > east.mean()
+    assert LANDCOVER_SPEEDS_KPH[4] == 0.0 and LANDCOVER_SPEEDS_KPH[5] > 0
+    # walking along the river, its water cells are crossed only at the fords
+    river_cols = np.flatnonzero((lc == 4).any(axis=0))
+    ford_cols = np.flatnonzero((lc == 5).any(axis=0))
+    runs = np.flatnonzero(np.diff(ford_cols) > 1).size + 1
+    assert runs == 3 and river_cols.size > 10 * ford_cols.size
+
+
+def test_the_sample_saved_with_terrain_keeps_its_figures_until_enabled(tmp_path):
+    from conftest import SMALL
+
+    from access.offroad_compare import walk_time_change
+    from access.synthetic import build_sample_region
+    from geodata.sample.terrain import TERRAIN_SOURCE, save_sample_region
+
+    region, _ = build_sample_region(SMALL)
+    folder = save_sample_region(region, tmp_path / "sample", SMALL)
+    loaded = load_region(folder)
+    assert loaded.metadata["offroad"] == {
+        "enabled": False,
+        "neighbours": 16,
+        "source": TERRAIN_SOURCE,
+    }
+    assert nearest_centre(loaded, mode="walk").equals(nearest_centre(region, mode="walk"))
+    change = walk_time_change(loaded)
+    t, s = change.table, change.summary
+    assert s["households"] == round(t["households"].sum())
+    assert 0 < s["changed_households"] <= s["households"]
+    hh_changed = t.loc[t["change_min"].abs() >= 1, "households"].sum()
+    assert s["changed_households"] == round(hh_changed)
+    assert set(s["by_terrain"]) == set(t["terrain"])
