@@ -272,7 +272,7 @@ class GridGraph:
     def kernel_args(self) -> tuple[Any, ...]:
         """The search kernel's arguments but the seeds (built once per graph).
 
-        See :func:`access.offroad_kernel.grid_search_kernel`: the packed surface, the moves,
+        See :func:`access.offroad_kernel.grid_search_kernel`: the surface, the moves,
         the side CSR and the bitmap of cells with side arcs.
         """
         if "args" not in self._memo:
@@ -288,7 +288,7 @@ class GridGraph:
         return tuple(self._memo["args"])
 
     def nbytes(self) -> int:
-        """Memory of the side graph and the surface (with its packed copy), in bytes."""
+        """Memory of the side graph, its bitmap and the surface, in bytes."""
         s = self.surface
         elev = s.elevation_m.nbytes if s.elevation_m is not None else 0
         return int(

@@ -86,20 +86,20 @@ def grid_arcs(
 def move_args(surface: Surface, *, reverse: bool = False) -> tuple[Any, ...]:
     """The arguments the kernels of :mod:`access.offroad_kernel` take for ``surface``.
 
-    ``(fe, has_elev, drs, dcs, dists, t0, max_slope32, reverse)``: each cell's flat cost and
-    elevation side by side (``(rows, cols, 2)`` float32), the moves (row and column steps,
+    ``(flat, elev, has_elev, drs, dcs, dists, t0, max_slope32, reverse)``: the per-cell
+    float32 arrays, the moves (row and column steps,
     float32 lengths in metres), Tobler's flat speed, the cliff slope as float32 and the
     direction.
     """
     offsets = np.array(OFFSETS[: surface.neighbours], np.int64)
     dists = (surface.cell_m * np.hypot(offsets[:, 0], offsets[:, 1])).astype(np.float32)
-    rows, cols = surface.shape
-    fe = np.empty((rows, cols, 2), np.float32)
-    fe[:, :, 0] = surface.flat_s_per_m
-    fe[:, :, 1] = surface.elevation_m if surface.elevation_m is not None else 0.0
+    elev = surface.elevation_m
     return (
-        fe,
-        surface.elevation_m is not None,
+        np.ascontiguousarray(surface.flat_s_per_m, np.float32),
+        np.ascontiguousarray(elev, np.float32)
+        if elev is not None
+        else np.zeros((1, 1), np.float32),
+        elev is not None,
         offsets[:, 0].copy(),
         offsets[:, 1].copy(),
         dists,

@@ -30,41 +30,41 @@ _TOBLER_MIN_FACTOR = math.exp(-3.5 * 0.05) * (1.0 - 1e-4)
 
 @njit(cache=True, nogil=True, inline="always")
 def move_cost(  # type: ignore[no-untyped-def]
-    fe, has_elev, r, c, dr, dc, dist32, t0, max_slope32, reverse, bound, best
+    flat, elev, has_elev, r, c, dr, dc, dist32, t0, max_slope32, reverse, bound, best
 ):
     """Seconds (float32) of the move ``(dr, dc)`` from cell ``(r, c)``; ``inf`` if impossible.
 
-    ``fe`` is ``(rows, cols, 2)`` float32: each cell's flat seconds per metre and elevation
-    side by side (one cache line for both); ``dist32`` the move's length in
+    ``flat`` and ``elev`` are ``(rows, cols)`` float32 (kept apart: the flat costs of the
+    3-5 rows a move reads stay dense in cache); ``dist32`` the move's length in
     metres as float32; ``reverse`` flips the slope (the move's cost seen from its head). A
     search passes ``bound`` (its distance at the cell, > 0) and ``best`` (the head's current
     distance): a move that cannot improve on it whatever its slope returns ``inf`` early
     (exact: Tobler's factor is at least :data:`_TOBLER_MIN_FACTOR`); ``bound = 0`` always
     computes.
     """
-    rows, cols = fe.shape[0], fe.shape[1]
+    rows, cols = flat.shape
     r2 = r + dr
     c2 = c + dc
     inf = np.float32(np.inf)
     if r2 < 0 or r2 >= rows or c2 < 0 or c2 >= cols:
         return inf
-    a = fe[r, c, 0]
-    b = fe[r2, c2, 0]
+    a = flat[r, c]
+    b = flat[r2, c2]
     adr = abs(dr)
     adc = abs(dc)
     if adr == 1 and adc == 1:  # diagonal: both cells beside it passable (no corner cutting)
-        if not (np.isfinite(fe[r2, c, 0]) and np.isfinite(fe[r, c2, 0])):
+        if not (np.isfinite(flat[r2, c]) and np.isfinite(flat[r, c2])):
             return inf
         mean = np.float32(np.float32(a + b) / np.float32(2.0))
     elif adr + adc == 3:  # knight's move: the two cells its line crosses
         sr = 1 if dr > 0 else -1
         sc = 1 if dc > 0 else -1
         if adr == 2:
-            x1 = fe[r + sr, c, 0]
-            x2 = fe[r + sr, c2, 0]
+            x1 = flat[r + sr, c]
+            x2 = flat[r + sr, c2]
         else:
-            x1 = fe[r, c + sc, 0]
-            x2 = fe[r2, c + sc, 0]
+            x1 = flat[r, c + sc]
+            x2 = flat[r2, c + sc]
         s = np.float32(np.float32(np.float32(a + b) + x1) + x2)
         mean = np.float32(s / np.float32(4.0))
     else:
@@ -75,7 +75,7 @@ def move_cost(  # type: ignore[no-untyped-def]
     if has_elev and bound + _TOBLER_MIN_FACTOR * cost >= best:
         return inf  # not better than ``best`` whatever the slope: skip Tobler's exp
     if has_elev:
-        rise = np.float32(fe[r2, c2, 1] - fe[r, c, 1])
+        rise = np.float32(elev[r2, c2] - elev[r, c])
         if reverse:
             rise = -rise
         slope = np.float32(np.float64(rise) / np.float64(dist32))
@@ -87,21 +87,22 @@ def move_cost(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def grid_csr_kernel(fe, has_elev, drs, dcs, dists, t0, max_slope32, reverse):  # type: ignore[no-untyped-def]
+def grid_csr_kernel(flat, elev, has_elev, drs, dcs, dists, t0, max_slope32, reverse):  # type: ignore[no-untyped-def]
     """The CSR of every possible cell move: ``(indptr int64, indices int32, weights float32)``."""
-    rows, cols = fe.shape[0], fe.shape[1]
+    rows, cols = flat.shape
     n = rows * cols
     k = drs.shape[0]
     counts = np.zeros(n + 1, np.int64)
     for u in range(n):
         r = u // cols
         c = u - r * cols
-        if not np.isfinite(fe[r, c, 0]):
+        if not np.isfinite(flat[r, c]):
             continue
         m = 0
         for j in range(k):
             w = move_cost(
-                fe,
+                flat,
+                elev,
                 has_elev,
                 r,
                 c,
@@ -128,7 +129,8 @@ def grid_csr_kernel(fe, has_elev, drs, dcs, dists, t0, max_slope32, reverse):  #
             continue
         for j in range(k):
             w = move_cost(
-                fe,
+                flat,
+                elev,
                 has_elev,
                 r,
                 c,
@@ -150,7 +152,8 @@ def grid_csr_kernel(fe, has_elev, drs, dcs, dists, t0, max_slope32, reverse):  #
 
 @njit(cache=True, nogil=True)
 def grid_search_kernel(  # type: ignore[no-untyped-def]
-    fe,
+    flat,
+    elev,
     has_elev,
     drs,
     dcs,
@@ -170,7 +173,7 @@ def grid_search_kernel(  # type: ignore[no-untyped-def]
 
     Parameters
     ----------
-    fe, has_elev
+    flat, elev, has_elev
         The surface: ``(rows, cols, 2)`` float32 (flat seconds per metre, elevation).
     drs, dcs, dists
         The moves: row and column steps and float32 lengths in metres.
@@ -191,27 +194,15 @@ def grid_search_kernel(  # type: ignore[no-untyped-def]
         Per node: seconds (``inf`` unreached), label of the nearest seed (``-1``) and the
         previous node on the path (``-1`` at seeds and unreached).
     """
-    rows, cols = fe.shape[0], fe.shape[1]
+    rows, cols = flat.shape
     n_cells = rows * cols
     n = side_ptr.shape[0] - 1
     k = drs.shape[0]
     dist = np.full(n, np.inf)
     label = np.full(n, -1, np.int32)
     pred = np.full(n, -1, np.int32)
-    n_side = 0  # the most side arcs of one node
-    for x in range(n):
-        n_side = max(n_side, side_ptr[x + 1] - side_ptr[x])
-    hk = np.empty(1 << 16, np.float64)
-    hv = np.empty(1 << 16, np.int32)
-    size = 0
-    for i in range(seed_nodes.shape[0]):
-        s = seed_nodes[i]
-        if seed_cost[i] < dist[s]:
-            dist[s] = seed_cost[i]
-            label[s] = seed_label[i]
-            if size == hk.shape[0]:
-                hk, hv = _grow(hk, hv, size + 1)
-            size = _push(hk, hv, size, seed_cost[i], s)
+    n_side = int(np.max(side_ptr[1:] - side_ptr[:-1])) if n else 0  # most side arcs of a node
+    hk, hv, size = _seed_heap(seed_nodes, seed_cost, seed_label, dist, label)
     while size > 0:
         d, u, size = _pop(hk, hv, size)
         if d > dist[u]:
@@ -219,11 +210,27 @@ def grid_search_kernel(  # type: ignore[no-untyped-def]
         lab = label[u]
         if size + k + n_side > hk.shape[0]:  # room for every offer below
             hk, hv = _grow(hk, hv, size + k + n_side)
-        if u < n_cells:
-            size = _offer_moves(
-                u, d, lab, fe, has_elev, drs, dcs, dists, t0, max_slope32, reverse, dist, label,
-                pred, hk, hv, size,
-            )  # fmt: skip
+        if u < n_cells:  # the moves, inline (a helper call costs a quarter of the time)
+            r = u // cols
+            c = u - r * cols
+            for j in range(k):
+                r2 = r + drs[j]
+                c2 = c + dcs[j]
+                if r2 < 0 or r2 >= rows or c2 < 0 or c2 >= cols:
+                    continue
+                v = r2 * cols + c2
+                if dist[v] <= d:
+                    continue  # settled, or as good already (moves cost >= 0)
+                w = move_cost(
+                    flat, elev, has_elev, r, c, drs[j], dcs[j], dists[j], t0, max_slope32,
+                    reverse, d, dist[v],
+                )  # fmt: skip
+                nd = d + w
+                if nd < dist[v]:
+                    dist[v] = nd
+                    label[v] = lab
+                    pred[v] = u
+                    size = _push(hk, hv, size, nd, v)
         if u < n_cells and not (side_bits[u >> 3] >> (u & 7)) & 1:
             continue
         for a in range(side_ptr[u], side_ptr[u + 1]):
@@ -235,35 +242,6 @@ def grid_search_kernel(  # type: ignore[no-untyped-def]
                 pred[v] = u
                 size = _push(hk, hv, size, nd, v)
     return dist, label, pred
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _offer_moves(  # type: ignore[no-untyped-def]
-    u, d, lab, fe, has_elev, drs, dcs, dists, t0, max_slope32, reverse, dist, label, pred, hk,
-    hv, size,
-):  # fmt: skip
-    """Offer the cell ``u`` (settled at ``d``) to its neighbours; returns the heap size."""
-    rows, cols = fe.shape[0], fe.shape[1]
-    r = u // cols
-    c = u - r * cols
-    for j in range(drs.shape[0]):
-        r2 = r + drs[j]
-        c2 = c + dcs[j]
-        if r2 < 0 or r2 >= rows or c2 < 0 or c2 >= cols:
-            continue
-        v = r2 * cols + c2
-        if dist[v] <= d:
-            continue  # settled, or as good already (moves cost >= 0)
-        w = move_cost(
-            fe, has_elev, r, c, drs[j], dcs[j], dists[j], t0, max_slope32, reverse, d, dist[v]
-        )
-        nd = d + w
-        if nd < dist[v]:
-            dist[v] = nd
-            label[v] = lab
-            pred[v] = u
-            size = _push(hk, hv, size, nd, v)
-    return size
 
 
 @njit(cache=True, nogil=True)
@@ -310,6 +288,21 @@ def walk_node_tree(pred, start, n_cells, cols, x0, y_top, cell_m, road_xy):  # t
 
 # ---------------------------------------------------------------------------------------
 # indexed binary heap (keys hk, nodes hv, pos[node] = index)
+
+
+@njit(cache=True, nogil=True)
+def _seed_heap(seed_nodes, seed_cost, seed_label, dist, label):  # type: ignore[no-untyped-def]
+    """A heap holding the seeds (their distances and labels written)."""
+    hk = np.empty(max(1 << 16, 2 * seed_nodes.shape[0]), np.float64)
+    hv = np.empty(hk.shape[0], np.int32)
+    size = 0
+    for i in range(seed_nodes.shape[0]):
+        s = seed_nodes[i]
+        if seed_cost[i] < dist[s]:
+            dist[s] = seed_cost[i]
+            label[s] = seed_label[i]
+            size = _push(hk, hv, size, seed_cost[i], s)
+    return hk, hv, size
 
 
 @njit(cache=True, nogil=True)
