@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import Annotated, cast
 
 import typer
 
@@ -22,10 +22,6 @@ from scenarios.placement.options import (
     PlacementOptions,
 )
 from scenarios.routing.options import VAN_DEFAULTS, hhmm
-
-if TYPE_CHECKING:
-    pass
-
 
 #: Defaults of ``accessgap place`` (the one set of placement defaults).
 _PLACE = PlacementOptions()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -19,9 +19,6 @@ from cli.common import (
     run_step,
 )
 
-if TYPE_CHECKING:
-    pass
-
 
 @app.command()
 def sample(
@@ -34,16 +31,17 @@ def sample(
 ) -> None:
     """Generate the synthetic sample region (all figures SYNTHETIC) into a region folder."""
     from access.synthetic import build_sample_region
-    from geodata.region import save_region
     from geodata.sample import SampleParams
+    from geodata.sample.terrain import save_sample_region  # DEM + land cover, disabled (#22)
 
+    params = SampleParams(seed=seed, n_settlements=settlements)
     region, _ = run_step(
         "generating the sample region",
         build_sample_region,
-        SampleParams(seed=seed, n_settlements=settlements),
+        params,
         low_awareness_units=low_awareness_units,
     )
-    run_step(f"writing {out_dir}", save_region, region, out_dir)
+    run_step(f"writing {out_dir}", save_sample_region, region, out_dir, params)
     out.print(f"Sample region written to {out_dir} (synthetic data).")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -14,9 +14,6 @@ from cli.common import (
     out,
     run_step,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @app.command("run")

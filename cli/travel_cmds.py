@@ -1,14 +1,13 @@
-"""``accessgap travel-times`` and ``accessgap gaps``: travel, coverage and who is left out."""
+"""``accessgap travel-times``, ``gaps``, ``region attach-surface``: travel, who is left out."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
-from access.friction import OffroadSettings
 from access.speeds import TravelSettings
 from cli.common import (
     MODES_HELP,
@@ -19,12 +18,9 @@ from cli.common import (
     checked_out_file,
     load_checked,
     out,
+    region_app,
     run_step,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 #: Options naming an off-road surface (``docs/travel_model.md``), shared by commands.
 FrictionOpt = Annotated[
@@ -48,25 +44,38 @@ OffroadOpt = Annotated[
 ]
 
 
-def _offroad(
-    friction: Path | None,
-    elevation: Path | None,
-    landcover: Path | None,
-    landcover_speeds: Path | None,
-    neighbours: int,
-    cell_m: float | None,
-    use_region: bool | None,
-) -> OffroadSettings | bool | None:
-    if friction is None and elevation is None and landcover is None:
-        return use_region
-    return OffroadSettings(
-        friction=friction,
-        elevation=elevation,
-        landcover=landcover,
-        landcover_speeds=landcover_speeds,
-        neighbours=neighbours,
-        cell_m=cell_m,
-    )
+_ROLES = ("friction", "elevation", "landcover", "landcover_speeds")
+
+
+def _offroad(*files: Path | None, n: int, cell: float | None, use: bool | None) -> Any:
+    from access.friction import offroad_choice
+
+    roles = dict(zip(_ROLES, files, strict=True))
+    return offroad_choice(roles, neighbours=n, cell_m=cell, use_region=use)
+
+
+@region_app.command("attach-surface")
+def region_attach_surface(
+    region: RegionArg,
+    friction: FrictionOpt = None,
+    elevation: ElevationOpt = None,
+    landcover: LandcoverOpt = None,
+    landcover_speeds: LandcoverSpeedsOpt = None,
+    enable: Annotated[
+        bool | None, typer.Option("--enable/--disable", help="Use it in every query by default.")
+    ] = None,
+    neighbours: Annotated[int | None, typer.Option(help="Cell neighbours: 8 or 16.")] = None,
+    cell_m: CellOpt = None,
+    source: Annotated[str | None, typer.Option(help="Where the rasters come from.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead.")] = None,
+) -> None:
+    """Attach off-road rasters to a region (copied, hashed; checked first), or re-configure."""
+    from access.offroad_attach import attach_surface
+
+    files = dict(zip(_ROLES, (friction, elevation, landcover, landcover_speeds), strict=True))
+    opts = {"enabled": enable, "neighbours": neighbours, "cell_m": cell_m, "source": source}
+    done = run_step("attaching", attach_surface, region, out=out_dir, files=files, **opts)
+    out.print(f"{done}: off-road surface attached (see metadata.offroad in region.json)")
 
 
 @app.command("travel-times")
@@ -93,7 +102,9 @@ def travel_times_cmd(
     """Nearest registration centre of every settlement: minutes, metres, access leg, flags."""
     from access.travel_table import travel_time_table, write_table_csv
 
-    off = _offroad(friction, elevation, landcover, landcover_speeds, neighbours, cell_m, offroad)
+    off = _offroad(
+        friction, elevation, landcover, landcover_speeds, n=neighbours, cell=cell_m, use=offroad
+    )
     r = load_checked(region)
     t = run_step(
         f"travel times by {mode}", travel_time_table, r, mode=mode, season=season, offroad=off
@@ -125,7 +136,9 @@ def gaps(
     from access.analysis import gap_analysis, travel_times
     from access.gap_outputs import write_gap_outputs
 
-    off = _offroad(friction, elevation, landcover, landcover_speeds, neighbours, cell_m, offroad)
+    off = _offroad(
+        friction, elevation, landcover, landcover_speeds, n=neighbours, cell=cell_m, use=offroad
+    )
     r = load_checked(region)
     if off is None:  # the region's own travel: the E2SFCA index is computed too
         result = run_step("gap analysis (three modes)", gap_analysis, r)
