@@ -549,8 +549,9 @@ def test_campaign_break_inside_visit_and_long_halt():
     )
     parts = [v for vd in plan.van_days for v in vd.visits if v.halt == 1]
     assert len(parts) == 4 and sum(v.dwell_min for v in parts) == 1000
-    # Working day = 480 - 40 break minutes = 440; 440 - 120 driving = 320 per day.
-    assert [v.dwell_min for v in parts] == [320, 320, 320, 40]
+    # Working day = 480 - 40 break minutes = 440; 440 - 120 driving = 320 per day at most:
+    # ceil(1000 / 320) = 4 days, split evenly (no 40-minute last day for 120 minutes' drive).
+    assert [v.dwell_min for v in parts] == [250, 250, 250, 250]
     assert plan.dropped == ()
 
 
@@ -565,6 +566,7 @@ def test_campaign_drop_reasons():
         vans=1,
         days=2,
         max_drive_min_per_day=150,
+        overnight_at_halt=False,
     )
     reasons = {d.halt: d.reason for d in plan.dropped}
     assert set(reasons) == {1, 2}
