@@ -211,9 +211,10 @@ def visit_registrations(plan: CampaignPlan, locations: pd.DataFrame) -> dict[tup
     for vd in plan.van_days:
         for v in vd.visits:
             minutes.setdefault(v.halt, {})[v.part] = v.dwell_min
+    expected = pd.to_numeric(table["expected_registrations"])
     out: dict[tuple[int, int], int] = {}
     for halt, parts in minutes.items():
-        total = int(table.loc[halt, "expected_registrations"])
+        total = int(expected.loc[halt])
         weights = np.array([parts[p] for p in sorted(parts)], dtype=float)
         if weights.sum() <= 0:
             weights = np.ones_like(weights)
