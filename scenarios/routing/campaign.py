@@ -294,11 +294,23 @@ def plan_campaign(
     objective = 0
     if clients and vtypes:
         routes, objective = _solve_campaign_vrp(
-            dur, dwell, prio, clients, vtypes, max(day_work), time_limit_s, max_iterations, seed
+            dur,
+            dwell,
+            prio,
+            clients,
+            vtypes,
+            max(day_work),
+            time_limit_s,
+            max_iterations,
+            seed,
+            ratio,
         )
         routes = _enforce_onsite(routes, vtypes, dur, dwell, ratio, reasons)
     served = {h for rs in routes.values() for r in rs for h in r}
-    reasons.update({h: REASON_ROOM for h in clients if h not in served and h not in reasons})
+    # With van-days left idle, a halt left out was not worth its driving (on-site rule).
+    idle = any(sum(1 for r in routes[i] if r) < len(t.days) for i, t in enumerate(vtypes))
+    left_out = REASON_ONSITE if ratio > 0 and idle else REASON_ROOM
+    reasons.update({h: left_out for h in clients if h not in served and h not in reasons})
     # 4. Schedules per (van, day).
     van_days = _van_days(blocks, vtypes, routes, van_depots, days, dur, dwell, prio, clocks)
     return CampaignPlan(
@@ -425,6 +437,7 @@ def _solve_campaign_vrp(
     time_limit_s: float | None,
     max_iterations: int | None,
     seed: int,
+    ratio: float,
 ) -> tuple[dict[int, list[list[int]]], int]:
     # PyVRP index space: depots first (home depots and block halts), then clients.
     depot_locs = sorted({t.start for t in vtypes} | {t.end for t in vtypes})
@@ -432,7 +445,6 @@ def _solve_campaign_vrp(
     sub = dur[np.ix_(loc_idx, loc_idx)]
     dpos = {loc: i for i, loc in enumerate(depot_locs)}
     top = float(max(prio[list(clients)].max(), 0.0))
-    scale = 10 * work
     locations = [pyvrp.Location(x=float(loc), y=0.0) for loc in loc_idx]
     depots = [pyvrp.Depot(location=i) for i in range(len(depot_locs))]
     pclients = [
@@ -441,7 +453,7 @@ def _solve_campaign_vrp(
             service_duration=int(dwell[h]),
             tw_early=0,
             tw_late=work,
-            prize=(work + 1) + (int(np.rint(scale * prio[h] / top)) if top > 0 else 0),
+            prize=_prize(int(dwell[h]), float(prio[h] / top) if top > 0 else 0.0, work, ratio),
             required=False,
         )
         for j, h in enumerate(clients)
@@ -473,6 +485,17 @@ def _solve_campaign_vrp(
         stops = [clients[a.idx] for a in route.schedule() if a.is_client()]
         routes[route.vehicle_type()].append(stops)
     return routes, int(result.cost())
+
+
+def _prize(dwell: int, rel_priority: float, work: int, ratio: float) -> int:
+    """Prize of a halt in driving minutes.
+
+    Without the on-site rule any halt beats driving; with it, a halt is worth its on-site
+    minutes / ``ratio`` (x 1 to 2 by priority) of driving.
+    """
+    if ratio <= 0:
+        return (work + 1) + int(np.rint(10 * work * rel_priority))
+    return int(np.rint(dwell / ratio * (1.0 + rel_priority)))
 
 
 def _validate_campaign(
