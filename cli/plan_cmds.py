@@ -15,13 +15,20 @@ from cli.common import (
     out,
     run_step,
 )
+from geodata.errors import AccessGapError
 from scenarios.placement.options import (
     DEFAULT_TIME_LIMIT_S,
     DemandName,
     ModelName,
     PlacementOptions,
 )
-from scenarios.routing.options import VAN_DEFAULTS, hhmm
+from scenarios.routing.options import (
+    VAN_DEFAULTS,
+    hhmm,
+    parse_date,
+    parse_weekdays,
+    weekdays_text,
+)
 
 #: Defaults of ``accessgap place`` (the one set of placement defaults).
 _PLACE = PlacementOptions()
@@ -93,20 +100,45 @@ def vans(
     depot: Annotated[
         list[str] | None, typer.Option(help="Depot centre id (repeat); default all centres.")
     ] = None,
-    start: Annotated[str, typer.Option(help="Day start HH:MM.")] = hhmm(VAN_DEFAULTS.day_start_min),
+    start_date: Annotated[
+        str | None,
+        typer.Option(help="First campaign day, YYYY-MM-DD; default the next Monday."),
+    ] = None,
+    working_days: Annotated[
+        str, typer.Option(help="Working days, e.g. Mon-Sat or Sat-Thu or Mon,Wed,Fri.")
+    ] = weekdays_text(VAN_DEFAULTS.working_days),
+    start: Annotated[str, typer.Option(help="Time of day the vans start, HH:MM.")] = hhmm(
+        VAN_DEFAULTS.day_start_min
+    ),
     end: Annotated[str, typer.Option(help="Day end HH:MM.")] = hhmm(VAN_DEFAULTS.day_end_min),
+    max_drive: Annotated[
+        int | None,
+        typer.Option(help="Most driving minutes per van-day (0: no cap)."),
+    ] = VAN_DEFAULTS.max_drive_min_per_day,
+    min_onsite_ratio: Annotated[
+        float, typer.Option(help="Minutes on site per minute of driving each van-day (0: off).")
+    ] = VAN_DEFAULTS.min_onsite_ratio,
+    women_share: Annotated[
+        float, typer.Option(help="Share of each visit's desk time as a women-only session.")
+    ] = VAN_DEFAULTS.women_share,
     max_halts: Annotated[
         int, typer.Option(help="Most halts to consider.")
     ] = VAN_DEFAULTS.max_halts,
     overnight: Annotated[
-        bool, typer.Option(help="Allow overnight stays at halts.")
+        bool, typer.Option(help="Allow overnight stays at halts day trips cannot serve.")
     ] = VAN_DEFAULTS.overnight_at_halt,
     time_limit: Annotated[
         float | None, typer.Option(help="Solver seconds.")
     ] = VAN_DEFAULTS.time_limit_s,
 ) -> None:
-    """Plan mobile registration vans: halts, days, order; itineraries (CSV, XLSX, GPX, PDF)."""
+    """Plan mobile registration vans: halts, dates, order; itineraries (CSV, XLSX, GPX, PDF)."""
     from scenarios.routing import VanOptions, plan_vans, write_vans
+
+    try:
+        first_day = parse_date(start_date, field="--start-date") if start_date else None
+        weekdays = parse_weekdays(working_days)
+    except AccessGapError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
     options = VanOptions(
         vans=vans,
@@ -120,6 +152,11 @@ def vans(
         day_end_min=_minutes(end),
         max_halts=max_halts,
         overnight_at_halt=overnight,
+        max_drive_min_per_day=max_drive or None,
+        min_onsite_ratio=min_onsite_ratio,
+        start_date=first_day,
+        working_days=weekdays,
+        women_share=women_share,
         time_limit_s=time_limit,
     )
     r = load_checked(region)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,6 @@ from pydantic import (
     Field,
     Tag,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
@@ -55,7 +53,7 @@ from scenarios.placement.options import (
     ModelName,
     PlacementOptions,
 )
-from scenarios.routing.options import VAN_DEFAULTS, VanOptions
+from scenarios.spec_vans import VansSpec
 
 __all__ = [
     "SAMPLE",
@@ -74,8 +72,6 @@ __all__ = [
 
 #: ``region: sample`` means the generated sample region.
 SAMPLE = "sample"
-
-_HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 
 class _Strict(BaseModel):
@@ -172,66 +168,6 @@ class PlacementSpec(_Strict):
             budget_pkr=self.budget_pkr,
             share=self.share,
             time_limit_s=self.time_limit_s,
-        )
-
-
-class VansSpec(_Strict):
-    """A mobile-van campaign (:func:`scenarios.routing.plan_vans`).
-
-    Keys are :class:`~scenarios.routing.VanOptions` fields with its defaults
-    (:data:`~scenarios.routing.VAN_DEFAULTS`); ``hours`` is the working day as ``HH:MM-HH:MM``.
-    :meth:`van_options` builds the options object.
-    """
-
-    vans: int = Field(default=VAN_DEFAULTS.vans, ge=1, le=500)
-    days: int = Field(default=VAN_DEFAULTS.days, ge=1, le=366)
-    depots: tuple[str, ...] = VAN_DEFAULTS.depots
-    hours: str = VAN_DEFAULTS.hours
-    within_min: float = Field(default=VAN_DEFAULTS.within_min, ge=0)
-    walk_radius_m: float = Field(default=VAN_DEFAULTS.walk_radius_m, ge=0)
-    turnout: float = Field(default=VAN_DEFAULTS.turnout, gt=0, le=1)
-    max_halts: int = Field(default=VAN_DEFAULTS.max_halts, ge=1)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _renamed(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and "count" in data:
-            raise ValueError(
-                "count was renamed to vans (the number of vans), as in VanOptions and "
-                "`accessgap vans --vans`: write `vans: {vans: 3}`"
-            )
-        return data
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, v: str) -> str:
-        start, end = _parse_hours(v)
-        if end <= start:
-            raise ValueError(f"'{v}': the day must end after it starts")
-        return v
-
-    @property
-    def day_start_min(self) -> int:
-        """Start of the working day, minutes after midnight."""
-        return _parse_hours(self.hours)[0]
-
-    @property
-    def day_end_min(self) -> int:
-        """End of the working day, minutes after midnight."""
-        return _parse_hours(self.hours)[1]
-
-    def van_options(self) -> VanOptions:
-        """The van job of this section (other knobs at their defaults)."""
-        return VanOptions(
-            vans=self.vans,
-            days=self.days,
-            within_min=self.within_min,
-            walk_radius_m=self.walk_radius_m,
-            turnout=self.turnout,
-            depots=self.depots,
-            day_start_min=self.day_start_min,
-            day_end_min=self.day_end_min,
-            max_halts=self.max_halts,
         )
 
 
@@ -580,16 +516,3 @@ def _resolve(
         raise DataFileError(f"{where}: " + "; ".join(missing))
     name = spec.name or (source.stem if source else "scenario")
     return Scenario(spec, name, source, region_path, closures, speeds, files)
-
-
-def _parse_hours(v: str) -> tuple[int, int]:
-    parts = str(v).replace(" ", "").split("-")
-    if len(parts) != 2:
-        raise ValueError(f"'{v}' is not a time range like 08:00-16:00")
-    out = []
-    for part in parts:
-        m = _HHMM.match(part)
-        if not m or int(m.group(1)) * 60 + int(m.group(2)) > 24 * 60:
-            raise ValueError(f"'{v}' is not a time range like 08:00-16:00")
-        out.append(int(m.group(1)) * 60 + int(m.group(2)))
-    return out[0], out[1]

@@ -266,7 +266,9 @@ def _old_ui_itinerary_table(plan: CampaignPlan, locations: pd.DataFrame) -> pd.D
 
 def test_visit_table_gives_the_rows_the_app_showed():
     plan, locs = _hand_plan()
-    table = visit_table(plan, locs)
+    full = visit_table(plan, locs)
+    # dates, registrations per day-visit and women's sessions are checked in test_van_days.py
+    table = full.drop(columns=["date", "expected_registrations", "women_session"])
     assert table.to_dict(orient="records") == [
         {"van": 1, "day": 1, "order": 1, "halt": "Kot", "arrival": "08:30",
          "departure": "10:00", "dwell_min": 90, "drive_min": 30},
@@ -278,7 +280,7 @@ def test_visit_table_gives_the_rows_the_app_showed():
          "departure": "10:00", "dwell_min": 120, "drive_min": 0},
     ]  # fmt: skip
     pd.testing.assert_frame_equal(table, _old_ui_itinerary_table(plan, locs))
-    assert list(visit_table(replace(plan, van_days=()), locs).columns) == list(table.columns)
+    assert list(visit_table(replace(plan, van_days=()), locs).columns) == list(full.columns)
 
 
 def test_van_day_stops_is_the_one_stop_list_rule():

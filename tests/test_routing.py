@@ -98,14 +98,18 @@ def check_campaign(
     breaks: Sequence[tuple[int, int]],
     cap: int | None,
     overnight: bool,
+    day_breaks: Sequence[Sequence[tuple[int, int]]] = (),
+    onsite_ratio: float = 0.0,
 ) -> None:
-    """Validate a campaign plan from scratch."""
+    """Validate a campaign plan from scratch (``day_breaks``: breaks of each day if given)."""
     n = len(dur)
     halts = set(range(n)) - set(depots)
     assert len(plan.van_days) == len(van_depots) * days
     seen: dict[int, list[tuple[int, int, int, int, int]]] = {}
     prev_end: dict[int, int] = {}
+    all_breaks = breaks
     for vd in plan.van_days:
+        breaks = day_breaks[vd.day] if day_breaks else all_breaks
         assert vd.depot == van_depots[vd.van]
         if vd.start_location != vd.depot:
             assert overnight, "van starts away from its depot without overnight stays"
@@ -136,6 +140,8 @@ def check_campaign(
         assert drive == vd.drive_min
         if cap is not None:
             assert drive <= cap, "daily driving cap exceeded"
+        onsite = sum(v.dwell_min for v in vd.visits)
+        assert onsite >= onsite_ratio * drive - 1e-9, "less time on site than the rule asks"
         prev_end[vd.van] = vd.end_location
     assert all(end == van_depots[v] for v, end in prev_end.items()), "van not home at the end"
     dropped = {d.halt for d in plan.dropped}
@@ -549,8 +555,9 @@ def test_campaign_break_inside_visit_and_long_halt():
     )
     parts = [v for vd in plan.van_days for v in vd.visits if v.halt == 1]
     assert len(parts) == 4 and sum(v.dwell_min for v in parts) == 1000
-    # Working day = 480 - 40 break minutes = 440; 440 - 120 driving = 320 per day.
-    assert [v.dwell_min for v in parts] == [320, 320, 320, 40]
+    # Working day = 480 - 40 break minutes = 440; 440 - 120 driving = 320 per day at most:
+    # ceil(1000 / 320) = 4 days, split evenly (no 40-minute last day for 120 minutes' drive).
+    assert [v.dwell_min for v in parts] == [250, 250, 250, 250]
     assert plan.dropped == ()
 
 
@@ -565,6 +572,7 @@ def test_campaign_drop_reasons():
         vans=1,
         days=2,
         max_drive_min_per_day=150,
+        overnight_at_halt=False,
     )
     reasons = {d.halt: d.reason for d in plan.dropped}
     assert set(reasons) == {1, 2}

@@ -476,8 +476,10 @@ def test_examples_on_the_sample_region_from_the_cli(sample_region_and_truth, tmp
     assert m["monsoon_flood"]["headline"]["expected_new_registrations"] < -1_000
     assert m["vans_only"]["headline"]["van_households_reached"] > 5_000
     c = m["centres_and_vans"]["headline"]
+    # Since #19 the vans follow field rules (on-site minutes >= driving minutes): the 14 far
+    # halts left after the new centres do not justify their driving, so vans add nothing.
     assert (
         c["expected_new_registrations"]
-        > m["ten_uc_centres"]["headline"]["expected_new_registrations"]
+        >= m["ten_uc_centres"]["headline"]["expected_new_registrations"]
     )
     assert (tmp_path / "report" / "report.pdf").stat().st_size > 10_000

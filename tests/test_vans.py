@@ -47,8 +47,10 @@ def test_three_vans_ten_days_on_the_sample_is_valid(sample, plan):
         day_start=o.day_start_min,
         day_end=o.day_end_min,
         breaks=o.breaks,
-        cap=None,
-        overnight=False,
+        cap=o.max_drive_min_per_day,
+        overnight=o.overnight_at_halt,
+        day_breaks=plan.campaign.day_breaks,
+        onsite_ratio=o.min_onsite_ratio,
     )
     s = plan.summary()
     assert s["halts_visited"] > 0

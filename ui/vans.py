@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from scenarios.routing import (
     visit_table,
     write_vans,
 )
+from scenarios.routing.options import next_monday
 from ui import data
 from ui.context import LoadedRegion
 from ui.errors import show_error
@@ -46,7 +48,9 @@ def render(loaded: LoadedRegion) -> None:
     st.caption(
         "Halts are the settlements beyond the threshold of every centre, best gap score first; "
         "each halt serves the villages within walking distance. Vans start and end each day at "
-        "an existing centre."
+        "an existing centre, or stay overnight at a remote halt; at most "
+        f"{VAN_DEFAULTS.max_drive_min_per_day} minutes' driving a day, and at least as long on "
+        "site as on the road. Monday to Saturday, with the Friday prayer break."
     )
     d = VAN_DEFAULTS
     with st.form("vans_form"):
@@ -61,6 +65,16 @@ def render(loaded: LoadedRegion) -> None:
         )
         mode = c4.selectbox("Van travels by", MODES, index=MODES.index(d.mode), key="vans_mode")
         limit = c5.number_input("Solver seconds", 1, 120, int(APP_TIME_LIMIT_S), key="vans_limit")
+        c6, c7, _ = st.columns(3)
+        start = c6.date_input("First day", next_monday(), key="vans_start")
+        women = c7.slider(
+            "Women-only session (share of desk time)",
+            0.0,
+            0.9,
+            d.women_share,
+            0.05,
+            key="vans_women",
+        )
         submitted = st.form_submit_button("Plan vans", type="primary")
     if submitted:
         options = VanOptions(
@@ -69,6 +83,8 @@ def render(loaded: LoadedRegion) -> None:
             within_min=float(within),
             mode=str(mode),
             time_limit_s=float(limit),
+            start_date=start if isinstance(start, date) else None,
+            women_share=float(women),
         )
         try:
             with st.spinner("Selecting halts, computing drive times and planning the campaign..."):
@@ -110,7 +126,15 @@ def _show(loaded: LoadedRegion, plan: VanPlan) -> None:
     )
     st_folium(fmap, key="vans_map", height=520, use_container_width=True, returned_objects=[])
     st.subheader("Itinerary")
-    st.dataframe(visit_table(plan.campaign, plan.locations), hide_index=True)
+    st.dataframe(
+        visit_table(
+            plan.campaign,
+            plan.locations,
+            dates=plan.dates or None,
+            women_share=plan.options.women_share,
+        ),
+        hide_index=True,
+    )
     with st.expander("All selected halts"):
         st.dataframe(pd.DataFrame(plan.halts.drop(columns="geometry")), hide_index=True)
     if st.button("Prepare itinerary files (CSV, XLSX, GPX, HTML, PDF)", key="vans_export"):

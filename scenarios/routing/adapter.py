@@ -9,15 +9,18 @@ The adapter from a region (travel-time engine, gap analysis) to the array core
    ``walk_radius_m`` of it; repeat. Expected registrations at a halt = unregistered households
    served x ``turnout``.
 2. **Dwell** from expected registrations (:func:`scenarios.routing.dwell_minutes`).
-3. **Plan**: driving times among depots (the existing centres) and halts from the engine
-   (:func:`access.engine.travel_matrix`), solved by :func:`plan_campaign`; legs drawn along
-   roads with :func:`access.engine.route`.
+3. **Calendar**: the campaign's working days from ``start_date`` (dates, Friday breaks, days
+   off that an overnight stay must not span), from :class:`~scenarios.routing.VanOptions`.
+4. **Plan**: driving times among depots (the existing centres) and halts from the engine
+   (:func:`access.engine.travel_matrix`), solved by :func:`plan_campaign` under the daily
+   driving cap and the on-site rule; legs drawn along roads with :func:`access.engine.route`.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,7 +41,7 @@ from scenarios.routing.campaign import dwell_minutes, plan_campaign
 from scenarios.routing.campaign_results import CampaignPlan
 from scenarios.routing.itinerary_files import export_itinerary
 from scenarios.routing.itinerary_tables import van_day_stops
-from scenarios.routing.options import VAN_DEFAULTS, VanOptions
+from scenarios.routing.options import VAN_DEFAULTS, VanOptions, weekdays_text
 
 __all__ = ["VanPlan", "plan_vans", "select_halts", "write_vans"]
 
@@ -60,6 +63,10 @@ class VanPlan:
         The solver's plan (van-days, visits, dropped halts with reasons).
     legs
         Road geometry of each driven leg.
+    notes
+        Notes on the data (e.g. coverage assumed).
+    dates
+        Date of each campaign day (working days only).
     """
 
     options: VanOptions
@@ -68,10 +75,20 @@ class VanPlan:
     campaign: CampaignPlan
     legs: dict[tuple[int, int], LineString] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    dates: tuple[date, ...] = ()
 
     def summary(self) -> dict[str, Any]:
-        """Headline figures: halts visited and dropped, households reached, registrations."""
+        """Headline figures: halts visited and dropped, households reached, registrations.
+
+        Also the calendar (first and last date, working days), the van-day rules (driving cap,
+        on-site ratio, women-only share), the longest day's driving, nights away and
+        registrations per van-day used.
+        """
         visited = self.halts["status"].eq("visited")
+        o = self.options
+        vds = self.campaign.van_days
+        used = sum(1 for vd in vds if vd.visits)
+        regs = float(self.halts.loc[visited, "expected_registrations"].sum())
         return {
             "vans": self.options.vans,
             "days": self.options.days,
@@ -80,11 +97,18 @@ class VanPlan:
             "halts_dropped": int((~visited).sum()),
             "settlements_reached": int(self.halts.loc[visited, "settlements_served"].sum()),
             "households_reached": float(self.halts.loc[visited, "households_served"].sum()),
-            "expected_registrations": float(
-                self.halts.loc[visited, "expected_registrations"].sum()
-            ),
-            "van_days_used": sum(1 for vd in self.campaign.van_days if vd.visits),
+            "expected_registrations": regs,
+            "van_days_used": used,
+            "registrations_per_van_day": regs / used if used else 0.0,
             "total_drive_min": self.campaign.total_drive_min,
+            "max_drive_min_in_a_day": max((vd.drive_min for vd in vds), default=0),
+            "max_drive_min_per_day": o.max_drive_min_per_day,
+            "min_onsite_ratio": o.min_onsite_ratio,
+            "nights_away": sum(1 for vd in vds if vd.end_location != vd.depot),
+            "women_share": o.women_share,
+            "start_date": self.dates[0].isoformat() if self.dates else None,
+            "end_date": self.dates[-1].isoformat() if self.dates else None,
+            "working_days": weekdays_text(o.working_days),
             "dropped_reasons": dict(
                 pd.Series([d.reason for d in self.campaign.dropped]).value_counts().items()
             )
@@ -186,7 +210,7 @@ def plan_vans(
     Returns
     -------
     VanPlan
-        Halts with their status, the campaign, locations and leg geometry.
+        Halts with their status, the campaign, its dates, locations and leg geometry.
 
     Raises
     ------
@@ -238,6 +262,7 @@ def plan_vans(
         ),
     ]
     priority = np.r_[np.zeros(n_dep), halts["priority"].to_numpy(float)]
+    dates = o.campaign_dates()
     campaign = plan_campaign(
         durations,
         dwell,
@@ -251,6 +276,9 @@ def plan_vans(
         max_drive_min_per_day=o.max_drive_min_per_day,
         overnight_at_halt=o.overnight_at_halt,
         max_block_share=o.max_block_share,
+        min_onsite_ratio=o.min_onsite_ratio,
+        day_breaks=o.day_breaks(dates),
+        rest_days=[d for d in range(1, len(dates)) if dates[d] - dates[d - 1] > timedelta(days=1)],
         time_limit_s=o.time_limit_s,
         max_iterations=o.max_iterations,
         seed=o.seed,
@@ -281,19 +309,20 @@ def plan_vans(
         }
     )
     legs = _leg_geometries(region, campaign, pts, st)
-    return VanPlan(o, halts, locations, campaign, legs, tuple(notes))
+    return VanPlan(o, halts, locations, campaign, legs, tuple(notes), dates)
 
 
 def write_vans(
     plan: VanPlan,
     out_dir: str | Path,
     *,
-    start_date: Any = None,
     privacy: PrivacySettings | None = None,
 ) -> dict[str, Path]:
     """Write the campaign into ``out_dir`` atomically.
 
-    Files: itineraries per van and day (CSV, XLSX, GPX, GeoJSON, printable HTML and PDF),
+    Files: itineraries per van and day (CSV, XLSX, GPX, GeoJSON, printable HTML and PDF; a
+    date on every row, a multi-day halt's registrations split over its days, the women-only
+    session of each visit),
     ``halts.csv`` (every selected halt with its status, lon/lat last) and ``vans.json``
     (summary).
 
@@ -310,7 +339,8 @@ def write_vans(
             plan.locations,
             tmp / "itinerary",
             leg_geometries=plan.legs,
-            start_date=start_date,
+            dates=plan.dates or None,
+            women_share=plan.options.women_share,
             title="NSER registration van itinerary",
         )
         h = plan.halts

@@ -2,14 +2,14 @@
 
 :func:`plan_campaign` is the array core of the van planner (its region adapter is
 :func:`scenarios.routing.plan_vans`): registration vans with one or more depots, ``days``
-working days with a lunch/prayer break, a daily driving cap and long halts that span several
-days, solved with PyVRP (iterated local search). :func:`dwell_minutes` turns expected
+working days with lunch/prayer breaks (their own on Fridays), a daily driving cap, overnight
+stays, a minimum time on site per minute of driving and long halts that span several days,
+solved with PyVRP (iterated local search). :func:`dwell_minutes` turns expected
 registrations into minutes at a halt. See ``docs/routing.md`` for the modelling assumptions.
 """
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Sequence
 from typing import Any, overload
@@ -32,13 +32,21 @@ from scenarios.routing.campaign_blocks import (
 from scenarios.routing.campaign_results import (
     REASON_DRIVE_CAP,
     REASON_NO_DAYS,
+    REASON_ONSITE,
     REASON_ROOM,
     CampaignPlan,
     DroppedHalt,
     HaltVisit,
     VanDay,
 )
-from scenarios.routing.checks import check_search_limits, int_array, is_int
+from scenarios.routing.campaign_rules import trim_route
+from scenarios.routing.checks import (
+    check_day_breaks,
+    check_hours,
+    check_search_limits,
+    int_array,
+    is_int,
+)
 from scenarios.routing.options import VAN_DEFAULTS
 from scenarios.routing.search import run_pyvrp, stop_criterion
 
@@ -138,6 +146,9 @@ def plan_campaign(
     max_drive_min_per_day: int | None = VAN_DEFAULTS.max_drive_min_per_day,
     overnight_at_halt: bool = VAN_DEFAULTS.overnight_at_halt,
     max_block_share: float = VAN_DEFAULTS.max_block_share,
+    min_onsite_ratio: float = VAN_DEFAULTS.min_onsite_ratio,
+    day_breaks: Sequence[Sequence[tuple[int, int]]] | None = None,
+    rest_days: Sequence[int] = (),
     time_limit_s: float | None = None,
     max_iterations: int | None = None,
     seed: int = 0,
@@ -156,10 +167,15 @@ def plan_campaign(
 
     A halt whose dwell does not fit in one van-day from any depot is a *multi-day halt*: its
     dwell is split into day-sized visits made by the same van on consecutive days (driving
-    out and back each day, or staying overnight at the halt when ``overnight_at_halt``). Such
-    halts are placed first, greedily by priority per van-day, using at most
+    out and back each day, or, when ``overnight_at_halt`` and day trips cannot serve it,
+    staying overnight at the halt). With ``overnight_at_halt`` a halt whose round trip from
+    every depot exceeds the driving cap is served by an overnight stay too. Such halts are
+    placed first, greedily by priority per van-day, using at most
     ``max_block_share`` of all van-days; the last day's remaining work is followed by an
-    ordinary tour from the halt, optimised with the rest. See ``docs/routing.md``.
+    ordinary tour from the halt, optimised with the rest. Every van-day spends at least
+    ``min_onsite_ratio`` minutes on site per minute of driving: multi-day halts are split so
+    that each day does, and halts are dropped from a solver route that does not (reason
+    ``REASON_ONSITE``). See ``docs/routing.md``.
 
     Parameters
     ----------
@@ -184,9 +200,16 @@ def plan_campaign(
     max_drive_min_per_day
         Cap on driving minutes per van-day (``None``: no cap).
     overnight_at_halt
-        Let vans stay overnight at multi-day halts instead of driving back each night.
+        Let vans stay overnight at halts that day trips cannot serve.
     max_block_share
         Largest share of van-days that multi-day halts may take (0 disables them).
+    min_onsite_ratio
+        Minutes on site per minute of driving each van-day, at least (0: no rule).
+    day_breaks
+        Breaks of each day (length ``days``), e.g. a longer one on Fridays; ``None``:
+        ``breaks`` every day.
+    rest_days
+        Days (0-based) that follow a day off: an overnight stay never spans them.
     time_limit_s
         Wall-clock limit for the search (results then depend on machine speed).
     max_iterations
@@ -204,7 +227,8 @@ def plan_campaign(
     SchemaError
         When arrays or options are malformed (all problems listed).
     InfeasibleError
-        When working hours minus breaks leave no time, or the solver ends infeasible.
+        When working hours minus breaks leave no time on some day, or the solver ends
+        infeasible.
 
     Examples
     --------
@@ -230,18 +254,23 @@ def plan_campaign(
         time_limit_s,
         max_iterations,
     )
-    clock = WorkClock(day_start_min, day_end_min, brk)
-    work = clock.work_min
-    if work <= 0:
+    per_day = check_day_breaks(day_breaks, days, day_start_min, day_end_min, brk)
+    clocks = [WorkClock(day_start_min, day_end_min, b) for b in per_day]
+    day_work = [c.work_min for c in clocks]
+    if min(day_work) <= 0:
         raise InfeasibleError(
             f"working hours {day_start_min}-{day_end_min} minus breaks leave no working time"
         )
     cap = 10**12 if max_drive_min_per_day is None else int(max_drive_min_per_day)
+    ratio = float(min_onsite_ratio)
     depot_set = set(depot_list)
     halts = [h for h in range(dur.shape[0]) if h not in depot_set]
 
-    # 1. Multi-day halts: those that fit in no single van-day from any van's depot.
-    long_halts = multi_day_halts(halts, dur, dwell, van_depots, work)
+    # 1. Multi-day halts: those no single van-day from any depot serves (or, with overnight
+    #    stays, whose round trip exceeds the cap); split with the shortest day's hours.
+    long_halts = multi_day_halts(
+        halts, dur, dwell, van_depots, max(day_work), cap, overnight_at_halt
+    )
     blocks, reasons, free = place_blocks(
         long_halts,
         dur,
@@ -249,28 +278,41 @@ def plan_campaign(
         prio,
         van_depots,
         days,
-        work,
+        min(day_work),
         cap,
         overnight_at_halt,
         max_block_share,
+        ratio=ratio,
+        rest_days=frozenset(int(d) for d in rest_days),
     )
     # 2. Vehicle types: free van-days at each van's depot, and the last day of each block.
-    vtypes = day_types(free, van_depots, blocks, cap)
+    vtypes = day_types(free, van_depots, blocks, cap, day_work)
     # 3. Ordinary halts: precheck against every vehicle type, then the VRP.
     skip = set(reasons) | set(long_halts)
-    clients = _ordinary_halts(
-        [h for h in halts if h not in skip], vtypes, dur, dwell, work, reasons
-    )
+    clients = _ordinary_halts([h for h in halts if h not in skip], vtypes, dur, dwell, reasons)
     routes: dict[int, list[list[int]]] = {i: [] for i in range(len(vtypes))}
     objective = 0
     if clients and vtypes:
         routes, objective = _solve_campaign_vrp(
-            dur, dwell, prio, clients, vtypes, work, time_limit_s, max_iterations, seed
+            dur,
+            dwell,
+            prio,
+            clients,
+            vtypes,
+            max(day_work),
+            time_limit_s,
+            max_iterations,
+            seed,
+            ratio,
         )
+        routes = _enforce_onsite(routes, vtypes, dur, dwell, ratio, reasons)
     served = {h for rs in routes.values() for r in rs for h in r}
-    reasons.update({h: REASON_ROOM for h in clients if h not in served})
+    # With van-days left idle, a halt left out was not worth its driving (on-site rule).
+    idle = any(sum(1 for r in routes[i] if r) < len(t.days) for i, t in enumerate(vtypes))
+    left_out = REASON_ONSITE if ratio > 0 and idle else REASON_ROOM
+    reasons.update({h: left_out for h in clients if h not in served and h not in reasons})
     # 4. Schedules per (van, day).
-    van_days = _van_days(blocks, vtypes, routes, van_depots, days, dur, dwell, prio, clock)
+    van_days = _van_days(blocks, vtypes, routes, van_depots, days, dur, dwell, prio, clocks)
     return CampaignPlan(
         van_days=tuple(van_days),
         dropped=tuple(DroppedHalt(h, reasons[h]) for h in sorted(reasons)),
@@ -283,6 +325,8 @@ def plan_campaign(
         total_drive_min=sum(vd.drive_min for vd in van_days),
         objective=objective,
         runtime_s=time.perf_counter() - t0,
+        day_breaks=tuple(per_day) if day_breaks is not None else (),
+        min_onsite_ratio=ratio,
     )
 
 
@@ -296,14 +340,13 @@ def _ordinary_halts(
     vtypes: Sequence[DayType],
     dur: NDArray[np.int64],
     dwell: NDArray[np.int64],
-    work: int,
     reasons: dict[int, str],
 ) -> list[int]:
     """Halts some kind of van-day can serve; the others get a reason in ``reasons``."""
     clients: list[int] = []
     for h in halts:
         fits_time = [
-            t for t in vtypes if t.offset + dur[t.start, h] + dwell[h] + dur[h, t.end] <= work
+            t for t in vtypes if t.offset + dur[t.start, h] + dwell[h] + dur[h, t.end] <= t.work
         ]
         if not fits_time:
             reasons[h] = REASON_NO_DAYS
@@ -312,6 +355,42 @@ def _ordinary_halts(
         else:
             clients.append(h)
     return clients
+
+
+def _enforce_onsite(
+    routes: dict[int, list[list[int]]],
+    vtypes: Sequence[DayType],
+    dur: NDArray[np.int64],
+    dwell: NDArray[np.int64],
+    ratio: float,
+    reasons: dict[int, str],
+) -> dict[int, list[list[int]]]:
+    """Routes trimmed so that every van-day meets ``ratio``; dropped halts get a reason."""
+    if ratio <= 0:
+        return routes
+    out: dict[int, list[list[int]]] = {}
+    for ti, rs in routes.items():
+        t = vtypes[ti]
+        onsite0, drive0 = 0, 0
+        if t.block is not None:
+            b = t.block
+            onsite0 = b.work_per_day[-1]
+            drive0 = 0 if b.overnight else int(dur[b.depot, b.halt])
+        out[ti] = []
+        for r in rs:
+            kept, dropped = trim_route(
+                r,
+                t.start,
+                t.end,
+                dur,
+                dwell,
+                ratio=ratio,
+                onsite_before=onsite0,
+                drive_before=drive0,
+            )
+            reasons.update({h: REASON_ONSITE for h in dropped})
+            out[ti].append(kept)
+    return out
 
 
 def _van_days(
@@ -323,23 +402,24 @@ def _van_days(
     dur: NDArray[np.int64],
     dwell: NDArray[np.int64],
     prio: NDArray[np.float64],
-    clock: WorkClock,
+    clocks: Sequence[WorkClock],
 ) -> list[VanDay]:
     """Timed tour of every (van, day), sorted by van then day; idle days included."""
     tours: dict[tuple[int, int], VanDay] = {}
     for b in blocks:
-        for vd in block_days(b, dur, clock):
+        for vd in block_days(b, dur, clocks):
             tours[(vd.van, vd.day)] = vd
     for ti, t in enumerate(vtypes):
         rs = sorted(
-            routes[ti], key=lambda r: (-sum(prio[h] for h in r), -len(r), r[0] if r else -1)
+            (r for r in routes[ti] if r or t.block is not None),
+            key=lambda r: (-sum(prio[h] for h in r), -len(r), r[0] if r else -1),
         )
         for r, day in zip(rs, t.days, strict=False):
             first: list[HaltVisit] = []
             if t.block is not None:
                 first = [tours[(t.van, day)].visits[0]]
-            tours[(t.van, day)] = day_tour(t, day, r, first, dur, dwell, clock)
-    start = clock.day_start_min
+            tours[(t.van, day)] = day_tour(t, day, r, first, dur, dwell, clocks[day])
+    start = clocks[0].day_start_min
     return [
         tours.get((v, d), VanDay(v, d, p, p, p, start, start, (), 0))
         for v, p in enumerate(van_depots)
@@ -357,6 +437,7 @@ def _solve_campaign_vrp(
     time_limit_s: float | None,
     max_iterations: int | None,
     seed: int,
+    ratio: float,
 ) -> tuple[dict[int, list[list[int]]], int]:
     # PyVRP index space: depots first (home depots and block halts), then clients.
     depot_locs = sorted({t.start for t in vtypes} | {t.end for t in vtypes})
@@ -364,7 +445,6 @@ def _solve_campaign_vrp(
     sub = dur[np.ix_(loc_idx, loc_idx)]
     dpos = {loc: i for i, loc in enumerate(depot_locs)}
     top = float(max(prio[list(clients)].max(), 0.0))
-    scale = 10 * work
     locations = [pyvrp.Location(x=float(loc), y=0.0) for loc in loc_idx]
     depots = [pyvrp.Depot(location=i) for i in range(len(depot_locs))]
     pclients = [
@@ -373,7 +453,7 @@ def _solve_campaign_vrp(
             service_duration=int(dwell[h]),
             tw_early=0,
             tw_late=work,
-            prize=(work + 1) + (int(np.rint(scale * prio[h] / top)) if top > 0 else 0),
+            prize=_prize(int(dwell[h]), float(prio[h] / top) if top > 0 else 0.0, work, ratio),
             required=False,
         )
         for j, h in enumerate(clients)
@@ -384,7 +464,7 @@ def _solve_campaign_vrp(
             start_depot=dpos[t.start],
             end_depot=dpos[t.end],
             tw_early=t.offset,
-            tw_late=work,
+            tw_late=t.work,
             max_distance=min(t.budget, 10**12),
             unit_distance_cost=1,
             name=f"van{t.van}",
@@ -405,6 +485,17 @@ def _solve_campaign_vrp(
         stops = [clients[a.idx] for a in route.schedule() if a.is_client()]
         routes[route.vehicle_type()].append(stops)
     return routes, int(result.cost())
+
+
+def _prize(dwell: int, rel_priority: float, work: int, ratio: float) -> int:
+    """Prize of a halt in driving minutes.
+
+    Without the on-site rule any halt beats driving; with it, a halt is worth its on-site
+    minutes / ``ratio`` (x 1 to 2 by priority) of driving.
+    """
+    if ratio <= 0:
+        return (work + 1) + int(np.rint(10 * work * rel_priority))
+    return int(np.rint(dwell / ratio * (1.0 + rel_priority)))
 
 
 def _validate_campaign(
@@ -436,7 +527,7 @@ def _validate_campaign(
     van_depots = _check_vans(vans, depot_list, problems)
     if not is_int(days) or days < 1:
         problems.append(Problem(f"days must be a positive integer, got {days!r}"))
-    brk = _check_hours(day_start_min, day_end_min, breaks, problems)
+    brk = check_hours(day_start_min, day_end_min, breaks, problems)
     if max_drive_min_per_day is not None and not max_drive_min_per_day > 0:
         problems.append(Problem("max_drive_min_per_day must be > 0 (or None for no cap)"))
     if not 0 <= max_block_share <= 1:
@@ -494,23 +585,3 @@ def _check_vans(
     if bad:
         problems.append(Problem(f"vans lists depots {bad} that are not in depots"))
     return van_depots
-
-
-def _check_hours(
-    day_start_min: int,
-    day_end_min: int,
-    breaks: Sequence[tuple[int, int]],
-    problems: list[Problem],
-) -> tuple[tuple[int, int], ...]:
-    if not 0 <= day_start_min < day_end_min <= 24 * 60:
-        problems.append(
-            Problem(f"working hours must satisfy 0 <= {day_start_min} < {day_end_min} <= 1440")
-        )
-    brk = tuple(sorted((int(s), int(e)) for s, e in breaks))
-    for s, e in brk:
-        if not day_start_min <= s < e <= day_end_min:
-            problems.append(Problem(f"break ({s}, {e}) must lie inside working hours, start<end"))
-    for (_, e1), (s2, _) in itertools.pairwise(brk):
-        if s2 < e1:
-            problems.append(Problem(f"breaks overlap: {brk}"))
-    return brk

@@ -1,8 +1,9 @@
 """Multi-day halts and the working clock of the campaign planner (array helpers).
 
 A halt whose dwell does not fit in one van-day is served as a *block*: the same van on
-consecutive days, driving out and back each day or staying overnight at the halt. This module
-places the blocks before the solve, defines the kinds of van-day the solver fills
+consecutive days, driving out and back each day or staying overnight at the halt (how the work
+is split: :func:`scenarios.routing.campaign_rules.block_parts`). This module places the blocks
+before the solve, defines the kinds of van-day the solver fills
 (:class:`DayType`) and turns solver routes into timed :class:`~scenarios.routing.VanDay`
 tours on the :class:`WorkClock` (working minutes with the breaks squeezed out).
 """
@@ -22,9 +23,11 @@ from scenarios.routing.campaign_results import (
     REASON_BLOCK_SHARE,
     REASON_DRIVE_CAP,
     REASON_FAR,
+    REASON_ONSITE,
     HaltVisit,
     VanDay,
 )
+from scenarios.routing.campaign_rules import block_parts
 
 __all__ = [
     "Block",
@@ -127,6 +130,8 @@ class DayType:
         Driving minutes left (``10**12`` without a cap).
     block
         The block whose last day this is, else ``None``.
+    work
+        Working minutes of these days (breaks excluded).
     """
 
     van: int
@@ -136,6 +141,7 @@ class DayType:
     offset: int
     budget: int
     block: Block | None
+    work: int
 
 
 def multi_day_halts(
@@ -144,8 +150,13 @@ def multi_day_halts(
     dwell: NDArray[np.int64],
     van_depots: Sequence[int],
     work: int,
+    cap: int = 10**12,
+    overnight: bool = False,
 ) -> list[int]:
     """Halts that fit in no single van-day from any van's depot.
+
+    With ``overnight``, also the halts whose round trip from every depot exceeds the driving
+    cap ``cap``: an overnight stay can serve them.
 
     Parameters
     ----------
@@ -159,6 +170,10 @@ def multi_day_halts(
         Depot of each van.
     work
         Working minutes of a day.
+    cap
+        Driving cap per van-day.
+    overnight
+        Whether vans may stay overnight at a halt.
 
     Returns
     -------
@@ -166,7 +181,14 @@ def multi_day_halts(
         The multi-day halts, in the order of ``halts``.
     """
     home = sorted(set(van_depots))
-    return [h for h in halts if all(dur[p, h] + dwell[h] + dur[h, p] > work for p in home)]
+    return [
+        h
+        for h in halts
+        if all(
+            dur[p, h] + dwell[h] + dur[h, p] > work or (overnight and dur[p, h] + dur[h, p] > cap)
+            for p in home
+        )
+    ]
 
 
 def place_blocks(
@@ -180,8 +202,13 @@ def place_blocks(
     cap: int,
     overnight: bool,
     max_block_share: float,
+    *,
+    ratio: float = 0.0,
+    rest_days: frozenset[int] = frozenset(),
 ) -> tuple[list[Block], dict[int, str], list[list[bool]]]:
     """Place multi-day halts greedily, best priority per van-day first.
+
+    A van staying overnight never stays over a day off (``rest_days``).
 
     Parameters
     ----------
@@ -205,6 +232,10 @@ def place_blocks(
         Whether vans may stay overnight at a halt.
     max_block_share
         Largest share of all van-days the blocks may take.
+    ratio
+        Minutes on site per minute of driving each day, at least.
+    rest_days
+        Days that follow a day off (the calendar is not continuous before them).
 
     Returns
     -------
@@ -224,13 +255,17 @@ def place_blocks(
         opts = [
             b
             for v in range(n_vans)
-            if (b := _block_for(h, v, van_depots[v], dur, int(dwell[h]), work, cap, overnight))
+            if (
+                b := _block_for(
+                    h, v, van_depots[v], dur, int(dwell[h]), (work, cap, ratio), overnight
+                )
+            )
             is not None
         ]
         if opts:
             options[h] = opts
         else:
-            reasons[h] = _no_block_reason(h, dur, home, work, cap, overnight)
+            reasons[h] = _no_block_reason(h, dur, dwell, home, (work, cap, ratio), overnight)
     budget = math.floor(max_block_share * n_vans * days + 1e-9)
     order = sorted(options, key=lambda h: (-prio[h] / min(b.k for b in options[h]), h))
     blocks: list[Block] = []
@@ -239,7 +274,7 @@ def place_blocks(
         if min(b.k for b in opts) > budget:
             reasons[h] = REASON_BLOCK_SHARE
             continue
-        placed = _first_fit(opts, free, budget)
+        placed = _first_fit(opts, free, budget, rest_days)
         if placed is None:
             reasons[h] = REASON_BLOCK_RUN
             continue
@@ -251,9 +286,16 @@ def place_blocks(
 
 
 def day_types(
-    free: Sequence[Sequence[bool]], van_depots: Sequence[int], blocks: Sequence[Block], cap: int
+    free: Sequence[Sequence[bool]],
+    van_depots: Sequence[int],
+    blocks: Sequence[Block],
+    cap: int,
+    day_work: Sequence[int],
 ) -> list[DayType]:
     """Kinds of van-day for the solver: each van's free days, then each block's last day.
+
+    A van's free days are grouped by their working minutes (a Friday with a longer prayer
+    break is a kind of its own).
 
     Parameters
     ----------
@@ -265,28 +307,31 @@ def day_types(
         The placed blocks.
     cap
         Driving cap per van-day (``10**12`` for none).
+    day_work
+        Working minutes of each day.
 
     Returns
     -------
     list of DayType
-        Vans with free days first (by van), then one per block.
+        Vans with free days first (by van, longest days first), then one per block.
     """
     types: list[DayType] = []
     for v, van_free in enumerate(free):
-        free_days = [d for d, ok in enumerate(van_free) if ok]
-        if free_days:
-            p = van_depots[v]
-            types.append(DayType(v, tuple(free_days), p, p, 0, cap, None))
+        p = van_depots[v]
+        for w in sorted({day_work[d] for d, ok in enumerate(van_free) if ok}, reverse=True):
+            free_days = tuple(d for d, ok in enumerate(van_free) if ok and day_work[d] == w)
+            types.append(DayType(v, free_days, p, p, 0, cap, None, w))
     for b in blocks:
+        last = b.start_day + b.k - 1
         types.append(
             DayType(
-                b.van, (b.start_day + b.k - 1,), b.halt, b.depot, b.last_offset, b.last_budget, b
+                b.van, (last,), b.halt, b.depot, b.last_offset, b.last_budget, b, day_work[last]
             )
         )
     return types
 
 
-def block_days(b: Block, dur: NDArray[np.int64], clock: WorkClock) -> list[VanDay]:
+def block_days(b: Block, dur: NDArray[np.int64], clocks: Sequence[WorkClock]) -> list[VanDay]:
     """Van-days of a placed block; the last one holds only the halt's visit.
 
     The last day is completed by :func:`day_tour` when the solver adds halts after it;
@@ -298,8 +343,8 @@ def block_days(b: Block, dur: NDArray[np.int64], clock: WorkClock) -> list[VanDa
         The placed block.
     dur
         Driving minutes between all locations.
-    clock
-        The working clock.
+    clocks
+        The working clock of each day.
 
     Returns
     -------
@@ -310,6 +355,7 @@ def block_days(b: Block, dur: NDArray[np.int64], clock: WorkClock) -> list[VanDa
     days: list[VanDay] = []
     for i, work_i in enumerate(b.work_per_day):
         day = b.start_day + i
+        clock = clocks[day]
         last = i == b.k - 1
         if b.overnight:
             drive_in = out_min if i == 0 else 0
@@ -424,56 +470,72 @@ def _block_for(
     depot: int,
     dur: NDArray[np.int64],
     dwell: int,
-    work: int,
-    cap: int,
+    limits: tuple[int, int, float],
     overnight: bool,
 ) -> Block | None:
+    work, cap, ratio = limits
     out, back = int(dur[depot, h]), int(dur[h, depot])
-    if not overnight:
-        per_day = work - out - back
-        if per_day <= 0 or out + back > cap:
-            return None
-        k = max(1, math.ceil(dwell / per_day))
-        last = dwell - (k - 1) * per_day
-        parts = (per_day,) * (k - 1) + (last,)
-        return Block(h, van, depot, k, parts, out + last, cap - out, False)
-    if out >= work or back >= work or out > cap or back > cap:
+    split = block_parts(
+        out, back, dwell, work_min=work, cap_min=cap, ratio=ratio, overnight=overnight
+    )
+    if split is None:
         return None
-    first = min(dwell, work - out)
-    rest = dwell - first
-    days_work = [first]
-    while rest > work - back:  # the last day must leave time to drive home
-        take = min(rest, work)
-        days_work.append(take)
-        rest -= take
-    days_work.append(rest)
-    return Block(h, van, depot, len(days_work), tuple(days_work), rest, cap, True)
+    parts, stays = split
+    if stays:
+        return Block(h, van, depot, len(parts), parts, parts[-1], cap, True)
+    return Block(h, van, depot, len(parts), parts, out + parts[-1], cap - out, False)
 
 
-def _free_run(free: Sequence[bool], k: int) -> int | None:
+def _free_run(free: Sequence[bool], k: int, rest_days: frozenset[int]) -> int | None:
     run = 0
     for d, ok in enumerate(free):
         run = run + 1 if ok else 0
+        if d in rest_days and run > 1:
+            run = 1  # an overnight stay never spans a day off
         if run == k:
             return d - k + 1
     return None
 
 
 def _no_block_reason(
-    h: int, dur: NDArray[np.int64], home: Sequence[int], work: int, cap: int, overnight: bool
+    h: int,
+    dur: NDArray[np.int64],
+    dwell: NDArray[np.int64],
+    home: Sequence[int],
+    limits: tuple[int, int, float],
+    overnight: bool,
 ) -> str:
+    work, cap, ratio = limits
+    if ratio > 0 and any(
+        block_parts(
+            int(dur[p, h]),
+            int(dur[h, p]),
+            int(dwell[h]),
+            work_min=work,
+            cap_min=cap,
+            ratio=0.0,
+            overnight=overnight,
+        )
+        for p in home
+    ):
+        return REASON_ONSITE
     if overnight and all(dur[p, h] < work for p in home):
         return REASON_DRIVE_CAP
     rt = min(dur[p, h] + dur[h, p] for p in home)
     return REASON_DRIVE_CAP if rt <= work and rt > cap else REASON_FAR
 
 
-def _first_fit(opts: Sequence[Block], free: Sequence[Sequence[bool]], budget: int) -> Block | None:
+def _first_fit(
+    opts: Sequence[Block],
+    free: Sequence[Sequence[bool]],
+    budget: int,
+    rest_days: frozenset[int],
+) -> Block | None:
     """The first option within ``budget`` whose van has ``k`` free days in a row, placed."""
     for b in opts:
         if b.k > budget:
             continue
-        start = _free_run(free[b.van], b.k)
+        start = _free_run(free[b.van], b.k, rest_days if b.overnight else frozenset())
         if start is not None:
             return dataclasses.replace(b, start_day=start)
     return None

@@ -16,6 +16,7 @@ __all__ = [
     "REASON_DRIVE_CAP",
     "REASON_FAR",
     "REASON_NO_DAYS",
+    "REASON_ONSITE",
     "REASON_ROOM",
     "CampaignPlan",
     "DroppedHalt",
@@ -30,6 +31,7 @@ REASON_NO_DAYS = "no free van-day at a depot that can reach it (multi-day halts 
 REASON_ROOM = "no room in the van-days: lower priority than the halts kept"
 REASON_BLOCK_SHARE = "multi-day halt left out: multi-day halts would exceed max_block_share"
 REASON_BLOCK_RUN = "multi-day halt left out: no van has enough free consecutive days"
+REASON_ONSITE = "too little time on site for the driving it takes (min_onsite_ratio)"
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,10 @@ class CampaignPlan:
         Wall-clock seconds.
     solver
         Name of the solver.
+    day_breaks
+        Breaks of each day (``breaks`` on every day when empty).
+    min_onsite_ratio
+        Minutes on site per minute of driving each van-day, at least (0: no rule).
     """
 
     van_days: tuple[VanDay, ...]
@@ -161,6 +167,12 @@ class CampaignPlan:
     objective: int
     runtime_s: float
     solver: str = SOLVER_NAME
+    day_breaks: tuple[tuple[tuple[int, int], ...], ...] = ()
+    min_onsite_ratio: float = 0.0
+
+    def breaks_on(self, day: int) -> tuple[tuple[int, int], ...]:
+        """Breaks of ``day`` (0-based)."""
+        return self.day_breaks[day] if self.day_breaks else self.breaks
 
     @property
     def visited_halts(self) -> frozenset[int]:

@@ -6,12 +6,21 @@ every problem of its input at once in a single :class:`~geodata.errors.SchemaErr
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from geodata.errors import Problem
+from geodata.errors import Problem, SchemaError
 
-__all__ = ["check_search_limits", "int_array", "is_int"]
+__all__ = [
+    "check_day_breaks",
+    "check_hours",
+    "check_search_limits",
+    "int_array",
+    "is_int",
+]
 
 
 def int_array(
@@ -75,3 +84,51 @@ def check_search_limits(
         problems.append(Problem(f"time_limit_s must be > 0, got {time_limit_s!r}"))
     if max_iterations is not None and (not is_int(max_iterations) or max_iterations < 1):
         problems.append(Problem(f"max_iterations must be a positive integer, {max_iterations!r}"))
+
+
+def check_hours(
+    day_start_min: int,
+    day_end_min: int,
+    breaks: Sequence[tuple[int, int]],
+    problems: list[Problem],
+) -> tuple[tuple[int, int], ...]:
+    """Sorted breaks; problems with the hours or breaks appended to ``problems``."""
+    if not 0 <= day_start_min < day_end_min <= 24 * 60:
+        problems.append(
+            Problem(f"working hours must satisfy 0 <= {day_start_min} < {day_end_min} <= 1440")
+        )
+    brk = tuple(sorted((int(s), int(e)) for s, e in breaks))
+    for s, e in brk:
+        if not day_start_min <= s < e <= day_end_min:
+            problems.append(Problem(f"break ({s}, {e}) must lie inside working hours, start<end"))
+    for (_, e1), (s2, _) in itertools.pairwise(brk):
+        if s2 < e1:
+            problems.append(Problem(f"breaks overlap: {brk}"))
+    return brk
+
+
+def check_day_breaks(
+    day_breaks: Sequence[Sequence[tuple[int, int]]] | None,
+    days: int,
+    day_start_min: int,
+    day_end_min: int,
+    default: tuple[tuple[int, int], ...],
+) -> list[tuple[tuple[int, int], ...]]:
+    """Breaks of each day, checked (``default`` on every day when ``day_breaks`` is None).
+
+    Raises
+    ------
+    SchemaError
+        When there is not one entry per day, or a break is outside the hours or overlaps.
+    """
+    if day_breaks is None:
+        return [default] * days
+    problems: list[Problem] = []
+    if len(day_breaks) != days:
+        problems.append(
+            Problem(f"day_breaks must have one entry per day ({days}), got {len(day_breaks)}")
+        )
+    out = [check_hours(day_start_min, day_end_min, b, problems) for b in day_breaks]
+    if problems:
+        raise SchemaError(problems, source="plan_campaign input")
+    return out

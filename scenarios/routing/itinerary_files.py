@@ -29,7 +29,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from shapely.geometry import LineString
 
-from geodata.errors import DataFileError
+from geodata.errors import DataFileError, Problem, SchemaError
 from geodata.export import safe_cell, write_csv
 from scenarios.routing.campaign_results import CampaignPlan, VanDay
 from scenarios.routing.itinerary_print import write_html, write_pdf
@@ -81,6 +81,8 @@ def export_itinerary(
     *,
     leg_geometries: Mapping[tuple[int, int], LineString] | None = None,
     start_date: date | None = None,
+    dates: Sequence[date] | None = None,
+    women_share: float = 0.0,
     title: str = "Registration van itinerary",
     pdf_urdu: bool = False,
     overwrite: bool = False,
@@ -89,8 +91,9 @@ def export_itinerary(
 
     Files (``vNN_dMM`` is van ``NN``, day ``MM``, both 1-based):
 
-    * ``vNN_dMM.csv`` -- one table per van-day: order, settlement, union council, arrival,
-      departure, expected registrations, driving minutes and km to the next stop;
+    * ``vNN_dMM.csv`` -- one table per van-day: date, order, settlement, union council,
+      arrival, departure, expected registrations (a multi-day halt's split over its days),
+      women-only session, driving minutes and km to the next stop;
     * ``itinerary.xlsx`` -- the same tables, one sheet per van-day, plus ``Summary`` and
       ``Not visited`` sheets;
     * ``routes.geojson`` -- one LineString per van-day and one Point per visit (EPSG:4326);
@@ -113,7 +116,13 @@ def export_itinerary(
         Road geometry (LineString, EPSG:4326) per leg ``(from_location, to_location)``; legs
         without one are drawn as straight lines.
     start_date
-        Date of day 0; when given, dates are printed next to day numbers.
+        Date of day 0 when ``dates`` is not given: plan days are then consecutive calendar
+        days.
+    dates
+        Date of each plan day (working days; see ``VanOptions.campaign_dates``); with
+        neither, the date columns are blank.
+    women_share
+        Share of each visit's desk time held as a women-only session (shown on every row).
     title
         Title of the printable itineraries.
     pdf_urdu
@@ -149,6 +158,13 @@ def export_itinerary(
     """
     table = check_locations(plan, locations)
     legs = dict(leg_geometries or {})
+    if dates is None and start_date is not None:
+        dates = [start_date + timedelta(days=d) for d in range(plan.days)]
+    if dates is not None and len(dates) != plan.days:
+        raise SchemaError(
+            [Problem(f"dates has {len(dates)} entries for a plan of {plan.days} days")],
+            source="export_itinerary",
+        )
     out = Path(out_dir)
     active = [vd for vd in plan.van_days if vd.visits]
 
@@ -164,16 +180,19 @@ def export_itinerary(
     parent = out.parent if out.parent.exists() else Path(tempfile.gettempdir())
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-tmp-", dir=parent))
     try:
-        tables = {vd: van_day_table(plan, vd, table, leg_geometries=legs) for vd in active}
+        tables = {
+            vd: van_day_table(
+                plan, vd, table, leg_geometries=legs, dates=dates, women_share=women_share
+            )
+            for vd in active
+        }
         for vd in active:
             write_csv(tables[vd], tmp / f"{_stem(vd)}.csv")
             _write_gpx(tmp / f"{_stem(vd)}.gpx", vd, table, legs, title)
-        _write_xlsx(tmp / "itinerary.xlsx", plan, tables, table, start_date)
+        _write_xlsx(tmp / "itinerary.xlsx", plan, tables, table, dates)
         _write_geojson(tmp / "routes.geojson", active, table, legs)
-        write_html(tmp / "itinerary.html", plan, tables, title, start_date)
-        fallbacks = write_pdf(
-            tmp / "itinerary.pdf", tables, table, legs, title, start_date, pdf_urdu
-        )
+        write_html(tmp / "itinerary.html", plan, tables, title, dates)
+        fallbacks = write_pdf(tmp / "itinerary.pdf", tables, table, legs, title, dates, pdf_urdu)
         written = sorted(p.name for p in tmp.iterdir())
         out.mkdir(parents=True, exist_ok=True)
         for name in written:
@@ -287,7 +306,7 @@ def _write_xlsx(
     plan: CampaignPlan,
     tables: Mapping[VanDay, pd.DataFrame],
     table: pd.DataFrame,
-    start_date: date | None,
+    dates: Sequence[date] | None,
 ) -> None:
     wb = Workbook()
     summary = wb.active
@@ -295,7 +314,7 @@ def _write_xlsx(
     summary.title = "Summary"
     summary.append(["van", "day", "date", "stops", "drive_min", "start", "end"])
     for vd, df in tables.items():
-        when = (start_date + timedelta(days=vd.day)).isoformat() if start_date else ""
+        when = dates[vd.day].isoformat() if dates is not None else ""
         summary.append(
             [
                 vd.van + 1,

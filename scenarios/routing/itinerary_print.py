@@ -8,7 +8,7 @@ Arabic script, so it prints English names unless asked (and the font has the gly
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ def write_html(
     plan: CampaignPlan,
     tables: Mapping[VanDay, pd.DataFrame],
     title: str,
-    start_date: date | None,
+    dates: Sequence[date] | None,
 ) -> None:
     """Write the printable HTML itinerary: one page per van-day.
 
@@ -62,8 +62,8 @@ def write_html(
         :func:`~scenarios.routing.van_day_table` of each van-day to print, in page order.
     title
         Title of every page.
-    start_date
-        Date of day 0, printed next to the day numbers when given.
+    dates
+        Date of each plan day, printed next to the day numbers when given.
     """
     esc = html.escape
     parts = [
@@ -73,16 +73,17 @@ def write_html(
     ]
     for vd, df in tables.items():
         parts.append('<section class="page">')
-        parts.append(f"<h1>{esc(title)}</h1><h2>{esc(van_day_label(vd, start_date))}</h2>")
+        parts.append(f"<h1>{esc(title)}</h1><h2>{esc(van_day_label(vd, dates))}</h2>")
         parts.append(
             f"<p>Driving {vd.drive_min} min; working hours {hhmm(plan.day_start_min)}-"
             f"{hhmm(plan.day_end_min)}; breaks "
-            + ", ".join(f"{hhmm(s)}-{hhmm(e)}" for s, e in plan.breaks)
+            + ", ".join(f"{hhmm(s)}-{hhmm(e)}" for s, e in plan.breaks_on(vd.day))
             + "</p>"
         )
         parts.append(
             "<table><thead><tr><th>#</th><th>Settlement</th><th>Union council</th>"
             "<th>Arrive</th><th>Leave</th><th>Expected registrations</th>"
+            "<th>Women-only session</th>"
             "<th>Drive to next (min)</th><th>km to next</th></tr></thead><tbody>"
         )
         for row in df.to_dict(orient="records"):
@@ -99,7 +100,7 @@ def write_html(
             parts.append(
                 f"<tr><td>{row['order']}</td><td>{name}</td><td>{esc(str(row['union_council']))}</td>"
                 f"<td>{row['arrival']}</td><td>{row['departure']}</td><td>{regs}</td>"
-                f"<td>{drive}</td><td>{km}</td></tr>"
+                f"<td>{esc(str(row['women_session']))}</td><td>{drive}</td><td>{km}</td></tr>"
             )
         parts.append("</tbody></table></section>")
     parts.append("</body></html>")
@@ -112,7 +113,7 @@ def write_pdf(
     table: pd.DataFrame,
     legs: Mapping[tuple[int, int], LineString],
     title: str,
-    start_date: date | None,
+    dates: Sequence[date] | None,
     pdf_urdu: bool,
 ) -> list[int]:
     """Write the PDF itinerary: one A4 landscape page per van-day, route map and table.
@@ -129,8 +130,8 @@ def write_pdf(
         Road geometry per leg, else straight lines.
     title
         Title of every page.
-    start_date
-        Date of day 0, printed next to the day numbers when given.
+    dates
+        Date of each plan day, printed next to the day numbers when given.
     pdf_urdu
         Print Urdu names when the font has their glyphs.
 
@@ -147,7 +148,7 @@ def write_pdf(
             pdf.savefig(fig)
         for vd, df in tables.items():
             fig = Figure(figsize=(11.69, 8.27))
-            fig.suptitle(f"{title} - {van_day_label(vd, start_date)}", fontsize=13)
+            fig.suptitle(f"{title} - {van_day_label(vd, dates)}", fontsize=13)
             ax = fig.add_axes((0.05, 0.52, 0.9, 0.4))
             coords = np.array(day_coords(vd, table, legs))
             ax.plot(coords[:, 0], coords[:, 1], "-", color="tab:blue", lw=1.2)
@@ -185,6 +186,7 @@ def write_pdf(
                         row["arrival"],
                         row["departure"],
                         regs,
+                        str(row["women_session"]),
                         drive,
                         km,
                     ]
@@ -200,11 +202,12 @@ def write_pdf(
                     "Arrive",
                     "Leave",
                     "Regs.",
+                    "Women only",
                     "Drive min",
                     "km",
                 ],
                 loc="upper center",
-                colWidths=[0.04, 0.34, 0.2, 0.08, 0.08, 0.08, 0.09, 0.07],
+                colWidths=[0.04, 0.3, 0.18, 0.07, 0.07, 0.06, 0.11, 0.09, 0.06],
             )
             tab.auto_set_font_size(False)
             tab.set_fontsize(8)

@@ -2,16 +2,17 @@
 
 The tables behind every itinerary view: :func:`van_day_table` (one van-day, start to end, as
 in the CSV/XLSX/HTML/PDF files), :func:`visit_table` (every visit of the campaign, as in the
-app), :func:`leg_lines` (driven legs as lines for a map) and :func:`van_day_stops`, the one
-rule for the locations a van-day passes. Locations are given by a table with the columns
-:data:`REQUIRED_COLUMNS` (see :func:`check_locations`).
+app), :func:`leg_lines` (driven legs as lines for a map), :func:`van_day_stops` (the one rule
+for the locations a van-day passes) and :func:`visit_registrations` (the one rule that splits
+a multi-day halt's expected registrations over its days, so rows sum to the plan). Locations
+are given by a table with the columns :data:`REQUIRED_COLUMNS` (see :func:`check_locations`).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
-from datetime import date, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import geopandas as gpd
@@ -21,7 +22,7 @@ from pyproj import Geod
 from shapely.geometry import LineString
 
 from geodata.errors import Problem, SchemaError
-from scenarios.routing.campaign_results import CampaignPlan, VanDay
+from scenarios.routing.campaign_results import CampaignPlan, HaltVisit, VanDay
 from scenarios.routing.options import hhmm
 
 __all__ = [
@@ -38,7 +39,9 @@ __all__ = [
     "van_day_label",
     "van_day_stops",
     "van_day_table",
+    "visit_registrations",
     "visit_table",
+    "women_session",
 ]
 
 #: Columns the location table must have (``name_ur`` is optional).
@@ -46,6 +49,8 @@ REQUIRED_COLUMNS = ("halt", "name", "union_council", "lon", "lat", "expected_reg
 
 #: Columns of :func:`van_day_table`.
 TABLE_COLUMNS = (
+    "date",
+    "weekday",
     "order",
     "kind",
     "halt",
@@ -57,12 +62,25 @@ TABLE_COLUMNS = (
     "dwell_min",
     "part",
     "expected_registrations",
+    "women_session",
     "drive_min_to_next",
     "km_to_next",
 )
 
 #: Columns of :func:`visit_table`.
-VISIT_COLUMNS = ("van", "day", "order", "halt", "arrival", "departure", "dwell_min", "drive_min")
+VISIT_COLUMNS = (
+    "van",
+    "day",
+    "date",
+    "order",
+    "halt",
+    "arrival",
+    "departure",
+    "dwell_min",
+    "drive_min",
+    "expected_registrations",
+    "women_session",
+)
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -105,8 +123,14 @@ def van_day_table(
     locations: pd.DataFrame,
     *,
     leg_geometries: Legs | None = None,
+    dates: Sequence[date] | None = None,
+    women_share: float = 0.0,
 ) -> pd.DataFrame:
     """Itinerary table of one van-day: start, each visit, end.
+
+    Every row carries the date (when ``dates`` are given); a visit row carries its share of
+    the halt's expected registrations (see :func:`visit_registrations`) and the women-only
+    session (see :func:`women_session`).
 
     Parameters
     ----------
@@ -118,11 +142,15 @@ def van_day_table(
         Location table (see :func:`check_locations`), indexed or not by ``halt``.
     leg_geometries
         Road geometry per leg, else straight lines.
+    dates
+        Date of each plan day; ``None``: the date columns are blank.
+    women_share
+        Share of each visit's desk time held as a women-only session (0: none).
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`TABLE_COLUMNS`; times as ``HH:MM``.
+        Columns :data:`TABLE_COLUMNS`; times as ``HH:MM``, dates ``YYYY-MM-DD``.
 
     Raises
     ------
@@ -133,11 +161,104 @@ def van_day_table(
     legs = dict(leg_geometries or {})
     stops = van_day_stops(van_day)
     next_drive = [v.drive_min for v in van_day.visits] + [van_day.return_drive_min]
-    rows = [_table_row(van_day, k, stops, next_drive, table, legs) for k in range(len(stops))]
+    regs = visit_registrations(plan, table)
+    when = dates[van_day.day] if dates is not None else None
+    brk = plan.breaks_on(van_day.day)
+    rows = []
+    for k in range(len(stops)):
+        row = _table_row(van_day, k, stops, next_drive, table, legs)
+        visit = van_day.visits[k - 1] if 0 < k <= len(van_day.visits) else None
+        row["date"] = when.isoformat() if when else ""
+        row["weekday"] = when.strftime("%a") if when else ""
+        row["expected_registrations"] = regs[(visit.halt, visit.part)] if visit else 0
+        row["women_session"] = women_session(visit, women_share, brk) if visit else ""
+        rows.append(row)
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
-def visit_table(plan: CampaignPlan, locations: pd.DataFrame) -> pd.DataFrame:
+def visit_registrations(plan: CampaignPlan, locations: pd.DataFrame) -> dict[tuple[int, int], int]:
+    """Expected registrations of each day-visit ``(halt, part)``, never counted twice.
+
+    An ordinary halt's visit gets all of its expected registrations; a multi-day halt's are
+    split over its day-visits in proportion to the minutes worked there each day (largest
+    remainders, so the parts are whole numbers summing to the halt's figure).
+
+    Parameters
+    ----------
+    plan
+        The campaign plan.
+    locations
+        Location table with ``halt`` (column or index) and ``expected_registrations``.
+
+    Returns
+    -------
+    dict
+        ``(halt, part) -> registrations``; the values sum to the registrations of the
+        distinct halts visited.
+
+    Examples
+    --------
+    >>> from scenarios.routing import CampaignPlan, HaltVisit, VanDay
+    >>> days = [VanDay(0, d, 0, 0, 0, 480, 900, (HaltVisit(1, 500, 880, m, 20, d + 1, 2),), 40)
+    ...         for d, m in enumerate((300, 100))]
+    >>> plan = CampaignPlan(tuple(days), (), (0,), 2, 480, 960, (), None, 80, 0, 0.0)
+    >>> locs = pd.DataFrame({"halt": [0, 1], "expected_registrations": [0, 41]})
+    >>> visit_registrations(plan, locs)
+    {(1, 1): 31, (1, 2): 10}
+    """
+    table = locations.set_index("halt") if "halt" in locations.columns else locations
+    minutes: dict[int, dict[int, int]] = {}
+    for vd in plan.van_days:
+        for v in vd.visits:
+            minutes.setdefault(v.halt, {})[v.part] = v.dwell_min
+    expected = pd.to_numeric(table["expected_registrations"])
+    out: dict[tuple[int, int], int] = {}
+    for halt, parts in minutes.items():
+        total = int(expected.loc[halt])
+        weights = np.array([parts[p] for p in sorted(parts)], dtype=float)
+        if weights.sum() <= 0:
+            weights = np.ones_like(weights)
+        exact = total * weights / weights.sum()
+        whole = np.floor(exact).astype(int)
+        order = np.argsort(-(exact - whole), kind="stable")[: total - int(whole.sum())]
+        whole[order] += 1
+        out.update({(halt, p): int(n) for p, n in zip(sorted(parts), whole, strict=True)})
+    return out
+
+
+def women_session(visit: HaltVisit, share: float, breaks: Sequence[tuple[int, int]]) -> str:
+    """The women-only session of a visit: its first ``share`` of desk time, ``HH:MM-HH:MM``.
+
+    Breaks inside the visit pause the session; ``""`` when ``share`` is 0.
+
+    Examples
+    --------
+    >>> from scenarios.routing import HaltVisit
+    >>> women_session(HaltVisit(1, 720, 900, 150, 30), 0.6, [(780, 810)])
+    '12:00-14:00'
+    """
+    if share <= 0 or visit.dwell_min <= 0:
+        return ""
+    t, left = visit.arrival_min, round(share * visit.dwell_min)
+    for s, e in sorted(breaks):
+        if t >= e:
+            continue
+        if t < s:
+            take = min(left, s - t)
+            t, left = t + take, left - take
+        if left == 0:
+            break
+        t = max(t, e)
+    return f"{hhmm(visit.arrival_min)}-{hhmm(t + left)}"
+
+
+def visit_table(
+    plan: CampaignPlan,
+    locations: pd.DataFrame,
+    *,
+    dates: Sequence[date] | None = None,
+    women_share: float = 0.0,
+) -> pd.DataFrame:
     """One row per visit of the campaign, van by van and day by day (the app's itinerary).
 
     Parameters
@@ -145,26 +266,36 @@ def visit_table(plan: CampaignPlan, locations: pd.DataFrame) -> pd.DataFrame:
     plan
         The campaign plan.
     locations
-        Location table with ``halt`` (location index) and ``name``.
+        Location table with ``halt`` (location index), ``name`` and
+        ``expected_registrations``.
+    dates
+        Date of each plan day; ``None``: blank dates.
+    women_share
+        Share of each visit's desk time held as a women-only session.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`VISIT_COLUMNS`: van and day (1-based), order of the visit in the day
-        (1-based), halt name, arrival and departure (``HH:MM``), dwell and driving minutes
-        from the previous location.
+        Columns :data:`VISIT_COLUMNS`: van and day (1-based), date, order of the visit in the
+        day (1-based), halt name, arrival and departure (``HH:MM``), dwell and driving
+        minutes from the previous location, the visit's expected registrations (see
+        :func:`visit_registrations`) and the women-only session.
     """
     names = locations.set_index("halt")["name"]
+    regs = visit_registrations(plan, locations)
     rows = [
         {
             "van": vd.van + 1,
             "day": vd.day + 1,
+            "date": dates[vd.day].isoformat() if dates is not None else "",
             "order": i,
             "halt": names.loc[v.halt],
             "arrival": hhmm(v.arrival_min),
             "departure": hhmm(v.departure_min),
             "dwell_min": v.dwell_min,
             "drive_min": v.drive_min,
+            "expected_registrations": regs[(v.halt, v.part)],
+            "women_session": women_session(v, women_share, plan.breaks_on(vd.day)),
         }
         for vd in plan.van_days
         for i, v in enumerate(vd.visits, start=1)
@@ -263,11 +394,11 @@ def urdu_name(rec: Any) -> str:
     return str(value)
 
 
-def van_day_label(vd: VanDay, start_date: date | None) -> str:
-    """``"Van 1, day 2"``, with the date when the campaign's ``start_date`` is given."""
+def van_day_label(vd: VanDay, dates: Sequence[date] | None) -> str:
+    """``"Van 1, day 2"``, with the date (``"Van 1, day 2 (Tue 2027-01-05)"``) when known."""
     text = f"Van {vd.van + 1}, day {vd.day + 1}"
-    if start_date is not None:
-        text += f" ({(start_date + timedelta(days=vd.day)).isoformat()})"
+    if dates is not None:
+        text += f" ({dates[vd.day].strftime('%a')} {dates[vd.day].isoformat()})"
     return text
 
 
@@ -340,7 +471,6 @@ def _table_row(
         "departure": hhmm(dep),
         "dwell_min": int(dwell),
         "part": part,
-        "expected_registrations": int(rec["expected_registrations"]) if kind == "visit" else 0,
         "drive_min_to_next": int(next_drive[k]) if has_next else None,
         "km_to_next": round(leg_km(loc, stops[k + 1], table, legs), 1) if has_next else None,
     }
