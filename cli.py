@@ -498,8 +498,9 @@ def plan(
         float, typer.Option(help="Budget in PKR over the horizon (present value).")
     ],
     horizon_years: Annotated[
-        int, typer.Option(help="Planning horizon in years (running costs, new households).")
-    ] = 5,
+        int | None,
+        typer.Option(help="Planning horizon in years (running costs, new households); 5."),
+    ] = None,
     max_tehsil_exclusion: Annotated[
         float | None,
         typer.Option(
@@ -516,7 +517,9 @@ def plan(
     """The best mix of centres, desks, vans, sweeps and awareness for a budget, and its frontier."""
     from scenarios.portfolio import PortfolioSettings, plan_portfolio, write_portfolio
 
-    settings = PortfolioSettings(horizon_years=horizon_years)
+    settings = PortfolioSettings()
+    if horizon_years is not None:
+        settings = PortfolioSettings(horizon_years=horizon_years)
     r = _load(region)
     result = _run(
         "planning the outreach portfolio",
@@ -563,11 +566,16 @@ def compare(
         list[Path], typer.Argument(help="Result folders of `accessgap run`; base first.")
     ],
     out_dir: OutDir,
+    portfolio: Annotated[
+        Path | None, typer.Option(help="An `accessgap plan` folder to show in the report.")
+    ] = None,
 ) -> None:
     """Compare scenario results side by side: tables, charts, maps, HTML and PDF report."""
     from scenarios.compare import compare_runs
 
-    report = _run(f"comparing {len(runs)} scenarios", compare_runs, runs, out_dir)
+    report = _run(
+        f"comparing {len(runs)} scenarios", compare_runs, runs, out_dir, portfolio_dir=portfolio
+    )
     out.print(f"Report: {report.html} and {report.pdf} (PDF by {report.pdf_engine})")
 
 

@@ -55,6 +55,7 @@ from scenarios.placement.options import (
     ModelName,
     PlacementOptions,
 )
+from scenarios.portfolio.settings import PortfolioSettings
 from scenarios.routing.options import VAN_DEFAULTS, VanOptions
 
 __all__ = [
@@ -75,6 +76,8 @@ __all__ = [
 #: ``region: sample`` means the generated sample region.
 SAMPLE = "sample"
 
+#: The costing defaults (horizon, discounting, running costs): one place, the portfolio's.
+_COSTING = PortfolioSettings()
 _HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 
@@ -242,11 +245,12 @@ class CostsSpec(_Strict):
     ``opening_cost_pkr`` and PKR 3,000,000 for a centre given by coordinates.
     ``centre_yearly_pkr``: running cost of a centre per year (a closed centre saves it).
     ``van_per_day_pkr``: one van working one day (hire, fuel, crew allowances).
+    Defaults, as ``horizon_years`` and ``discount_rate``, are :class:`PortfolioSettings`'.
     """
 
     centre_setup_pkr: float | None = Field(default=None, ge=0)
-    centre_yearly_pkr: float = Field(default=2_400_000.0, ge=0)
-    van_per_day_pkr: float = Field(default=25_000.0, ge=0)
+    centre_yearly_pkr: float = Field(default=_COSTING.centre_yearly_pkr, ge=0)
+    van_per_day_pkr: float = Field(default=_COSTING.van_per_day_pkr, ge=0)
 
 
 class ScenarioSpec(_Strict):
@@ -262,7 +266,8 @@ class ScenarioSpec(_Strict):
     placement: PlacementSpec | None = None
     vans: VansSpec | None = None
     costs: CostsSpec = CostsSpec()
-    horizon_years: int = Field(default=5, ge=1, le=50)
+    horizon_years: int = Field(default=_COSTING.horizon_years, ge=1, le=50)
+    discount_rate: float = Field(default=_COSTING.discount_rate, ge=0, le=1)
 
 
 @dataclass(frozen=True)

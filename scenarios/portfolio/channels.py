@@ -29,6 +29,7 @@ from scenarios.portfolio.turnout import households_to_reach, uptake, wait_as_tra
 
 __all__ = [
     "BANDS_MIN",
+    "CLOSER_MIN",
     "OptionBlock",
     "block_gain",
     "cost_over_horizon",
@@ -36,6 +37,9 @@ __all__ = [
     "sweep_block",
     "van_block",
 ]
+
+#: A new centre serves a settlement when it is more than this many minutes closer than today.
+CLOSER_MIN: float = 0.5
 
 #: Travel bands (minutes) splitting a union council into sweep clusters.
 BANDS_MIN: tuple[float, ...] = (30.0, 60.0, 120.0)

@@ -23,6 +23,7 @@ from access.queries import coverage_matrix
 from geodata.errors import AccessGapError
 from geodata.region import Region
 from scenarios.portfolio.channels import (
+    CLOSER_MIN,
     OptionBlock,
     block_gain,
     cost_over_horizon,
@@ -214,7 +215,7 @@ def _centre_block(
     coo = cm.tocoo()
     rows, cols, new = (np.asarray(coo.row), np.asarray(coo.col), np.asarray(coo.data, float))
     old = np.nan_to_num(t_old[rows], nan=np.inf)
-    better = new < old - 0.5
+    better = new < old - CLOSER_MIN
     setup = cands["opening_cost_pkr"].astype(float).fillna(st.centre_setup_pkr).to_numpy()
     per_day = cands["capacity_per_day"].astype(float).to_numpy()
     capacity = np.where(
