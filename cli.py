@@ -598,6 +598,9 @@ def national(
     time_limit: Annotated[
         float | None, typer.Option(help="Placement seconds (none: deterministic stop).")
     ] = None,
+    budget_pkr: Annotated[
+        float | None, typer.Option(help="Also plan the outreach mix for this budget (PKR).")
+    ] = None,
 ) -> None:
     """National run: nearest centre for every settlement and new centres by MCLP.
 
@@ -619,8 +622,16 @@ def national(
         within_min=within,
         by=by,
         mclp_time_limit_s=time_limit,
+        budget_pkr=budget_pkr,
     )
     out.print_json(data=dict(result.figures), default=float)
+    if "portfolio" in result.figures:
+        p = result.figures["portfolio"]
+        out.print(
+            f"Outreach plan: {p['expected_registrations']:,.0f} registrations for PKR "
+            f"{p['cost_pkr']:,.0f}, gap {p['gap']:.2%} ({p['method']}), "
+            f"{p['seconds']['total']:.0f} s. {p['frontier_note']}"
+        )
 
 
 @app.command()
