@@ -16,6 +16,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from access.barriers import (
+    BARRIER_UNIT_PATTERNS,
+    SPLIT_COLUMNS,
+    BarrierResult,
+    BarrierSettings,
+    barrier_analysis,
+)
 from access.exclusion import ExclusionModel, fit_exclusion_model
 from access.gaps import GapSettings, aggregate, attach_registry, settlement_gaps
 from access.speeds import MODES, Mode, TravelSettings
@@ -59,6 +66,12 @@ SETTLEMENT_OUTPUT_COLUMNS: tuple[str, ...] = (
     "unreachable",
     "gap_score",
     "gap_rank",
+    "documents_missing_share",
+    "expected_visits",
+    "centre_wait_min",
+    r"burden_(man|woman)_(h|pkr)",
+    *SPLIT_COLUMNS,
+    "e2sfca_access",
 )
 #: Columns (regular expressions) of the unit tables that may be shown or exported.
 UNIT_OUTPUT_PATTERNS: tuple[str, ...] = (
@@ -76,6 +89,7 @@ UNIT_OUTPUT_PATTERNS: tuple[str, ...] = (
     r"(median_min|p90_min)_[a-z]+",
     r"share_within_\d+_min_[a-z]+",
     r"settlements_beyond_\d+_min_[a-z]+",
+    *BARRIER_UNIT_PATTERNS,
 )
 #: Registry-derived counts blanked for groups below the minimum size.
 SUPPRESSED_COLUMNS: tuple[str, ...] = (
@@ -86,6 +100,11 @@ SUPPRESSED_COLUMNS: tuple[str, ...] = (
     "coverage_share",
     "gap_score",
     "poor_share",
+    *SPLIT_COLUMNS,
+    "observed_unregistered_poor",
+    "expected_unregistered_poor",
+    "residual_unregistered_poor",
+    "awareness_z",
 )
 
 
@@ -103,6 +122,10 @@ class GapResult:
         ``"province"`` and ``"region"``.
     model
         The fitted exclusion model, or ``None`` when coverage is unknown.
+    barriers
+        Who is excluded and why (:func:`access.barriers.barrier_analysis`): waiting,
+        capacity-limited coverage, burden by group, distance vs awareness, equity; its
+        columns are in ``settlements`` and ``units`` too. ``None`` when not computed.
     notes
         Plain statements for the reader (e.g. "coverage unknown", "synthetic data").
     """
@@ -112,6 +135,17 @@ class GapResult:
     model: ExclusionModel | None
     notes: tuple[str, ...] = ()
     settings: GapSettings = field(default_factory=GapSettings)
+    barriers: BarrierResult | None = None
+
+    def gaps_summary(self) -> dict[str, Any]:
+        """``gaps_summary.json``: :meth:`summary` plus the barrier blocks.
+
+        The blocks (capacity, burden by group, awareness, equity) are there when computed.
+        """
+        doc = self.summary()
+        if self.barriers is not None:
+            doc.update(self.barriers.to_dict(self.settlements))
+        return doc
 
     def summary(self) -> dict[str, Any]:
         """Region-level headline figures (JSON-friendly)."""
@@ -119,7 +153,7 @@ class GapResult:
         doc: dict[str, Any] = {
             str(k): (None if isinstance(v, float) and not np.isfinite(v) else v)
             for k, v in row.items()
-            if k != "region"
+            if k != "region" and not _allowed(k, BARRIER_UNIT_PATTERNS)
         }
         doc["exclusion_model"] = self.model.to_dict() if self.model else None
         doc["notes"] = list(self.notes)
@@ -155,6 +189,8 @@ def gap_analysis(
     modes: Sequence[str] = MODES,
     times: pd.DataFrame | None = None,
     fit_model: bool = True,
+    barriers: BarrierSettings | None = None,
+    with_barriers: bool = True,
 ) -> GapResult:
     """Run the gap analysis on ``region``.
 
@@ -170,7 +206,13 @@ def gap_analysis(
         Precomputed :func:`travel_times` (e.g. for a scenario); computed when ``None``.
     fit_model
         Fit the exclusion model (``False`` leaves ``model`` as ``None``: for a map that does
-        not show it).
+        not show it; the awareness model is then left out too).
+    barriers
+        Assumptions of the barriers analysis (defaults in ``docs/gaps.md``).
+    with_barriers
+        Compute the barriers (waiting, capacity, burden by group, awareness, equity). The
+        E2SFCA index needs travel to every centre: it is computed only when ``times`` is
+        ``None`` (the region's own travel).
 
     Raises
     ------
@@ -212,12 +254,36 @@ def gap_analysis(
             except AccessGapError as exc:
                 notes.append(f"Exclusion model not fitted: {exc}")
     units = {level: aggregate(table, level, modes=modes) for level in (*ADMIN_LEVELS, "region")}
+    result: BarrierResult | None = None
+    if with_barriers:
+        b = barriers or BarrierSettings()
+        minutes = None
+        if times is None and len(region.centres):
+            from access.queries import coverage_matrix  # loads the numba kernels
+
+            minutes = coverage_matrix(
+                region, sites="centres", cutoff_min=b.e2sfca_d0_min, mode=s.burden_mode
+            )
+        result = barrier_analysis(
+            table,
+            region.centres,
+            gap_settings=s,
+            settings=b,
+            centre_minutes=minutes,
+            awareness=fit_model and region.coverage is not None,
+        )
+        table = table.join(result.settlements)  # its notes stay in result.notes
+        units = {
+            level: df.merge(result.unit_columns(table, level), on=level, how="left")
+            for level, df in units.items()
+        }
     return GapResult(
         gpd.GeoDataFrame(table, geometry="geometry", crs=region.settlements.crs),
         units,
         model,
         tuple(notes),
         s,
+        result,
     )
 
 

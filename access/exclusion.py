@@ -21,7 +21,7 @@ apply the model's relative change::
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +29,13 @@ import pandas as pd
 
 from geodata.errors import Problem, SchemaError
 
-__all__ = ["ExclusionModel", "expected_new_registrations", "fit_exclusion_model"]
+__all__ = [
+    "CrossValidation",
+    "ExclusionModel",
+    "cross_validate_exclusion",
+    "expected_new_registrations",
+    "fit_exclusion_model",
+]
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class ExclusionModel:
     dispersion: float
     admin_effects: tuple[tuple[str, float], ...] = ()
     uses_poverty: bool = False
+    extra_terms: tuple[str, ...] = ()
 
     def term(self, name: str) -> tuple[float, float, float]:
         """``(estimate, ci_low, ci_high)`` of one term."""
@@ -80,8 +87,13 @@ class ExclusionModel:
         *,
         poor_share: np.ndarray | None = None,
         admin: Sequence[str] | None = None,
+        covariates: Mapping[str, np.ndarray] | None = None,
     ) -> np.ndarray:
-        """Predicted probability of being unregistered for the given travel minutes."""
+        """Predicted probability of being unregistered for the given travel minutes.
+
+        ``covariates`` gives the values of :attr:`extra_terms` (a missing one counts as 0,
+        e.g. the awareness indicator switched off).
+        """
         t = np.minimum(
             np.nan_to_num(
                 np.asarray(travel_min, float) / 60.0,
@@ -95,6 +107,10 @@ class ExclusionModel:
             if poor_share is None:
                 raise ValueError("this model uses poverty: pass poor_share")
             z = z + self.coef[self.terms.index("poor_share")] * np.nan_to_num(poor_share)
+        for name in self.extra_terms:
+            value = (covariates or {}).get(name)
+            if value is not None:
+                z = z + self.coef[self.terms.index(name)] * np.nan_to_num(np.asarray(value, float))
         if self.admin_effects and admin is not None:
             eff = dict(self.admin_effects)
             z = z + np.array([eff.get(a, 0.0) for a in admin])
@@ -133,6 +149,7 @@ def fit_exclusion_model(
     travel_cap_h: float = 8.0,
     with_poverty: bool = False,
     admin_level: str | None = None,
+    extra_terms: Sequence[str] = (),
 ) -> ExclusionModel:
     """Fit the exclusion model to settlement counts.
 
@@ -140,8 +157,9 @@ def fit_exclusion_model(
     ----------
     table
         Settlements with ``households``, ``registered_households`` and ``travel_min_<mode>``
-        (and ``poor_share`` if ``with_poverty``, the ``admin_level`` column if given).
-        Settlements with unknown coverage or no households are left out.
+        (and ``poor_share`` if ``with_poverty``, the ``admin_level`` column if given, the
+        numeric ``extra_terms`` columns, e.g. ``urban``, a province dummy or an awareness
+        indicator). Settlements with unknown coverage or no households are left out.
 
     Raises
     ------
@@ -154,6 +172,7 @@ def fit_exclusion_model(
         need.append("poor_share")
     if admin_level:
         need.append(admin_level)
+    need += [c for c in extra_terms if c not in need]
     missing = [c for c in need if c not in table.columns]
     if missing:
         raise SchemaError(
@@ -186,6 +205,8 @@ def fit_exclusion_model(
     x = pd.DataFrame({"intercept": 1.0, "travel_h": t}, index=df.index)
     if with_poverty:
         x["poor_share"] = df["poor_share"].to_numpy(float)
+    for name in extra_terms:
+        x[name] = np.nan_to_num(df[name].to_numpy(float))
     admin_names: list[str] = []
     if admin_level:
         dummies = pd.get_dummies(
@@ -205,7 +226,7 @@ def fit_exclusion_model(
             res = model.fit(scale=dispersion)
     ci = np.asarray(res.conf_int(alpha=0.05))
     terms = tuple(x.columns)
-    n_fixed = 3 if with_poverty else 2
+    n_fixed = (3 if with_poverty else 2) + len(extra_terms)
     return ExclusionModel(
         mode=mode,
         terms=terms[:n_fixed],
@@ -226,6 +247,7 @@ def fit_exclusion_model(
             for name, v in zip(admin_names, np.asarray(res.params)[n_fixed:], strict=True)
         ),
         uses_poverty=with_poverty,
+        extra_terms=tuple(extra_terms),
     )
 
 
@@ -246,3 +268,114 @@ def expected_new_registrations(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(p_old > 0, p_new / p_old, 1.0)
     return np.asarray(np.asarray(unregistered, float) * (1.0 - ratio))
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """Out-of-sample fit of the exclusion model, folds grouped by admin unit.
+
+    Attributes
+    ----------
+    group
+        The column whose units are kept whole in a fold (e.g. ``"union_council"``).
+    folds
+        Folds used.
+    deviance, null_deviance
+        Binomial deviance of the held-out settlements under the fold's model, and under the
+        fold's training-set pooled rate (the null model).
+    pseudo_r2
+        ``1 - deviance / null_deviance`` out of sample.
+    in_sample_pseudo_r2
+        The same on the full fit, for comparison.
+    unit_mae
+        Household-weighted mean absolute error of each held-out unit's unregistered share.
+    """
+
+    group: str
+    folds: int
+    deviance: float
+    null_deviance: float
+    pseudo_r2: float
+    in_sample_pseudo_r2: float
+    unit_mae: float
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-friendly summary."""
+        return {
+            "method": f"grouped {self.folds}-fold by {self.group}",
+            "deviance": self.deviance,
+            "null_deviance": self.null_deviance,
+            "pseudo_r2": self.pseudo_r2,
+            "in_sample_pseudo_r2": self.in_sample_pseudo_r2,
+            "unit_mae": self.unit_mae,
+        }
+
+
+def cross_validate_exclusion(
+    table: pd.DataFrame,
+    *,
+    group: str = "union_council",
+    folds: int = 5,
+    **fit_options: object,
+) -> CrossValidation:
+    """Cross-validate :func:`fit_exclusion_model` with folds that keep each unit whole.
+
+    Each fold's model (``fit_options`` as for :func:`fit_exclusion_model`, without
+    ``admin_level`` effects of the held-out units) predicts the settlements of units it never
+    saw (scikit-learn's ``GroupKFold``), so the fit reported is what the model says about a
+    new union council, not how well it memorised the old ones.
+
+    Raises
+    ------
+    SchemaError
+        When there are fewer than ``folds`` units or a fold has too few settlements.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    mode = str(fit_options.get("mode", "motorbike"))
+    col = f"travel_min_{mode}"
+    df = table[(table["households"] > 0) & table["registered_households"].notna()]
+    if fit_options.get("with_poverty"):
+        df = df[df["poor_share"].notna()]
+    units = df[group].astype(str).to_numpy()
+    if len(np.unique(units)) < folds:
+        raise SchemaError(
+            [Problem(f"cross-validation needs at least {folds} {group} units", "gaps")]
+        )
+    full = fit_exclusion_model(df, **fit_options)  # type: ignore[arg-type]
+    hh = df["households"].to_numpy(float)
+    unreg = hh - np.clip(df["registered_households"].to_numpy(float), 0, hh)
+    pred = np.empty(len(df))
+    null = np.empty(len(df))
+    for train, test in GroupKFold(n_splits=folds).split(df, groups=units):
+        m = fit_exclusion_model(df.iloc[train], **fit_options)  # type: ignore[arg-type]
+        t = df.iloc[test]
+        pred[test] = m.probability(
+            t[col].to_numpy(float),
+            poor_share=t["poor_share"].to_numpy(float) if m.uses_poverty else None,
+            covariates={n: t[n].to_numpy(float) for n in m.extra_terms},
+        )
+        null[test] = unreg[train].sum() / hh[train].sum()
+    dev = _binomial_deviance(unreg, hh, pred)
+    dev0 = _binomial_deviance(unreg, hh, null)
+    by_unit = pd.DataFrame({"u": units, "hh": hh, "obs": unreg, "exp": pred * hh})
+    g = by_unit.groupby("u").sum()
+    mae = float(np.sum(g["hh"] * np.abs(g["obs"] - g["exp"]) / g["hh"]) / g["hh"].sum())
+    return CrossValidation(
+        group=group,
+        folds=folds,
+        deviance=dev,
+        null_deviance=dev0,
+        pseudo_r2=1 - dev / dev0 if dev0 > 0 else float("nan"),
+        in_sample_pseudo_r2=full.pseudo_r2,
+        unit_mae=mae,
+    )
+
+
+def _binomial_deviance(y: np.ndarray, n: np.ndarray, p: np.ndarray) -> float:
+    """Binomial deviance ``2 sum [y log(y / n p) + (n - y) log((n - y) / (n (1 - p)))]``."""
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(y > 0, y * np.log(y / (n * p)), 0.0)
+        b = np.where(n - y > 0, (n - y) * np.log((n - y) / (n * (1 - p))), 0.0)
+    return float(2.0 * np.sum(a + b))

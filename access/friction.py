@@ -31,6 +31,7 @@ import hashlib
 import math
 import os
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ __all__ = [
     "OffroadSettings",
     "Surface",
     "load_surface",
+    "offroad_choice",
     "read_landcover_speeds",
     "surface_from_arrays",
     "tobler_kph",
@@ -238,6 +240,30 @@ class Surface:
         rows, cols = self.shape
         ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
         return np.where(ok, r * cols + c, -1).astype(np.int64)
+
+
+def offroad_choice(
+    files: Mapping[str, str | os.PathLike[str] | None],
+    *,
+    neighbours: int = 16,
+    cell_m: float | None = None,
+    use_region: bool | None = None,
+) -> OffroadSettings | bool | None:
+    """What ``TravelSettings.offroad`` should be, from command-line style options.
+
+    Rasters given (``files``: role -> path or ``None``) make an :class:`OffroadSettings`;
+    otherwise ``use_region`` (``True``/``False``: the region's own surface or none;
+    ``None``: as ``region.json`` says).
+
+    Raises
+    ------
+    SchemaError
+        For a bad combination of rasters (see :class:`OffroadSettings`).
+    """
+    given = {k: v for k, v in files.items() if v is not None}
+    if not set(given) - {"landcover_speeds"}:
+        return use_region
+    return OffroadSettings(**given, neighbours=neighbours, cell_m=cell_m)  # type: ignore[arg-type]
 
 
 def tobler_kph(slope: np.ndarray) -> np.ndarray:

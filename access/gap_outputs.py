@@ -13,11 +13,16 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from access.analysis import GapResult, release_result
-from access.charts import exclusion_by_area_chart, exclusion_by_band_chart
+from access.analysis import SUPPRESSED_COLUMNS, GapResult, release_result
+from access.charts import (
+    burden_by_group_chart,
+    capacity_coverage_chart,
+    exclusion_by_area_chart,
+    exclusion_by_band_chart,
+)
 from geodata.export import write_csv, write_json, write_points_csv
 from geodata.files import write_folder_atomically
-from geodata.privacy import PrivacySettings
+from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.schema import ADMIN_LEVELS
 
 __all__ = ["write_gap_outputs"]
@@ -34,7 +39,10 @@ def write_gap_outputs(
 
     Files: ``settlements.gpkg`` / ``settlements.csv``, ``units_<level>.csv`` (and
     ``units.gpkg`` with boundary polygons when given), ``gaps_summary.json``,
-    ``exclusion_by_area.png`` and ``exclusion_by_travel_band.png``. Tables go through
+    ``exclusion_by_area.png`` and ``exclusion_by_travel_band.png``; with the barriers
+    analysis also ``centres_capacity.csv`` (desks, demand, utilisation, waiting),
+    ``awareness_priority.csv``, ``capacity_coverage.png`` and ``burden_by_group.png``
+    (``docs/gaps.md``). Tables go through
     :func:`~access.analysis.release_result` (column allow-list, groups under
     ``privacy.min_group_households`` households blanked).
 
@@ -65,10 +73,24 @@ def write_gap_outputs(
             write_csv(df, tmp / f"units_{level}.csv")
             if boundaries is not None and level in ADMIN_LEVELS:
                 _write_unit_layer(boundaries, df, level, tmp / "units.gpkg")
-        write_json(released.summary(), tmp / "gaps_summary.json")
+        write_json(released.gaps_summary(), tmp / "gaps_summary.json")
         if charted.model is not None:  # charts of aggregates over many households
             exclusion_by_area_chart(charted, tmp / "exclusion_by_area.png")
             exclusion_by_band_chart(charted, tmp / "exclusion_by_travel_band.png")
+        b = charted.barriers
+        if b is not None:
+            write_csv(b.centres, tmp / "centres_capacity.csv")
+            capacity_coverage_chart(charted, tmp / "capacity_coverage.png")
+            burden_by_group_chart(charted, tmp / "burden_by_group.png")
+            if b.awareness is not None:
+                write_csv(
+                    suppress_small_groups(
+                        b.awareness.priority(),
+                        SUPPRESSED_COLUMNS,
+                        min_households=(privacy or PrivacySettings()).min_group_households,
+                    ),
+                    tmp / "awareness_priority.csv",
+                )
 
     return write_folder_atomically(out_dir, write, kind="gaps")
 

@@ -6,13 +6,26 @@ released by :func:`~access.analysis.release_result`) and leave it unchanged.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from access.analysis import GapResult
 from geodata.export import lonlat_table
 
-__all__ = ["WORST_N", "area_figures", "settlements_in", "worst_gaps"]
+__all__ = [
+    "BURDEN_BANDS_MIN",
+    "WORST_N",
+    "area_figures",
+    "burden_by_band",
+    "settlements_in",
+    "worst_gaps",
+]
+
+#: Travel-time bands (minutes) of the burden table and chart.
+BURDEN_BANDS_MIN: tuple[float, ...] = (0, 30, 60, 120, 240, np.inf)
 
 #: Rows of the worst-gaps table.
 WORST_N = 50
@@ -100,3 +113,53 @@ def worst_gaps(settlements: gpd.GeoDataFrame, mode: str, *, n: int = WORST_N) ->
             "lon": where["lon"],
         }
     ).reset_index(drop=True)
+
+
+def burden_by_band(settlements: pd.DataFrame, mode: str) -> pd.DataFrame:
+    """Household-weighted mean burden per travel band, for an adult man and a woman.
+
+    Parameters
+    ----------
+    settlements
+        Gap analysis rows with ``households``, ``travel_min_<mode>`` and the burden columns
+        of :func:`access.barriers.barrier_analysis`.
+    mode
+        The burden mode.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``band``, ``households``, ``man_h``, ``man_pkr``, ``woman_h``, ``woman_pkr``,
+        ``visits``; bands without households are left out.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"households": [1, 3], "travel_min_car": [10.0, 20.0],
+    ...                   "burden_man_h": [1.0, 2.0], "burden_man_pkr": [100.0, 200.0],
+    ...                   "burden_woman_h": [2.0, 4.0], "burden_woman_pkr": [300, 500],
+    ...                   "expected_visits": [1.0, 1.0]})
+    >>> burden_by_band(t, "car")[["band", "man_pkr", "woman_pkr"]].values.tolist()
+    [['0-30 min', 175.0, 450.0]]
+    """
+    t = settlements[f"travel_min_{mode}"].fillna(np.inf).to_numpy(float)
+    hh = settlements["households"].to_numpy(float)
+    rows = []
+    for lo, hi in pairwise(BURDEN_BANDS_MIN):
+        m = (t >= lo) & (t < hi)
+        w = hh[m]
+        if w.sum() == 0:
+            continue
+        row: dict[str, object] = {
+            "band": f"{lo:g}-{hi:g} min" if np.isfinite(hi) else f">{lo:g} min",
+            "households": float(w.sum()),
+        }
+        for col, src in (
+            ("man_h", "burden_man_h"),
+            ("man_pkr", "burden_man_pkr"),
+            ("woman_h", "burden_woman_h"),
+            ("woman_pkr", "burden_woman_pkr"),
+            ("visits", "expected_visits"),
+        ):
+            row[col] = float(np.sum(w * settlements[src].to_numpy(float)[m]) / w.sum())
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -29,23 +29,31 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numba import njit
 
 from access.friction import Surface
 from access.kernels import multi_source_kernel
-from access.offroad_grid import grid_arcs, merge_csr
+from access.offroad_grid import grid_arcs, merge_csr, move_args
+from access.offroad_kernel import grid_search_kernel, walk_node_tree
 from access.search import Seeds, ShortestPaths, concat_ranges
 
 __all__ = [
     "FLAG_OFF_SURFACE",
     "CombinedGraph",
+    "GridGraph",
     "combined_csr",
+    "grid_graph",
+    "grid_path_metres",
+    "grid_search",
+    "n_bytes_bitmap",
     "nearest_search",
     "path_metres",
     "point_seeds",
+    "side_arcs",
     "split_edges",
 ]
 
@@ -130,6 +138,61 @@ def combined_csr(
     n = surface.n_cells
     g_ptr, g_ix, g_w = grid_arcs(surface, reverse=reverse)
     road_xy = np.asarray(road_xy, np.float64).reshape(-1, 2)
+    tail, head, w = side_arcs(
+        surface,
+        road_xy=road_xy,
+        arc_tail=arc_tail,
+        arc_head=arc_head,
+        arc_time_s=arc_time_s,
+        reverse=reverse,
+    )
+    ip, ix, wt = merge_csr(g_ptr, g_ix, g_w, n + road_xy.shape[0], tail, head, w)
+    return CombinedGraph(surface, road_xy, ip, ix, wt, reverse)
+
+
+def grid_graph(
+    surface: Surface,
+    *,
+    road_xy: np.ndarray,
+    arc_tail: np.ndarray,
+    arc_head: np.ndarray,
+    arc_time_s: np.ndarray,
+    reverse: bool = False,
+) -> GridGraph:
+    """The graph of :func:`combined_csr` without its cell moves: those are computed on the fly.
+
+    Same parameters as :func:`combined_csr`; only the road arcs and connectors are stored
+    (:attr:`GridGraph.side_ptr` ...), so building it takes a fraction of a second and a few
+    bytes per cell.
+    """
+    n = surface.n_cells
+    road_xy = np.asarray(road_xy, np.float64).reshape(-1, 2)
+    tail, head, w = side_arcs(
+        surface,
+        road_xy=road_xy,
+        arc_tail=arc_tail,
+        arc_head=arc_head,
+        arc_time_s=arc_time_s,
+        reverse=reverse,
+    )
+    empty = np.zeros(1, np.int64)
+    ip, ix, wt = merge_csr(
+        empty, np.empty(0, np.int32), np.empty(0, np.float32), n + road_xy.shape[0], tail, head, w
+    )
+    return GridGraph(surface, road_xy, ip, ix, wt, reverse)
+
+
+def side_arcs(
+    surface: Surface,
+    *,
+    road_xy: np.ndarray,
+    arc_tail: np.ndarray,
+    arc_head: np.ndarray,
+    arc_time_s: np.ndarray,
+    reverse: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Road arcs and cell <-> road connectors as ``(tail, head, seconds)`` over all nodes."""
+    n = surface.n_cells
     cell = surface.cell_of(road_xy)
     flat = surface.flat_s_per_m.ravel()
     ok = cell >= 0
@@ -143,8 +206,106 @@ def combined_csr(
     tail = np.concatenate([t, c, node + n])
     head = np.concatenate([h, node + n, c])
     w = np.concatenate([np.asarray(arc_time_s, np.float64), walk, walk])
-    ip, ix, wt = merge_csr(g_ptr, g_ix, g_w, n + road_xy.shape[0], tail, head, w)
-    return CombinedGraph(surface, road_xy, ip, ix, wt, reverse)
+    return tail, head, w
+
+
+def grid_search(g: GridGraph, seeds: Seeds, labels: np.ndarray) -> ShortestPaths:
+    """:func:`nearest_search` on a :class:`GridGraph`: the same distances, moves on the fly.
+
+    ``pred`` of the result holds the previous *node* (not arc) of each path; walk it with
+    :func:`grid_path_metres`.
+    """
+    item = seeds.item_of_entry()
+    lab = np.asarray(labels, np.int32)[item]
+    dist, label, pred = grid_search_kernel(  # type: ignore[call-arg]
+        *g.kernel_args(),
+        np.asarray(seeds.node, np.int32),
+        np.asarray(seeds.cost, np.float64),
+        lab,
+    )
+    return ShortestPaths(dist=dist, length=np.full(1, np.nan), label=label, pred=pred)
+
+
+def grid_path_metres(
+    g: GridGraph, pred: np.ndarray, start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`path_metres` for the node predecessors of :func:`grid_search`."""
+    s = g.surface
+    return walk_node_tree(  # type: ignore[no-any-return]
+        pred,
+        np.asarray(start, np.int64),
+        s.n_cells,
+        s.shape[1],
+        s.x0,
+        s.y_top,
+        s.cell_m,
+        g.road_xy,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class GridGraph:
+    """Cells (moves computed by the search) plus road nodes and connectors as a side CSR.
+
+    Attributes
+    ----------
+    surface, road_xy, reverse
+        As in :class:`CombinedGraph`.
+    side_ptr, side_ix, side_w
+        CSR over every node (cells then road nodes): road arcs and connectors (``int64``,
+        ``int32``, ``float32`` seconds).
+    """
+
+    surface: Surface
+    road_xy: np.ndarray
+    side_ptr: np.ndarray
+    side_ix: np.ndarray
+    side_w: np.ndarray
+    reverse: bool
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        """Cells plus road nodes."""
+        return int(self.side_ptr.shape[0] - 1)
+
+    def kernel_args(self) -> tuple[Any, ...]:
+        """The search kernel's arguments but the seeds (built once per graph).
+
+        See :func:`access.offroad_kernel.grid_search_kernel`: the surface, the moves,
+        the side CSR and the bitmap of cells with side arcs.
+        """
+        if "args" not in self._memo:
+            n = self.surface.n_cells
+            bits = np.packbits(np.diff(self.side_ptr[: n + 1]) > 0, bitorder="little")
+            self._memo["args"] = (
+                *move_args(self.surface, reverse=self.reverse),
+                self.side_ptr,
+                self.side_ix,
+                self.side_w,
+                bits,
+            )
+        return tuple(self._memo["args"])
+
+    def nbytes(self) -> int:
+        """Memory of the side graph, its bitmap and the surface, in bytes."""
+        s = self.surface
+        elev = s.elevation_m.nbytes if s.elevation_m is not None else 0
+        return int(
+            s.flat_s_per_m.nbytes * 2
+            + n_bytes_bitmap(s.n_cells)
+            + self.side_ptr.nbytes
+            + self.side_ix.nbytes
+            + self.side_w.nbytes
+            + s.flat_s_per_m.nbytes
+            + elev
+            + self.road_xy.nbytes
+        )
+
+
+def n_bytes_bitmap(n: int) -> int:
+    """Bytes of a bitmap over ``n`` cells."""
+    return (n + 7) // 8
 
 
 def point_seeds(surface: Surface, xy: np.ndarray) -> tuple[Seeds, np.ndarray]:

@@ -1,8 +1,9 @@
 """Arcs between the cells of a walking surface, and the CSR of cells plus extra arcs.
 
 Array-level, no region: :func:`grid_arcs` turns a :class:`~access.friction.Surface` into the
-CSR of cell-to-cell moves (8 or 16 neighbours) with seconds per move, built with numpy over
-whole arrays (no loop over cells); :func:`merge_csr` appends a few extra arcs (roads,
+CSR of cell-to-cell moves (8 or 16 neighbours) with seconds per move (a numba loop over the
+cells calling :func:`access.offroad_kernel.move_cost`, the definition the grid-aware search
+shares); :func:`merge_csr` appends a few extra arcs (roads,
 connectors) to it. Formulas are in ``docs/travel_model.md``.
 
 Cost of a move from cell ``a`` to cell ``b`` at horizontal distance ``D``::
@@ -27,12 +28,15 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
 from access.friction import Surface, tobler_kph
+from access.offroad_kernel import grid_csr_kernel
 
-__all__ = ["OFFSETS", "grid_arcs", "merge_csr"]
+__all__ = ["OFFSETS", "grid_arcs", "merge_csr", "move_args"]
 
 #: ``(d_row, d_col)`` of the moves: the 8 king's moves, then the 8 knight's moves.
 OFFSETS: tuple[tuple[int, int], ...] = (
@@ -72,38 +76,37 @@ def grid_arcs(
     -------
     indptr, indices, weight_s
         ``int64`` offsets over the cells (flat index, row-major), ``int32`` heads and
-        ``float32`` seconds. Impassable cells have no arcs.
+        ``float32`` seconds. Impassable cells have no arcs. The weights are those the
+        grid-aware search computes on the fly (one definition,
+        :func:`access.offroad_kernel.move_cost`).
     """
-    rows, cols = surface.shape
-    pad = 2
-    flat = np.full((rows + 2 * pad, cols + 2 * pad), np.inf, np.float32)
-    flat[pad:-pad, pad:-pad] = surface.flat_s_per_m
-    elev = None
-    if surface.elevation_m is not None:
-        elev = np.zeros_like(flat)
-        elev[pad:-pad, pad:-pad] = surface.elevation_m
-    offsets = OFFSETS[: surface.neighbours]
-    t0 = float(tobler_kph(np.array([0.0]))[0])
-    weights = np.empty((rows * cols, len(offsets)), np.float32)
-    for k, (dr, dc) in enumerate(offsets):  # 8 or 16 whole-array steps
-        weights[:, k] = _move_cost(
-            flat,
-            elev,
-            dr,
-            dc,
-            pad=pad,
-            cell_m=surface.cell_m,
-            t0=t0,
-            max_slope=surface.max_slope,
-            reverse=reverse,
-        ).ravel()
-    ok = np.isfinite(weights)
-    indptr = np.zeros(rows * cols + 1, np.int64)
-    np.cumsum(ok.sum(axis=1), out=indptr[1:])
-    step = np.array([dr * cols + dc for dr, dc in offsets], np.int64)
-    cell = np.arange(rows * cols, dtype=np.int64)[:, None]
-    indices = (cell + step[None, :])[ok].astype(np.int32)
-    return indptr, indices, weights[ok]
+    return grid_csr_kernel(*move_args(surface, reverse=reverse))  # type: ignore[no-any-return]
+
+
+def move_args(surface: Surface, *, reverse: bool = False) -> tuple[Any, ...]:
+    """The arguments the kernels of :mod:`access.offroad_kernel` take for ``surface``.
+
+    ``(flat, elev, has_elev, drs, dcs, dists, t0, max_slope32, reverse)``: the per-cell
+    float32 arrays, the moves (row and column steps,
+    float32 lengths in metres), Tobler's flat speed, the cliff slope as float32 and the
+    direction.
+    """
+    offsets = np.array(OFFSETS[: surface.neighbours], np.int64)
+    dists = (surface.cell_m * np.hypot(offsets[:, 0], offsets[:, 1])).astype(np.float32)
+    elev = surface.elevation_m
+    return (
+        np.ascontiguousarray(surface.flat_s_per_m, np.float32),
+        np.ascontiguousarray(elev, np.float32)
+        if elev is not None
+        else np.zeros((1, 1), np.float32),
+        elev is not None,
+        offsets[:, 0].copy(),
+        offsets[:, 1].copy(),
+        dists,
+        float(tobler_kph(np.array([0.0]))[0]),
+        np.float32(surface.max_slope),
+        bool(reverse),
+    )
 
 
 def merge_csr(
@@ -165,48 +168,6 @@ def merge_csr(
 
 
 # ---------------------------------------------------------------------------------------
-
-
-def _shift(a: np.ndarray, dr: int, dc: int, pad: int) -> np.ndarray:
-    """``a[r + dr, c + dc]`` for every inner cell ``(r, c)`` of a padded array."""
-    rows, cols = a.shape[0] - 2 * pad, a.shape[1] - 2 * pad
-    return a[pad + dr : pad + dr + rows, pad + dc : pad + dc + cols]
-
-
-def _move_cost(
-    flat: np.ndarray,
-    elev: np.ndarray | None,
-    dr: int,
-    dc: int,
-    *,
-    pad: int,
-    cell_m: float,
-    t0: float,
-    max_slope: float,
-    reverse: bool,
-) -> np.ndarray:
-    """Seconds of the move ``(dr, dc)`` from every cell (``inf`` when impossible)."""
-    dist = cell_m * float(np.hypot(dr, dc))
-    a, b = _shift(flat, 0, 0, pad), _shift(flat, dr, dc, pad)
-    if abs(dr) == 1 and abs(dc) == 1:  # diagonal: no corner cutting
-        side = np.maximum(_shift(flat, dr, 0, pad), _shift(flat, 0, dc, pad))
-        mean = np.where(np.isfinite(side), (a + b) / 2.0, np.inf)
-    elif abs(dr) + abs(dc) == 3:  # knight's move: the two cells its line crosses
-        sr, sc = int(np.sign(dr)), int(np.sign(dc))
-        if abs(dr) == 2:
-            c1, c2 = _shift(flat, sr, 0, pad), _shift(flat, sr, dc, pad)
-        else:
-            c1, c2 = _shift(flat, 0, sc, pad), _shift(flat, dr, sc, pad)
-        mean = (a + b + c1 + c2) / 4.0
-    else:
-        mean = (a + b) / 2.0
-    cost = (dist * mean).astype(np.float32)
-    if elev is not None:
-        rise = _shift(elev, dr, dc, pad) - _shift(elev, 0, 0, pad)
-        slope = (-rise if reverse else rise) / dist
-        factor = t0 / tobler_kph(slope)
-        cost = np.where(np.abs(slope) <= max_slope, cost * factor, np.inf).astype(np.float32)
-    return cost
 
 
 @njit(cache=True, nogil=True)

@@ -21,7 +21,7 @@ import shapely
 
 from access.context import resolve_settings, site_table
 from access.friction import Surface
-from access.offroad import nearest_search, point_seeds
+from access.offroad import grid_search, point_seeds
 from access.offroad_region import offroad_context, resolve_offroad
 from access.speeds import TravelSettings
 from geodata.errors import SchemaError
@@ -77,9 +77,9 @@ def travel_time_raster(
         )
     oc = offroad_context(region, st, offroad)
     sites = site_table(region, centres)
-    g = oc.graph(reverse=True)
+    g = oc.grid(reverse=True)
     seeds, _ = point_seeds(oc.surface, oc.metric_xy(sites))
-    sp = nearest_search(g, seeds, np.arange(seeds.n_items))
+    sp = grid_search(g, seeds, np.arange(seeds.n_items))
     n = oc.surface.n_cells
     d = sp.dist[:n]
     minutes = np.where(np.isfinite(d), d / 60.0, np.nan).astype(np.float32)

@@ -29,9 +29,11 @@ from access.friction import OffroadSettings, Surface, load_surface
 from access.offroad import (
     FLAG_OFF_SURFACE,
     CombinedGraph,
+    GridGraph,
     combined_csr,
-    nearest_search,
-    path_metres,
+    grid_graph,
+    grid_path_metres,
+    grid_search,
     point_seeds,
     split_edges,
 )
@@ -84,6 +86,7 @@ class OffroadContext:
     arc_head: np.ndarray
     arc_time_s: np.ndarray
     _graphs: dict[bool, CombinedGraph] = field(default_factory=dict)
+    _grids: dict[bool, GridGraph] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def graph(self, *, reverse: bool) -> CombinedGraph:
@@ -99,6 +102,20 @@ class OffroadContext:
                     reverse=reverse,
                 )
             return self._graphs[reverse]
+
+    def grid(self, *, reverse: bool) -> GridGraph:
+        """The grid-aware graph (cell moves on the fly, roads as a side CSR; memoised)."""
+        with self._lock:
+            if reverse not in self._grids:
+                self._grids[reverse] = grid_graph(
+                    self.surface,
+                    road_xy=self.road_xy,
+                    arc_tail=self.arc_tail,
+                    arc_head=self.arc_head,
+                    arc_time_s=self.arc_time_s,
+                    reverse=reverse,
+                )
+            return self._grids[reverse]
 
     def metric_xy(self, points: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
         """Metric ``(x, y)`` of points in EPSG:4326."""
@@ -236,13 +253,14 @@ def nearest_offroad(
 ) -> OffroadNearest:
     """Nearest site of every point (trip point -> site) in one multi-source search.
 
-    The search starts at every site's cell on the reversed combined graph; a point takes the
-    time at its cell plus its own walk to the cell's centre.
+    The search starts at every site's cell on the reversed graph (the grid-aware kernel: cell
+    moves computed on the fly, :func:`access.offroad.grid_search`); a point takes the time at
+    its cell plus its own walk to the cell's centre.
     """
-    g = oc.graph(reverse=True)
+    g = oc.grid(reverse=True)
     s_seeds, s_ok = point_seeds(oc.surface, oc.metric_xy(points))
     c_seeds, _ = point_seeds(oc.surface, oc.metric_xy(sites))
-    sp = nearest_search(g, c_seeds, np.arange(c_seeds.n_items))
+    sp = grid_search(g, c_seeds, np.arange(c_seeds.n_items))
     n = len(points)
     cell = np.full(n, -1, np.int64)
     own_s, own_m = np.zeros(n), np.zeros(n)
@@ -255,7 +273,7 @@ def nearest_offroad(
     better = direct_s < cost[i]
     i, j = i[better], j[better]
     cost[i], site[i] = direct_s[better], j
-    off_m, road_m = path_metres(g, sp.pred, np.where(np.isfinite(cost), cell, -1))
+    off_m, road_m = grid_path_metres(g, sp.pred, np.where(np.isfinite(cost), cell, -1))
     # the site's own walk from its cell's centre
     c_own = np.zeros(len(sites))
     c_own[c_seeds.item_of_entry()] = c_seeds.length

@@ -17,19 +17,30 @@ from geodata.sample import (
     make_sample_geography,
 )
 
-__all__ = ["TRUTH_MODE", "build_sample_region"]
+__all__ = ["SAMPLE_LOW_AWARENESS_UNITS", "TRUTH_MODE", "build_sample_region"]
+
+#: Union councils of the shipped sample (``accessgap sample``, the demo, ``make app``)
+#: generated with low awareness of how to register, so the awareness analysis has something
+#: real to find (#17). The library default stays 0: tests build plain districts.
+SAMPLE_LOW_AWARENESS_UNITS = 3
 
 #: The mode whose travel times drive synthetic exclusion.
 TRUTH_MODE = "motorbike"
 
 
-def build_sample_region(params: SampleParams | None = None) -> tuple[Region, RegistryTruth]:
+def build_sample_region(
+    params: SampleParams | None = None, *, low_awareness_units: int = 0
+) -> tuple[Region, RegistryTruth]:
     """Build the synthetic sample region with coverage and poverty.
 
     Parameters
     ----------
     params
         Generator parameters; defaults give the sample district.
+    low_awareness_units
+        Union councils near a centre generated with low awareness of how to register (a
+        logit shift that is not distance; listed in the truth). 0, the default, gives the
+        sample district's long-standing coverage.
 
     Returns
     -------
@@ -48,4 +59,6 @@ def build_sample_region(params: SampleParams | None = None) -> tuple[Region, Reg
     p = params or SampleParams()
     geo = make_sample_geography(p)
     times = nearest_centre(geo, mode=TRUTH_MODE)
-    return add_synthetic_registry(geo, times["travel_min"].to_numpy(), seed=p.seed)
+    return add_synthetic_registry(
+        geo, times["travel_min"].to_numpy(), seed=p.seed, low_awareness_units=low_awareness_units
+    )

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,13 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from geodata.errors import DataFileError, Problem, SchemaError
 
 __all__ = [
+    "OFFROAD_OPTIONS",
+    "SURFACE_FILES",
     "UPLOAD_LIMITS",
     "Manifest",
     "ReadLimits",
     "check_parquet_limits",
+    "check_surface_limits",
     "file_sha256",
     "fingerprint_of",
     "read_manifest",
@@ -38,6 +42,24 @@ __all__ = [
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.parquet$")
+
+#: The off-road surface files a region may hold (#22), by role, with their allowed suffixes:
+#: walking friction (minutes per metre), a DEM, land-cover classes and their speed table.
+SURFACE_FILES: dict[str, tuple[str, ...]] = {
+    "friction": (".tif", ".tiff"),
+    "elevation": (".tif", ".tiff"),
+    "landcover": (".tif", ".tiff"),
+    "landcover_speeds": (".csv",),
+}
+
+#: Keys of ``metadata.offroad`` (how the region's surface is used) and what each must be.
+OFFROAD_OPTIONS: dict[str, str] = {
+    "enabled": "true or false (use the surface in every query unless told otherwise)",
+    "neighbours": "8 or 16",
+    "cell_m": "a cell size in metres > 0 (or null for the rasters' own)",
+    "max_slope": "a rise over run > 0",
+    "source": "text saying where the rasters come from",
+}
 
 
 @dataclass(frozen=True)
@@ -50,14 +72,26 @@ class ReadLimits:
         Rows of one table (a national region has a few million road nodes and edges).
     max_bytes
         Uncompressed bytes of one table, as its Parquet footer declares them.
+    max_raster_cells, max_raster_bytes
+        Cells (width x height, from the header) and file bytes of one surface raster.
+    max_csv_bytes
+        File bytes of the land-cover speed table.
     """
 
     max_rows: int = 60_000_000
     max_bytes: int = 16 * 2**30
+    max_raster_cells: int = 400_000_000
+    max_raster_bytes: int = 4 * 2**30
+    max_csv_bytes: int = 2**20
 
 
 #: Tighter limits for regions uploaded through the app (one server, many users).
-UPLOAD_LIMITS = ReadLimits(max_rows=5_000_000, max_bytes=2 * 2**30)
+UPLOAD_LIMITS = ReadLimits(
+    max_rows=5_000_000,
+    max_bytes=2 * 2**30,
+    max_raster_cells=100_000_000,
+    max_raster_bytes=400 * 2**20,
+)
 
 
 @dataclass(frozen=True)
@@ -144,8 +178,9 @@ def read_manifest(
     if not isinstance(metadata, dict):
         problems.append(_problem(path, "metadata", "must be a JSON object"))
         metadata = {}
-    _check_files(files, hashes, set(required), set(optional), path, problems)
+    _check_files(files, hashes, set(required), set(optional) | set(SURFACE_FILES), path, problems)
     _check_metric_crs(metadata.get("metric_crs"), path, problems)
+    _check_offroad(metadata.get("offroad"), files, path, problems)
     if problems:
         raise SchemaError(problems, source=str(path))
     return Manifest(path, str(name), files, hashes, metadata)
@@ -167,7 +202,8 @@ def verify_files(folder: str | os.PathLike[str], manifest: Manifest) -> None:
         if p.stat().st_size == 0:
             raise DataFileError(f"{p}: file is empty; rebuild the region")
         if file_sha256(p) != manifest.sha256[attr]:
-            check_parquet_limits(p, ReadLimits())  # a damaged file says so, not only "changed"
+            if attr not in SURFACE_FILES:  # a damaged table says so, not only "changed"
+                check_parquet_limits(p, ReadLimits())
             changed.append(name)
     if changed:
         raise DataFileError(
@@ -203,6 +239,46 @@ def check_parquet_limits(path: str | os.PathLike[str], limits: ReadLimits) -> No
             f"{path}: declares {rows:,} rows and {size / 2**20:,.0f} MiB once decoded, over "
             f"the limit of {limits.max_rows:,} rows and {limits.max_bytes / 2**20:,.0f} MiB "
             "per table; split the region (e.g. by province) or check the file"
+        )
+
+
+def check_surface_limits(path: str | os.PathLike[str], role: str, limits: ReadLimits) -> None:
+    """Refuse a surface file (raster or speed table) larger than ``limits`` allow.
+
+    A raster's size is read from its header only (width x height), before any pixel.
+
+    Raises
+    ------
+    DataFileError
+        Naming the file and its role when it is unreadable or over a limit.
+    """
+    p = Path(path)
+    size = p.stat().st_size
+    if role == "landcover_speeds":
+        if size > limits.max_csv_bytes:
+            raise DataFileError(
+                f"{p}: the {role} table is {size:,} bytes (limit {limits.max_csv_bytes:,}); "
+                "it should hold one row class,kph per land-cover class"
+            )
+        return
+    if size > limits.max_raster_bytes:
+        raise DataFileError(
+            f"{p}: the {role} raster is {size / 2**20:,.0f} MiB (limit "
+            f"{limits.max_raster_bytes / 2**20:,.0f} MiB); clip it to the region first "
+            "(e.g. gdalwarp -te ...)"
+        )
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    try:
+        with rasterio.open(p) as src:
+            cells = int(src.width) * int(src.height)
+    except RasterioIOError as err:
+        raise DataFileError(f"{p}: the {role} file cannot be read as a raster ({err})") from err
+    if cells > limits.max_raster_cells:
+        raise DataFileError(
+            f"{p}: the {role} raster has {cells:,} cells (limit {limits.max_raster_cells:,}); "
+            "clip it to the region or coarsen it first (gdalwarp -te / -tr)"
         )
 
 
@@ -272,7 +348,18 @@ def _check_files(
     for attr in sorted(set(files) - required - optional):
         problems.append(_problem(path, "files", f"lists an unknown table '{attr}'"))
     for attr, name in files.items():
-        if not _FILE_NAME.match(name):
+        suffixes = SURFACE_FILES.get(attr)
+        if suffixes is not None:
+            if not _plain_name(name) or not name.lower().endswith(suffixes):
+                problems.append(
+                    _problem(
+                        path,
+                        "files",
+                        f"'{attr}' must be a {' or '.join(suffixes)} file in the folder, got "
+                        f"{name!r}",
+                    )
+                )
+        elif not _FILE_NAME.match(name):
             problems.append(
                 _problem(path, "files", f"'{attr}' must be a .parquet file in the folder")
             )
@@ -306,3 +393,55 @@ def _check_metric_crs(value: Any, path: Path, problems: list[Problem]) -> None:
                 "must be a projected CRS in metres (a UTM zone such as 'EPSG:32643')",
             )
         )
+
+
+def _plain_name(name: str) -> bool:
+    return bool(re.match(r"^[A-Za-z0-9_.-]+$", name)) and name not in (".", "..")
+
+
+def _check_offroad(value: Any, files: dict[str, str], path: Path, problems: list[Problem]) -> None:
+    """``metadata.offroad``: known keys with sensible values, and the files it needs."""
+    key = "metadata.offroad"
+    roles = set(files) & set(SURFACE_FILES)
+    if value is None:
+        if roles:
+            problems.append(
+                _problem(
+                    path,
+                    key,
+                    "is missing although surface files are listed; re-attach "
+                    "them with `accessgap region attach-surface`",
+                )
+            )
+        return
+    if not isinstance(value, dict):
+        problems.append(_problem(path, key, "must be a JSON object"))
+        return
+    for k in sorted(set(value) - set(OFFROAD_OPTIONS)):
+        problems.append(
+            _problem(path, f"{key}.{k}", f"is unknown; allowed: {sorted(OFFROAD_OPTIONS)}")
+        )
+    checks: dict[str, Callable[[Any], bool]] = {
+        "enabled": lambda v: isinstance(v, bool),
+        "neighbours": lambda v: v in (8, 16) and not isinstance(v, bool),
+        "cell_m": lambda v: v is None or (_number(v) and v > 0),
+        "max_slope": lambda v: _number(v) and v > 0,
+        "source": lambda v: isinstance(v, str),
+    }
+    for k, ok in checks.items():
+        if k in value and not ok(value[k]):
+            problems.append(_problem(path, f"{key}.{k}", f"must be {OFFROAD_OPTIONS[k]}"))
+    if not roles - {"landcover_speeds"}:
+        problems.append(
+            _problem(path, key, "needs a friction, elevation or landcover file under 'files'")
+        )
+    if ("landcover" in roles) != ("landcover_speeds" in roles):
+        problems.append(_problem(path, "files", "'landcover' and 'landcover_speeds' go together"))
+    if {"friction", "landcover"} <= roles:
+        problems.append(
+            _problem(path, "files", "give 'friction' or 'landcover' as the flat cost, not both")
+        )
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)

@@ -12,6 +12,8 @@ Layout on disk (all layers in EPSG:4326)::
       boundaries.parquet   GeoParquet, schema BOUNDARIES
       coverage.parquet     optional, schema COVERAGE
       poverty.parquet      optional, schema POVERTY
+      friction.tif, elevation.tif, landcover.tif, landcover_speeds.csv
+                           optional off-road surface (#22), used as ``metadata.offroad`` says
 
 :func:`save_region` writes a new folder next to the target and swaps it in with renames, so a
 failed write leaves the old region intact. :func:`load_region` validates every table.
@@ -39,8 +41,10 @@ from geodata.errors import DataFileError, Problem, SchemaError
 from geodata.files import recover_folder, write_folder_atomically
 from geodata.identifiers import redact
 from geodata.manifest import (
+    SURFACE_FILES,
     ReadLimits,
     check_parquet_limits,
+    check_surface_limits,
     file_sha256,
     fingerprint_of,
     read_manifest,
@@ -137,7 +141,12 @@ class Region:
     coverage, poverty
         Registry coverage and poverty tables, or ``None`` when unknown.
     metadata
-        Provenance, licences and flags (e.g. ``{"synthetic": True}``).
+        Provenance, licences and flags (e.g. ``{"synthetic": True}``); ``metadata["offroad"]``
+        says how the off-road surface is used (``enabled``, ``neighbours``, ``cell_m``,
+        ``max_slope``, ``source``).
+    offroad_files
+        The off-road surface files (role -> path: ``friction``, ``elevation``, ``landcover``,
+        ``landcover_speeds``); copied into the folder and hashed by :func:`save_region`.
     """
 
     name: str
@@ -149,6 +158,7 @@ class Region:
     coverage: pd.DataFrame | None = None
     poverty: pd.DataFrame | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    offroad_files: Mapping[str, Path] = field(default_factory=dict)
 
     @property
     def coverage_known(self) -> bool:
@@ -277,8 +287,13 @@ def save_region(region: Region, path: str | os.PathLike[str], *, validate: bool 
                     tmp / name, index=False, compression="zstd"
                 )
                 files[attr] = name
+        files.update(_copy_surface(region, tmp))
         hashes = {k: file_sha256(tmp / v) for k, v in files.items()}
         meta = {k: v for k, v in region.metadata.items() if k != "fingerprint"}
+        if not region.offroad_files:
+            meta.pop("offroad", None)
+        else:
+            meta["offroad"] = {"enabled": False, **dict(meta.get("offroad") or {})}
         doc = {
             "format_version": FORMAT_VERSION,
             "name": region.name,
@@ -347,11 +362,14 @@ def load_region(
         verify_files(folder, manifest)
     tables: dict[str, Any] = {}
     for attr in list(_SPATIAL) + list(_TABLES):
-        name = manifest.files.get(attr)
+        name = manifest.files.get(attr)  # surface files stay on disk (read per query)
         if name is None:
             tables[attr] = None
             continue
         tables[attr] = _read_table(folder / name, spatial=attr in _SPATIAL, limits=limits)
+    surface = {r: folder / n for r, n in manifest.files.items() if r in SURFACE_FILES}
+    for role, fpath in surface.items():
+        check_surface_limits(fpath, role, limits or ReadLimits())
     meta = dict(manifest.metadata)
     # the fingerprint comes from the hashes of the files as read (verified above), never from
     # a field a user can edit: caches keyed on it cannot serve results of other content
@@ -366,6 +384,7 @@ def load_region(
         coverage=tables["coverage"],
         poverty=tables["poverty"],
         metadata=meta,
+        offroad_files=surface,
     )
     if validate:
         region = validate_region(region, source=f"{folder}/")
@@ -405,6 +424,31 @@ def _without_identifiers(region: Region) -> Region:
         redact_text_columns(region.roads.edges, what="road_edges"),
     )
     return replace(region, name=redact(region.name), roads=roads, **tables)
+
+
+def _copy_surface(region: Region, tmp: Path) -> dict[str, str]:
+    """Copy the region's surface files into ``tmp`` as ``<role><suffix>``; their names."""
+    import shutil
+
+    out = {}
+    for role, src in sorted(region.offroad_files.items()):
+        src = Path(src)
+        if role not in SURFACE_FILES:
+            raise SchemaError(
+                f"offroad_files: unknown role {role!r}; use {sorted(SURFACE_FILES)}",
+                source=region.name,
+            )
+        suffix = src.suffix.lower()
+        if suffix not in SURFACE_FILES[role]:
+            raise DataFileError(
+                f"{src}: the {role} file must end in {' or '.join(SURFACE_FILES[role])}"
+            )
+        if not src.is_file():
+            raise DataFileError(f"{src}: the {role} file is missing; check the path")
+        name = f"{role}{suffix}"
+        shutil.copyfile(src, tmp / name)
+        out[role] = name
+    return out
 
 
 def _allowed(df: pd.DataFrame, attr: str) -> pd.DataFrame:
@@ -453,6 +497,8 @@ def _content_hash(region: Region) -> str:
         hashed = pd.util.hash_pandas_object(gdf.drop(columns="geometry"), index=False)
         h.update(np.ascontiguousarray(hashed.to_numpy(dtype=np.uint64)).tobytes())
         h.update(b"".join(gdf.geometry.to_wkb().tolist()))
+    for role, fpath in sorted(region.offroad_files.items()):
+        h.update(f"{role}={file_sha256(Path(fpath))};".encode())
     return h.hexdigest()[:16]
 
 

@@ -110,6 +110,9 @@ class RunData:
         ``centres.geojson`` (EPSG:4326) with ``status``.
     closed_roads
         ``closed_roads.geojson`` or ``None``.
+    barriers
+        ``barriers.json`` (capacity split, burden by group, awareness, equity) or ``None``
+        for a folder written before it existed.
     """
 
     name: str
@@ -118,6 +121,7 @@ class RunData:
     settlements: pd.DataFrame
     centres: gpd.GeoDataFrame
     closed_roads: gpd.GeoDataFrame | None
+    barriers: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,12 +184,17 @@ def load_run(folder: str | os.PathLike[str]) -> RunData:
             if (d / "closed_roads.geojson").is_file()
             else None
         )
+        barriers = (
+            json.loads((d / "barriers.json").read_text(encoding="utf-8"))
+            if (d / "barriers.json").is_file()
+            else None
+        )
     except (OSError, ValueError) as err:
         raise DataFileError(f"{d}: cannot read the scenario results ({err})") from err
     except Exception as err:  # pyogrio errors on damaged GeoJSON
         raise DataFileError(f"{d}: cannot read the scenario results ({err})") from err
     name = str(metrics.get("scenario", {}).get("name") or d.name)
-    return RunData(name, d, metrics, settlements, centres, roads)
+    return RunData(name, d, metrics, settlements, centres, roads, barriers)
 
 
 def build_comparison(runs: Sequence[RunData]) -> Comparison:
@@ -299,7 +308,9 @@ def _unique_names(runs: Sequence[RunData]) -> list[RunData]:
             )
         else:
             seen[name] = 1
-        out.append(RunData(name, r.folder, r.metrics, r.settlements, r.centres, r.closed_roads))
+        out.append(
+            RunData(name, r.folder, r.metrics, r.settlements, r.centres, r.closed_roads, r.barriers)
+        )
     return out
 
 

@@ -15,7 +15,7 @@ from shapely.geometry import LineString, Polygon
 
 from access.analysis import gap_analysis
 from access.gap_outputs import write_gap_outputs
-from access.synthetic import build_sample_region
+from access.synthetic import SAMPLE_LOW_AWARENESS_UNITS, build_sample_region
 from geodata.export import write_json
 from geodata.files import claim_folder
 from geodata.region import save_region, summarize
@@ -66,7 +66,7 @@ def run_demo(
     """
     out = Path(out_dir)
     claim_folder(out, kind="demo")  # never fills a folder of the user's
-    region, truth = build_sample_region(params)
+    region, truth = build_sample_region(params, low_awareness_units=SAMPLE_LOW_AWARENESS_UNITS)
     # the engine asks for the fingerprint on every call: compute it once
     region = replace(region, metadata={**region.metadata, "fingerprint": region.fingerprint()})
     save_region(region, out / "region")

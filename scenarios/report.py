@@ -25,6 +25,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from scenarios.comparison import Comparison, RunData
+from scenarios.report_barriers import barrier_chart, barriers_html
 from scenarios.report_costing import costing_html, portfolio_html
 
 __all__ = ["chromium_path", "html_to_pdf", "write_report"]
@@ -60,6 +61,9 @@ def write_report(comp: Comparison, out: Path, *, portfolio: dict[str, Any] | Non
     )
     images.append(("Travel times", _travel_chart(comp, out / "chart_travel.png")))
     images.append(("Costs", _cost_chart(comp, out / "chart_costs.png")))
+    served = barrier_chart(comp, out / "chart_capacity_coverage.png")
+    if served is not None:
+        images.append(("Who the centres can serve", served))
     maps: list[tuple[str, Path]] = []
     if comp.changes is not None:
         for i, run in enumerate(comp.runs[1:], start=1):
@@ -356,6 +360,7 @@ def _html(
     parts.append("<h2>Charts</h2>")
     for title, path in images:
         parts.append(f'<img alt="{e(title)}" src="{_data_uri(path)}">')
+    parts.append(barriers_html(comp))
     if maps:
         parts.append('<h2 class="map">Where access changed</h2>')
         parts.append(

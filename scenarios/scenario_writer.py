@@ -8,6 +8,7 @@
 - ``settlements.csv`` and ``units_<level>.csv`` (the gap analysis' unit tables plus the
   scenario's change per unit);
 - ``centres.csv`` / ``centres.geojson`` (the open centres with their ``status``);
+- ``barriers.json`` (capacity split, burden by group, awareness, equity: issue #17);
 - ``closures.geojson`` and ``closed_roads.geojson`` when roads are closed;
 - ``placement/`` and ``vans/`` when the scenario places centres or plans vans;
 - ``run.json``: timings and cache use (not part of the results).
@@ -122,6 +123,8 @@ def write_scenario_folder(
         c = centres[[col for col in CENTRE_COLUMNS if col in centres.columns]]
         write_points_csv(c, tmp / "centres.csv")
         c.to_file(tmp / "centres.geojson", driver="GeoJSON")
+        if outcome.gaps.barriers is not None:  # who is excluded and why (issue #17)
+            _json(tmp / "barriers.json", outcome.gaps.barriers.to_dict(outcome.gaps.settlements))
         if outcome.closures:
             _write_closures(outcome, tmp)
         if outcome.placement is not None:

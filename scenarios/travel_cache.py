@@ -25,6 +25,7 @@ import pandas as pd
 
 from access.analysis import MODES
 from access.engine import nearest_centre
+from access.offroad_region import resolve_offroad
 from access.speeds import TravelSettings
 from geodata.manifest import file_sha256
 from geodata.region import Region
@@ -175,7 +176,12 @@ def clear_memory_cache() -> None:
 
 
 def travel_key(region: Region, centres: gpd.GeoDataFrame, travel: TravelSettings) -> str:
-    """The cache key of one travel table: region, centres and every setting that matters."""
+    """The cache key of one travel table: region, centres and every setting that matters.
+
+    The off-road surface in use (the region's own or one given in ``travel``) counts by the
+    digest of its files' contents and options.
+    """
+    surface = resolve_offroad(region, travel)
     doc = {
         "format": CACHE_FORMAT,
         "region": region.fingerprint(),
@@ -187,6 +193,7 @@ def travel_key(region: Region, centres: gpd.GeoDataFrame, travel: TravelSettings
         "walk_detour_factor": travel.walk_detour_factor,
         "max_snap_m": travel.max_snap_m,
         "main": travel.snap_to_main_component,
+        "offroad": surface.digest() if surface is not None else None,
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:32]
 

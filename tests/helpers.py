@@ -39,3 +39,22 @@ def write_flood_closures(params: SampleParams, path: Path) -> Path:
         path, driver="GeoJSON"
     )
     return path
+
+
+def residential_grid_xml() -> tuple[list[str], list[str]]:
+    """OSM XML node and way elements: a grid of residential ways over lon 10.00-10.10, lat
+    50.00-50.06 (7 ways west-east of 11 nodes each, node ids from 1, way ids from 1)."""
+    import numpy as np
+
+    nodes: list[str] = []
+    ways: list[str] = []
+    nid = 1
+    for k, lat in enumerate(np.linspace(50.0, 50.06, 7)):
+        ids = []
+        for lon in np.linspace(10.0, 10.1, 11):
+            nodes.append(f'<node id="{nid}" lat="{lat:.5f}" lon="{lon:.5f}" version="1"/>')
+            ids.append(nid)
+            nid += 1
+        refs = "".join(f'<nd ref="{i}"/>' for i in ids)
+        ways.append(f'<way id="{k + 1}" version="1">{refs}<tag k="highway" v="residential"/></way>')
+    return nodes, ways

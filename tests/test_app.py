@@ -90,6 +90,22 @@ def test_explore_page_shows_synthetic_label_metrics_and_worst_gaps(app_env: Path
     assert "Worst gaps" in _texts(at.subheader)
 
 
+def test_explore_page_shows_who_is_excluded_and_why(app_env: Path) -> None:
+    """Three-way coverage, burden by group and the awareness list (issue #17)."""
+    at = _app()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Who is excluded and why" in _texts(at.subheader)
+    labels = [m.label for m in at.metric]
+    assert {"Served", "Unserved: centre full", "Unserved: beyond reach"} <= set(labels)
+    tables = [d.value for d in at.dataframe]
+    assert any("woman_pkr" in t.columns for t in tables)
+    assert not any("residual_unregistered_poor" in t.columns for t in tables)  # not yet fitted
+    at.toggle(key="aware").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    tables = [d.value for d in at.dataframe]
+    assert any("residual_unregistered_poor" in t.columns for t in tables)
+
+
 def test_explore_filters_by_tehsil_and_mode(app_env: Path) -> None:
     at = _app()
     tehsil = at.selectbox(key="explore_tehsil")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import rasterio
 from conftest import shared_path
+from helpers import residential_grid_xml
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
@@ -22,17 +23,7 @@ MAX_HH = 20_000
 
 def _osm(path: Path, places: list[tuple[int, str, str, float, float, int | None]]) -> Path:
     """A small OSM XML file: a grid of residential ways over lon 10.00-10.10, lat 50.00-50.06."""
-    nodes: list[str] = []
-    ways: list[str] = []
-    nid = 1
-    for k, lat in enumerate(np.linspace(50.0, 50.06, 7)):
-        ids = []
-        for lon in np.linspace(10.0, 10.1, 11):
-            nodes.append(f'<node id="{nid}" lat="{lat:.5f}" lon="{lon:.5f}" version="1"/>')
-            ids.append(nid)
-            nid += 1
-        refs = "".join(f'<nd ref="{i}"/>' for i in ids)
-        ways.append(f'<way id="{k + 1}" version="1">{refs}<tag k="highway" v="residential"/></way>')
+    nodes, ways = residential_grid_xml()
     for pid, kind, name, lon, lat, pop in places:
         tags = f'<tag k="place" v="{kind}"/><tag k="name" v="{name}"/>'
         if pop is not None:

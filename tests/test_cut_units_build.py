@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import shapely
+from helpers import residential_grid_xml
 
 from geodata.build import build_region
 from geodata.osm import read_osm_boundaries
@@ -14,17 +14,8 @@ from geodata.osm import read_osm_boundaries
 def _osm(path: Path, *, anchor: bool) -> Path:
     """Residential grid over lon 10.00-10.10, lat 50.00-50.06; tehsils Alpha (west) and Beta
     (east) share the border lon 10.05, the rest of their rings lies outside the file."""
-    nodes: list[str] = ['<bounds minlat="50.0" minlon="10.0" maxlat="50.06" maxlon="10.1"/>']
-    ways: list[str] = []
-    nid = 1
-    for k, lat in enumerate(np.linspace(50.0, 50.06, 7)):
-        ids = []
-        for lon in np.linspace(10.0, 10.1, 11):
-            nodes.append(f'<node id="{nid}" lat="{lat:.5f}" lon="{lon:.5f}" version="1"/>')
-            ids.append(nid)
-            nid += 1
-        refs = "".join(f'<nd ref="{i}"/>' for i in ids)
-        ways.append(f'<way id="{k + 1}" version="1">{refs}<tag k="highway" v="residential"/></way>')
+    grid_nodes, ways = residential_grid_xml()
+    nodes = ['<bounds minlat="50.0" minlon="10.0" maxlat="50.06" maxlon="10.1"/>', *grid_nodes]
     # the shared border, crossing the whole box (its ends outside it)
     nodes += [
         '<node id="800001" lat="49.99" lon="10.05" version="1"/>',

@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 
 from access.engine import coverage_matrix, nearest_centre, travel_matrix
 from access.friction import OffroadSettings, load_surface, surface_from_arrays, tobler_kph
-from access.offroad import combined_csr, nearest_search, point_seeds
+from access.offroad import (
+    combined_csr,
+    grid_graph,
+    grid_path_metres,
+    grid_search,
+    nearest_search,
+    path_metres,
+    point_seeds,
+)
 from access.offroad_grid import OFFSETS, grid_arcs
 from access.speeds import TravelSettings
 from geodata.errors import CRSError, DataFileError, SchemaError
@@ -366,3 +374,77 @@ def test_region_walk_never_beats_the_best_of_roads_and_straight_lines(
     # 4 km/h x 1.3 detour vs 5 km/h / 1.3 friction: same off-road speed; the surface path
     # may take any road, so it is never much slower than the straight-line model
     assert (near["travel_min"] <= straight["travel_min"] * 1.10 + 1.0).mean() > 0.9
+
+
+# ---------------------------------------------------------------------------------------
+# the grid-aware kernel (moves on the fly) equals the CSR search and networkx exactly
+
+
+def _random_case(seed, k, dem, rows=9, cols=11):
+    rng = np.random.default_rng(seed)
+    flat = rng.uniform(0.5, 3.0, (rows, cols))
+    flat[rng.random((rows, cols)) < 0.15] = np.nan
+    elev = rng.uniform(0, 80, (rows, cols)) if dem else None
+    s = surface_from_arrays(flat, cell_m=CELL, elevation_m=elev, neighbours=k, max_slope=0.6)
+    m = 6
+    road_xy = np.column_stack([rng.uniform(0, cols * CELL, m), -rng.uniform(0, rows * CELL, m)])
+    tail = rng.integers(0, m, 8)
+    head = (tail + 1 + rng.integers(0, m - 1, 8)) % m
+    roads = {
+        "road_xy": road_xy,
+        "arc_tail": tail,
+        "arc_head": head,
+        "arc_time_s": rng.uniform(1, 50, 8),
+    }
+    passable = np.flatnonzero(np.isfinite(s.flat_s_per_m.ravel()))
+    src = rng.choice(passable, size=3, replace=False)
+    xy = s.cell_xy(src) + rng.uniform(-CELL / 2, CELL / 2, (3, 2))
+    return s, roads, xy
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    k=st.sampled_from([8, 16]),
+    dem=st.booleans(),
+    reverse=st.booleans(),
+)
+def test_grid_kernel_equals_the_csr_search_and_networkx_exactly(seed, k, dem, reverse):
+    s, roads, xy = _random_case(seed, k, dem)
+    seeds, _ = point_seeds(s, xy)
+    labels = np.arange(seeds.n_items)
+    csr = combined_csr(s, reverse=reverse, **roads)
+    ref = nearest_search(csr, seeds, labels)
+    got = grid_search(grid_graph(s, reverse=reverse, **roads), seeds, labels)
+    assert np.array_equal(got.dist, ref.dist)  # bit for bit, inf where unreached
+    assert np.array_equal(got.label, ref.label)
+    # networkx on the same float32 arcs, from a super source at the seeds' costs
+    G = nx.DiGraph()
+    tails = np.repeat(np.arange(csr.n_nodes), np.diff(csr.indptr))
+    for t, h, w in zip(tails, csr.indices, csr.weight_s.astype(np.float64), strict=True):
+        old = G.get_edge_data(int(t), int(h), {"weight": np.inf})["weight"]
+        G.add_edge(int(t), int(h), weight=min(old, float(w)))
+    for node, cost in zip(seeds.node, seeds.cost, strict=True):
+        G.add_edge(-1, int(node), weight=float(cost))
+    nxd = nx.single_source_dijkstra_path_length(G, -1)
+    for v in range(csr.n_nodes):
+        assert got.dist[v] == nxd.get(v, np.inf)
+
+
+def test_grid_kernel_paths_walk_back_to_their_seed_with_the_csr_metres():
+    s, roads, xy = _random_case(5, 16, True)
+    seeds, _ = point_seeds(s, xy)
+    labels = np.arange(seeds.n_items)
+    csr = combined_csr(s, reverse=True, **roads)
+    gg = grid_graph(s, reverse=True, **roads)
+    a = nearest_search(csr, seeds, labels)
+    b = grid_search(gg, seeds, labels)
+    start = np.flatnonzero(np.isfinite(b.dist))
+    off_a, road_a = path_metres(csr, a.pred, start)
+    off_b, road_b = grid_path_metres(gg, b.pred, start)
+    # random costs: no ties, so the same tree (arc predecessors -> their tail nodes)
+    tails = np.repeat(np.arange(csr.n_nodes), np.diff(csr.indptr))
+    assert np.array_equal(np.where(a.pred >= 0, tails[a.pred], -1), b.pred)
+    assert np.array_equal(off_a, off_b) and np.array_equal(road_a, road_b)
+    assert (road_b > 0).any() and (off_b >= 0).all() and np.isfinite(off_b).all()
+    assert (b.pred[seeds.node] == -1).all() and gg.nbytes() < csr.nbytes()

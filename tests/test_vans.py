@@ -120,17 +120,17 @@ def test_small_halts_have_their_registry_counts_blanked(tmp_path, plan):
 def test_cli_flags_default_to_van_options():
     import inspect
 
-    import cli
+    from cli import plan_cmds
     from scenarios.routing import VAN_DEFAULTS
 
     d = VAN_DEFAULTS
-    flags = {k: p.default for k, p in inspect.signature(cli.vans).parameters.items()}
+    flags = {k: p.default for k, p in inspect.signature(plan_cmds.vans).parameters.items()}
     assert flags["vans"] == d.vans and flags["days"] == d.days
     assert flags["within"] == d.within_min and flags["mode"] == d.mode
     assert flags["walk_radius"] == d.walk_radius_m and flags["turnout"] == d.turnout
     assert flags["max_halts"] == d.max_halts and flags["overnight"] == d.overnight_at_halt
     assert flags["time_limit"] == d.time_limit_s
-    assert (cli._minutes(flags["start"]), cli._minutes(flags["end"])) == (480, 960)
+    assert (plan_cmds._minutes(flags["start"]), plan_cmds._minutes(flags["end"])) == (480, 960)
     assert (d.day_start_min, d.day_end_min) == (480, 960)
 
 

@@ -248,11 +248,26 @@ def _gap_analysis(path: str, fingerprint: str, _region: Region) -> Any:
     """:func:`access.analysis.gap_analysis` with the default settings (all three modes).
 
     Full figures, for the planners' inputs (van demand), never drawn as they are. The
-    exclusion model is not fitted here: no page shows it (``accessgap gaps`` does).
+    exclusion model is not fitted here (first paint): :func:`awareness_result` fits the
+    distance-vs-awareness model when the Explore page asks for it.
     """
     from access.analysis import gap_analysis
 
     return gap_analysis(_region, fit_model=False)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def awareness_result(path: str, fingerprint: str, _region: Region) -> Any:
+    """:func:`access.awareness.awareness_analysis` of the region's gap table (union councils).
+
+    ``None`` when registry coverage is unknown.
+    """
+    from access.awareness import awareness_analysis
+
+    gaps = _gap_analysis(path, fingerprint, _region)
+    if _region.coverage is None:
+        return None
+    return awareness_analysis(gaps.settlements, mode=gaps.settings.burden_mode)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

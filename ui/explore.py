@@ -11,6 +11,7 @@ from access.gap_views import area_figures, settlements_in, worst_gaps
 from access.speeds import MODES
 from geodata.units import unit_geometries
 from ui import data
+from ui.barriers import render_barriers
 from ui.context import LoadedRegion
 from ui.maps import ExploreLayers, explore_map
 
@@ -114,6 +115,12 @@ def render(loaded: LoadedRegion) -> None:
             "gap_score": st.column_config.NumberColumn(format="%.0f"),
             "unregistered_poor": st.column_config.NumberColumn(format="%.0f"),
         },
+    )
+    render_barriers(
+        gaps,
+        view,
+        tehsil=_chosen(tehsil),
+        awareness=lambda: data.awareness_result(loaded.path, loaded.fingerprint, region),
     )
     with st.expander("Aggregates by union council"):
         st.dataframe(gaps.units["union_council"], hide_index=True)

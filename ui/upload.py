@@ -46,7 +46,7 @@ __all__ = [
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 MAX_MEMBERS = 200
-_REGION_SUFFIXES = (".json", ".parquet")
+_REGION_SUFFIXES = (".json", ".parquet", ".tif", ".tiff", ".csv")  # csv: land-cover speeds
 
 
 def render(loaded: LoadedRegion | None) -> None:

@@ -63,14 +63,7 @@ def two_sides(
     segment, to the first other border line (``others``) or the frame (approximate; the
     build says so for every unit it rebuilds).
 
-    Parameters
-    ----------
-    border
-        The unit's member ways (lines), in the frame's coordinates.
-    frame
-        The extract's frame (a polygon).
-    others
-        Border lines of the other admin units (where an extended end stops), or None.
+    Parameters are those of :func:`border_faces`.
 
     Returns
     -------

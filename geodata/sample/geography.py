@@ -197,6 +197,7 @@ def make_sample_geography(params: SampleParams | None = None) -> Region:
         prefix="DRC",
         capacity=150.0,
         cost=np.zeros(len(hq)),
+        desks=5,
     )
     cand_idx = _candidate_sites(pts, households, seat, hq, min_spacing_m=4000.0)
     remote_premium = np.where(mountain[cand_idx], 1.5, 1.0)
@@ -207,6 +208,7 @@ def make_sample_geography(params: SampleParams | None = None) -> Region:
         prefix="UCC",
         capacity=60.0,
         cost=np.round(3_000_000.0 * remote_premium),
+        desks=2,
     )
 
     boundaries = _boundaries(
@@ -340,6 +342,7 @@ def _sites(
     prefix: str,
     capacity: float,
     cost: np.ndarray,
+    desks: int,
 ) -> gpd.GeoDataFrame:
     s = settlements.iloc[idx]
     return gpd.GeoDataFrame(
@@ -348,6 +351,7 @@ def _sites(
             "name": [f"{prefix} {n}" for n in s["name"]],
             "kind": kind,
             "capacity_per_day": capacity,
+            "desks": desks,  # synthetic: capacity = desks x 30 registrations per desk-day
             "opening_cost_pkr": np.asarray(cost, dtype=float),
             "tehsil": s["tehsil"].to_numpy(),
             "union_council": s["union_council"].to_numpy(),

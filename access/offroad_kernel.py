@@ -1,0 +1,366 @@
+"""Numba kernels of off-road travel: the cost of one cell move, and a grid-aware Dijkstra.
+
+:func:`move_cost` is the one definition of a move's seconds (formulas in
+:mod:`access.offroad_grid` and ``docs/travel_model.md``); both the CSR of cell moves
+(:func:`grid_csr_kernel`) and the grid-aware search (:func:`grid_search_kernel`) call it, so
+the two give bit-identical weights. The search never stores the 8 or 16 moves of every cell:
+it computes them from the cell index and the per-cell cost when a cell is settled, and takes
+road nodes and connectors from a small CSR side graph (over cells and road nodes). Its heap is
+a lazy 4-ary heap of ``(seconds, node)`` grown on demand (an indexed heap's position writes
+miss the cache on every sift at this size), so its memory is a few arrays over the nodes.
+
+Arithmetic follows numpy's float32 rules of the whole-array version: the mean friction and the
+flat cost are rounded to float32, the slope too; Tobler's factor is float64; a move's seconds
+are float32; distances add in float64.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["grid_csr_kernel", "grid_search_kernel", "move_cost", "walk_node_tree"]
+
+#: A lower bound of Tobler's factor ``tobler(0) / tobler(slope)`` (its minimum is
+#: ``exp(-3.5 x 0.05) = 0.83946`` at slope -0.05), less a margin for rounding.
+_TOBLER_MIN_FACTOR = math.exp(-3.5 * 0.05) * (1.0 - 1e-4)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def move_cost(  # type: ignore[no-untyped-def]
+    flat, elev, has_elev, r, c, dr, dc, dist32, t0, max_slope32, reverse, bound, best
+):
+    """Seconds (float32) of the move ``(dr, dc)`` from cell ``(r, c)``; ``inf`` if impossible.
+
+    ``flat`` and ``elev`` are ``(rows, cols)`` float32 (kept apart: the flat costs of the
+    3-5 rows a move reads stay dense in cache); ``dist32`` the move's length in
+    metres as float32; ``reverse`` flips the slope (the move's cost seen from its head). A
+    search passes ``bound`` (its distance at the cell, > 0) and ``best`` (the head's current
+    distance): a move that cannot improve on it whatever its slope returns ``inf`` early
+    (exact: Tobler's factor is at least :data:`_TOBLER_MIN_FACTOR`); ``bound = 0`` always
+    computes.
+    """
+    rows, cols = flat.shape
+    r2 = r + dr
+    c2 = c + dc
+    inf = np.float32(np.inf)
+    if r2 < 0 or r2 >= rows or c2 < 0 or c2 >= cols:
+        return inf
+    a = flat[r, c]
+    b = flat[r2, c2]
+    adr = abs(dr)
+    adc = abs(dc)
+    if adr == 1 and adc == 1:  # diagonal: both cells beside it passable (no corner cutting)
+        if not (np.isfinite(flat[r2, c]) and np.isfinite(flat[r, c2])):
+            return inf
+        mean = np.float32(np.float32(a + b) / np.float32(2.0))
+    elif adr + adc == 3:  # knight's move: the two cells its line crosses
+        sr = 1 if dr > 0 else -1
+        sc = 1 if dc > 0 else -1
+        if adr == 2:
+            x1 = flat[r + sr, c]
+            x2 = flat[r + sr, c2]
+        else:
+            x1 = flat[r, c + sc]
+            x2 = flat[r2, c + sc]
+        s = np.float32(np.float32(np.float32(a + b) + x1) + x2)
+        mean = np.float32(s / np.float32(4.0))
+    else:
+        mean = np.float32(np.float32(a + b) / np.float32(2.0))
+    if not np.isfinite(mean):
+        return inf
+    cost = np.float32(np.float64(dist32) * np.float64(mean))
+    if has_elev and bound + _TOBLER_MIN_FACTOR * cost >= best:
+        return inf  # not better than ``best`` whatever the slope: skip Tobler's exp
+    if has_elev:
+        rise = np.float32(elev[r2, c2] - elev[r, c])
+        if reverse:
+            rise = -rise
+        slope = np.float32(np.float64(rise) / np.float64(dist32))
+        if not abs(slope) <= max_slope32:
+            return inf
+        tob = 6.0 * np.exp(-3.5 * abs(np.float64(slope) + 0.05))
+        cost = np.float32(np.float64(cost) * (t0 / tob))
+    return cost
+
+
+@njit(cache=True, nogil=True)
+def grid_csr_kernel(flat, elev, has_elev, drs, dcs, dists, t0, max_slope32, reverse):  # type: ignore[no-untyped-def]
+    """The CSR of every possible cell move: ``(indptr int64, indices int32, weights float32)``."""
+    rows, cols = flat.shape
+    n = rows * cols
+    k = drs.shape[0]
+    counts = np.zeros(n + 1, np.int64)
+    for u in range(n):
+        r = u // cols
+        c = u - r * cols
+        if not np.isfinite(flat[r, c]):
+            continue
+        m = 0
+        for j in range(k):
+            w = move_cost(
+                flat,
+                elev,
+                has_elev,
+                r,
+                c,
+                drs[j],
+                dcs[j],
+                dists[j],
+                t0,
+                max_slope32,
+                reverse,
+                0.0,
+                np.inf,
+            )
+            if np.isfinite(w):
+                m += 1
+        counts[u + 1] = m
+    indptr = np.cumsum(counts)
+    indices = np.empty(indptr[n], np.int32)
+    weights = np.empty(indptr[n], np.float32)
+    for u in range(n):
+        r = u // cols
+        c = u - r * cols
+        pos = indptr[u]
+        if pos == indptr[u + 1]:
+            continue
+        for j in range(k):
+            w = move_cost(
+                flat,
+                elev,
+                has_elev,
+                r,
+                c,
+                drs[j],
+                dcs[j],
+                dists[j],
+                t0,
+                max_slope32,
+                reverse,
+                0.0,
+                np.inf,
+            )
+            if np.isfinite(w):
+                indices[pos] = (r + drs[j]) * cols + c + dcs[j]
+                weights[pos] = w
+                pos += 1
+    return indptr, indices, weights
+
+
+@njit(cache=True, nogil=True)
+def grid_search_kernel(  # type: ignore[no-untyped-def]
+    flat,
+    elev,
+    has_elev,
+    drs,
+    dcs,
+    dists,
+    t0,
+    max_slope32,
+    reverse,
+    side_ptr,
+    side_ix,
+    side_w,
+    side_bits,
+    seed_nodes,
+    seed_cost,
+    seed_label,
+):
+    """Multi-source Dijkstra over the cells (moves computed on the fly) plus a side graph.
+
+    Parameters
+    ----------
+    flat, elev, has_elev
+        The surface: ``(rows, cols, 2)`` float32 (flat seconds per metre, elevation).
+    drs, dcs, dists
+        The moves: row and column steps and float32 lengths in metres.
+    t0, max_slope32, reverse
+        Tobler's flat speed, the cliff slope (float32), reversed graph or not.
+    side_ptr, side_ix, side_w
+        CSR over every node (cells ``0 .. n_cells - 1``, road nodes after): road arcs and
+        connectors, float32 seconds.
+    side_bits
+        ``uint8`` bitmap over the cells: bit ``u & 7`` of byte ``u >> 3`` set when cell ``u``
+        has side arcs (a megabyte that stays in cache, so ``side_ptr`` is read only there).
+    seed_nodes, seed_cost, seed_label
+        Start nodes, their initial seconds and labels.
+
+    Returns
+    -------
+    dist, label, pred
+        Per node: seconds (``inf`` unreached), label of the nearest seed (``-1``) and the
+        previous node on the path (``-1`` at seeds and unreached).
+    """
+    rows, cols = flat.shape
+    n_cells = rows * cols
+    n = side_ptr.shape[0] - 1
+    k = drs.shape[0]
+    dist = np.full(n, np.inf)
+    label = np.full(n, -1, np.int32)
+    pred = np.full(n, -1, np.int32)
+    n_side = int(np.max(side_ptr[1:] - side_ptr[:-1])) if n else 0  # most side arcs of a node
+    hk, hv, size = _seed_heap(seed_nodes, seed_cost, seed_label, dist, label)
+    while size > 0:
+        d, u, size = _pop(hk, hv, size)
+        if d > dist[u]:
+            continue  # a stale entry (lazy deletion)
+        lab = label[u]
+        if size + k + n_side > hk.shape[0]:  # room for every offer below
+            hk, hv = _grow(hk, hv, size + k + n_side)
+        if u < n_cells:  # the moves, inline (a helper call costs a quarter of the time)
+            r = u // cols
+            c = u - r * cols
+            for j in range(k):
+                r2 = r + drs[j]
+                c2 = c + dcs[j]
+                if r2 < 0 or r2 >= rows or c2 < 0 or c2 >= cols:
+                    continue
+                v = r2 * cols + c2
+                if dist[v] <= d:
+                    continue  # settled, or as good already (moves cost >= 0)
+                w = move_cost(
+                    flat, elev, has_elev, r, c, drs[j], dcs[j], dists[j], t0, max_slope32,
+                    reverse, d, dist[v],
+                )  # fmt: skip
+                nd = d + w
+                if nd < dist[v]:
+                    dist[v] = nd
+                    label[v] = lab
+                    pred[v] = u
+                    size = _push(hk, hv, size, nd, v)
+        if u < n_cells and not (side_bits[u >> 3] >> (u & 7)) & 1:
+            continue
+        for a in range(side_ptr[u], side_ptr[u + 1]):
+            v = side_ix[a]
+            nd = d + side_w[a]
+            if nd < dist[v]:
+                dist[v] = nd
+                label[v] = lab
+                pred[v] = u
+                size = _push(hk, hv, size, nd, v)
+    return dist, label, pred
+
+
+@njit(cache=True, nogil=True)
+def walk_node_tree(pred, start, n_cells, cols, x0, y_top, cell_m, road_xy):  # type: ignore[no-untyped-def]
+    """Metres off road and on road from each start node back to its seed (node predecessors).
+
+    A step between two road nodes is on road; any step touching a cell is off road.
+    """
+    m = start.shape[0]
+    off = np.full(m, np.nan)
+    road = np.full(m, np.nan)
+    for i in range(m):
+        v = start[i]
+        if v < 0:
+            continue
+        o = 0.0
+        rd = 0.0
+        steps = 0
+        while pred[v] >= 0 and steps < pred.shape[0]:
+            t = pred[v]
+            if v < n_cells:
+                vx = x0 + (v % cols + 0.5) * cell_m
+                vy = y_top - (v // cols + 0.5) * cell_m
+            else:
+                vx = road_xy[v - n_cells, 0]
+                vy = road_xy[v - n_cells, 1]
+            if t < n_cells:
+                tx = x0 + (t % cols + 0.5) * cell_m
+                ty = y_top - (t // cols + 0.5) * cell_m
+            else:
+                tx = road_xy[t - n_cells, 0]
+                ty = road_xy[t - n_cells, 1]
+            dd = np.sqrt((vx - tx) ** 2 + (vy - ty) ** 2)
+            if v >= n_cells and t >= n_cells:
+                rd += dd
+            else:
+                o += dd
+            v = t
+            steps += 1
+        off[i] = o
+        road[i] = rd
+    return off, road
+
+
+# ---------------------------------------------------------------------------------------
+# indexed binary heap (keys hk, nodes hv, pos[node] = index)
+
+
+@njit(cache=True, nogil=True)
+def _seed_heap(seed_nodes, seed_cost, seed_label, dist, label):  # type: ignore[no-untyped-def]
+    """A heap holding the seeds (their distances and labels written)."""
+    hk = np.empty(max(1 << 16, 2 * seed_nodes.shape[0]), np.float64)
+    hv = np.empty(hk.shape[0], np.int32)
+    size = 0
+    for i in range(seed_nodes.shape[0]):
+        s = seed_nodes[i]
+        if seed_cost[i] < dist[s]:
+            dist[s] = seed_cost[i]
+            label[s] = seed_label[i]
+            size = _push(hk, hv, size, seed_cost[i], s)
+    return hk, hv, size
+
+
+@njit(cache=True, nogil=True)
+def _grow(hk, hv, need):  # type: ignore[no-untyped-def]
+    """Heap arrays with room for at least ``need`` entries (doubling)."""
+    cap = hk.shape[0] * 2
+    while cap < need:
+        cap *= 2
+    nk = np.empty(cap, np.float64)
+    nv = np.empty(cap, np.int32)
+    nk[: hk.shape[0]] = hk
+    nv[: hv.shape[0]] = hv
+    return nk, nv
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _push(hk, hv, size, key, val):  # type: ignore[no-untyped-def]
+    """Push ``(key, val)`` on the 4-ary min-heap ``(hk, hv)`` (which has room)."""
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 2
+        pk = hk[parent]
+        if pk <= key:
+            break
+        hk[i] = pk
+        hv[i] = hv[parent]
+        i = parent
+    hk[i] = key
+    hv[i] = val
+    return size + 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pop(hk, hv, size):  # type: ignore[no-untyped-def]
+    """Pop the minimum of the 4-ary min-heap ``(hk, hv)``: ``(key, val, size)``."""
+    key = hk[0]
+    val = hv[0]
+    size -= 1
+    if size > 0:
+        lk = hk[size]
+        lv = hv[size]
+        i = 0
+        while True:
+            c = 4 * i + 1
+            if c >= size:
+                break
+            best = c
+            bk = hk[c]
+            end = c + 4 if c + 4 <= size else size
+            for j in range(c + 1, end):
+                if hk[j] < bk:
+                    bk = hk[j]
+                    best = j
+            if bk >= lk:
+                break
+            hk[i] = bk
+            hv[i] = hv[best]
+            i = best
+        hk[i] = lk
+        hv[i] = lv
+    return key, val, size

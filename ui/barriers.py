@@ -1,0 +1,109 @@
+"""Explore page section: who is excluded and why (issue #17).
+
+Shows what :func:`access.barriers.barrier_analysis` found: capacity-limited coverage in three
+parts, the cost of registering for an adult man and for a woman with small children, the
+awareness priority list and the centres' queues. No analysis here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from access.barriers import SPLIT_COLUMNS
+from access.gap_views import burden_by_band
+from geodata.errors import AccessGapError
+
+__all__ = ["render_barriers"]
+
+_SPLIT_LABELS = {
+    "served_households": "served",
+    "unserved_capacity_households": "unserved: centre full",
+    "unserved_distance_households": "unserved: beyond reach",
+}
+
+
+def render_barriers(
+    gaps: Any, view: pd.DataFrame, *, tehsil: str | None, awareness: Callable[[], Any]
+) -> None:
+    """Draw the section for the settlements in ``view``.
+
+    The chart shows a tehsil's union councils when a tehsil is chosen, else all tehsils.
+    ``awareness`` returns the distance-vs-awareness result; it is called (a model fit) only
+    when the user asks for the list.
+    """
+    b = gaps.barriers
+    if b is None:
+        return
+    st.subheader("Who is excluded and why")
+    for note in b.notes:
+        st.info(note)
+    cap = b.settings.capacity
+    split = {k: float(view[k].sum()) for k in SPLIT_COLUMNS}
+    total = sum(split.values())
+    cols = st.columns(3)
+    for col, (key, value) in zip(cols, split.items(), strict=True):
+        share = f"{100 * value / total:.0f}% of {b.demand}" if total else "-"
+        col.metric(_SPLIT_LABELS[key].capitalize(), f"{value:,.0f}", share, delta_color="off")
+    level = "union_council" if tehsil else "tehsil"
+    units = gaps.units[level]
+    if tehsil:
+        units = units[units["tehsil"].astype(str) == tehsil]
+    chart = units.set_index(level)[list(SPLIT_COLUMNS)].rename(columns=_SPLIT_LABELS)
+    st.bar_chart(chart, horizontal=True, color=["#27ae60", "#f39c12", "#c0392b"], height=320)
+    st.caption(
+        f"Within {cap.reach_min:g} min of the nearest centre and within its capacity "
+        f"(desks x {cap.registrations_per_desk_day:g} registrations a day over "
+        f"{cap.horizon_days:g} working days, nearest households first), as AccessMod reports "
+        "coverage. docs/gaps.md"
+    )
+
+    st.markdown("**What registering costs, by who travels** (mean per household, all visits)")
+    table = burden_by_band(view, gaps.settings.burden_mode)
+    if len(table):
+        st.bar_chart(
+            table.set_index("band")[["man_pkr", "woman_pkr"]].rename(
+                columns={"man_pkr": "adult man", "woman_pkr": "woman with children + companion"}
+            ),
+            stack=False,
+            color=["#2e86c1", "#8e44ad"],
+            y_label="PKR",
+            height=300,
+        )
+        st.dataframe(table.round(2), hide_index=True)
+
+    st.markdown("**Awareness priority: near a centre, still under-registered**")
+    if st.toggle("Show the awareness priority list (fits the distance model)", key="aware"):
+        try:
+            with st.spinner("Fitting the distance-vs-awareness model..."):
+                a = awareness()
+        except AccessGapError as exc:
+            st.info(f"The awareness list cannot be computed: {exc}")
+            a = None
+        if a is None:
+            st.caption("Needs known registry coverage.")
+        else:
+            _awareness_table(a)
+    with st.expander("Centres: desks, demand and waiting"):
+        st.dataframe(b.centres.round(2), hide_index=True)
+
+
+def _awareness_table(a: Any) -> None:
+    st.caption(
+        f"Union councils within {a.settings.near_min:g} min (median) of a centre with more "
+        "unregistered poor households than distance predicts: a campaign, not a new centre. "
+        f"Standing out: {', '.join(a.stand_out) or 'none'}."
+    )
+    cols = [
+        a.settings.level,
+        "median_min",
+        "observed_unregistered_poor",
+        "expected_unregistered_poor",
+        "residual_unregistered_poor",
+        "awareness_z",
+        "stands_out",
+    ]
+    st.dataframe(a.priority()[cols].round(1), hide_index=True)
