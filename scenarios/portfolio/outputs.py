@@ -89,7 +89,9 @@ def portfolio_map(options: pd.DataFrame) -> folium.Map:
     """The chosen options on a map that draws offline (:func:`geodata.webmap.offline_map`)."""
     pick = options[options["chosen"] & options["lon"].notna()]
     allpts = options[options["lon"].notna()]
-    centre = [float(allpts["lat"].mean()), float(allpts["lon"].mean())] if len(allpts) else [30, 70]
+    centre = (
+        [float(allpts["lat"].mean()), float(allpts["lon"].mean())] if len(allpts) else [30.0, 70.0]
+    )
     m = offline_map(centre, 9)
     for ch, colour in CHANNEL_COLOURS.items():
         layer = folium.FeatureGroup(name=ch)
