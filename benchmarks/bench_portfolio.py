@@ -42,7 +42,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--budget-pkr", type=float, default=1e9)
     ap.add_argument("--horizon-years", type=int, default=5)
-    ap.add_argument("--cutoff-min", type=float, default=120.0)
+    ap.add_argument("--cutoff-min", type=float, default=PortfolioSettings().coverage_cutoff_min)
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--cache-dir", type=Path, default=None)
     ap.add_argument("--frontier-steps", type=int, default=None)
