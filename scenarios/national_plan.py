@@ -5,7 +5,7 @@
 (:func:`scenarios.portfolio.plan_from_inputs`) on a region of any size, timing each step. At
 national size the solver takes its fast path (greedy with a Lagrangian bound, the gap
 reported); the frontier is reduced there (:func:`frontier_steps_for`): each of its budgets is
-one more solve, about 40 s at 80,000 settlements on a 2-core machine, and the output says so.
+one more solve, 10-40 s at 80,000 settlements on a 2-core machine, and the output says so.
 """
 
 from __future__ import annotations
