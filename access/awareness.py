@@ -322,7 +322,16 @@ def _unit_stats(
         )
     g = g.drop(columns="variance")
     t = work[f"travel_min_{mode}"].to_numpy(float)
-    g["median_min"] = [weighted_quantile(t[units == u], hh[units == u], 0.5) for u in g.index]
+    # one sort instead of a mask per unit (quadratic: 33 s at 80,000 settlements); the stable
+    # sort keeps each unit's settlements in their order, so the medians are the same
+    by_unit = np.argsort(units, kind="stable")
+    keys = np.asarray(units)[by_unit]
+    lo = np.searchsorted(keys, g.index.to_numpy(), side="left")
+    hi = np.searchsorted(keys, g.index.to_numpy(), side="right")
+    g["median_min"] = [
+        weighted_quantile(t[by_unit[a:b]], hh[by_unit[a:b]], 0.5)
+        for a, b in zip(lo, hi, strict=True)
+    ]
     res = unit_residuals(
         units,
         np.where(known, work["unregistered_poor_households"].to_numpy(float), np.nan),

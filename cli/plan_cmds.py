@@ -184,8 +184,9 @@ def plan(
         float, typer.Option(help="Budget in PKR over the horizon (present value).")
     ],
     horizon_years: Annotated[
-        int, typer.Option(help="Planning horizon in years (running costs, new households).")
-    ] = 5,
+        int | None,
+        typer.Option(help="Planning horizon in years (running costs, new households); 5."),
+    ] = None,
     max_tehsil_exclusion: Annotated[
         float | None,
         typer.Option(
@@ -202,7 +203,9 @@ def plan(
     """The best mix of centres, desks, vans, sweeps and awareness for a budget, and its frontier."""
     from scenarios.portfolio import PortfolioSettings, plan_portfolio, write_portfolio
 
-    settings = PortfolioSettings(horizon_years=horizon_years)
+    settings = PortfolioSettings()  # one place for the defaults
+    if horizon_years is not None:
+        settings = PortfolioSettings(horizon_years=horizon_years)
     r = load_checked(region)
     result = run_step(
         "planning the outreach portfolio",

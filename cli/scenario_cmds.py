@@ -44,11 +44,16 @@ def compare(
         list[Path], typer.Argument(help="Result folders of `accessgap run`; base first.")
     ],
     out_dir: OutDir,
+    portfolio: Annotated[
+        Path | None, typer.Option(help="An `accessgap plan` folder to show in the report.")
+    ] = None,
 ) -> None:
     """Compare scenario results side by side: tables, charts, maps, HTML and PDF report."""
     from scenarios.compare import compare_runs
 
-    report = run_step(f"comparing {len(runs)} scenarios", compare_runs, runs, out_dir)
+    report = run_step(
+        f"comparing {len(runs)} scenarios", compare_runs, runs, out_dir, portfolio_dir=portfolio
+    )
     out.print(f"Report: {report.html} and {report.pdf} (PDF by {report.pdf_engine})")
 
 
@@ -71,6 +76,9 @@ def national(
     time_limit: Annotated[
         float | None, typer.Option(help="Placement seconds (none: deterministic stop).")
     ] = None,
+    budget_pkr: Annotated[
+        float | None, typer.Option(help="Also plan the outreach mix for this budget (PKR).")
+    ] = None,
 ) -> None:
     """National run: nearest centre for every settlement and new centres by MCLP.
 
@@ -92,8 +100,16 @@ def national(
         within_min=within,
         by=by,
         mclp_time_limit_s=time_limit,
+        budget_pkr=budget_pkr,
     )
     out.print_json(data=dict(result.figures), default=float)
+    if "portfolio" in result.figures:
+        p = result.figures["portfolio"]
+        out.print(
+            f"Outreach plan: {p['expected_registrations']:,.0f} registrations for PKR "
+            f"{p['cost_pkr']:,.0f}, gap {p['gap']:.2%} ({p['method']}), "
+            f"{p['seconds']['total']:.0f} s. {p['frontier_note']}"
+        )
 
 
 @app.command()

@@ -10,6 +10,8 @@
 - ``chart_access.png``, ``chart_registrations.png``, ``chart_costs.png``, ``chart_travel.png``;
 - ``map_<scenario>.png``: settlements coloured by the change in travel minutes against the
   base, with new and closed centres and closed roads;
+- ``portfolio_channels.csv`` (with ``portfolio_dir``): the outreach plan's channels side by
+  side and the plan for its budget, as the report's table shows them;
 - ``report.html``: a self-contained report (images embedded) an official can read without the
   app, and ``report.pdf`` (headless Chromium, or a matplotlib fallback).
 """
@@ -21,11 +23,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from geodata.errors import SchemaError
 from geodata.export import write_csv
 from geodata.files import write_folder_atomically
 from scenarios.comparison import build_comparison, load_run
 from scenarios.report import write_report
+from scenarios.report_costing import load_portfolio, plan_rows
 
 __all__ = ["ComparisonReport", "compare_runs"]
 
@@ -42,7 +47,10 @@ class ComparisonReport:
 
 
 def compare_runs(
-    run_dirs: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str]
+    run_dirs: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    *,
+    portfolio_dir: str | os.PathLike[str] | None = None,
 ) -> ComparisonReport:
     """Compare result folders (the first is the base) and write a report folder atomically.
 
@@ -52,6 +60,9 @@ def compare_runs(
         Folders written by :func:`scenarios.runner.run_scenario` / ``accessgap run``.
     out_dir
         The report folder (replaced as a whole once complete).
+    portfolio_dir
+        An ``accessgap plan`` folder: the report then shows its channels side by side and
+        its budgeted plan in one table.
 
     Returns
     -------
@@ -60,7 +71,7 @@ def compare_runs(
     Raises
     ------
     DataFileError
-        When a folder is not a scenario result.
+        When a folder is not a scenario result (or ``portfolio_dir`` not a plan).
     SchemaError
         When fewer than two folders are given.
 
@@ -73,6 +84,7 @@ def compare_runs(
     if len(run_dirs) < 2:
         raise SchemaError("compare needs at least two result folders (the first is the base)")
     comp = build_comparison([load_run(d) for d in run_dirs])
+    plan = load_portfolio(portfolio_dir) if portfolio_dir is not None else None
     engine: dict[str, str] = {}
 
     def write(tmp: Path) -> None:
@@ -80,7 +92,9 @@ def compare_runs(
         write_csv(comp.differences, tmp / "differences.csv", index=True)
         if comp.changes is not None:
             write_csv(comp.changes, tmp / "settlement_changes.csv")
-        engine["pdf"] = write_report(comp, tmp)
+        if plan is not None:
+            write_csv(pd.DataFrame(plan_rows(plan)), tmp / "portfolio_channels.csv")
+        engine["pdf"] = write_report(comp, tmp, portfolio=plan)
 
     target = Path(out_dir)
     files = write_folder_atomically(target, write, kind="report")

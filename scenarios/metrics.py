@@ -5,12 +5,14 @@ The formulas are in ``docs/scenarios.md``.
 - :func:`access_metrics`: households and unregistered bottom-40% households within 30/60/120
   minutes, household-weighted median and 90th percentile of travel time, households that
   cannot reach any centre.
-- :func:`registration_effect`: expected new registrations per settlement when travel times
-  change, with the exclusion model of the *baseline* region (negative when access worsens).
-- :func:`van_reach`: households and settlements a van campaign reaches and the registrations
-  it can expect, net of what better access already brought.
-- :func:`cost_metrics`: one-off and yearly cost, cost over the horizon and per expected new
-  registration.
+- :func:`van_reach`: households and settlements a van campaign reaches.
+- :func:`cost_metrics`: one-off and yearly cost, cost over the horizon (running costs
+  discounted) and per expected new registration.
+
+Expected registrations and the cost of each channel (new centres, other access changes, vans)
+come from the outreach portfolio's model (:mod:`scenarios.scenario_costing`): the same
+horizon, discounting, turnout model and capacities as ``accessgap plan``, with the exclusion
+model of the *baseline* region.
 
 :func:`scenario_metrics` puts them together for one scenario run: the per-settlement table
 (``settlements.csv``) and the content of ``metrics.json``.
@@ -26,11 +28,20 @@ import numpy as np
 import pandas as pd
 
 from access.analysis import MODES, GapResult
-from access.exclusion import ExclusionModel, expected_new_registrations
+from access.exclusion import ExclusionModel
 from access.gaps import weighted_quantile
 from access.speeds import Closures
 from geodata.export import json_safe
 from geodata.region import Region
+from scenarios.portfolio.channels import CLOSER_MIN
+from scenarios.portfolio.settings import PortfolioSettings
+from scenarios.scenario_costing import (
+    ScenarioCosting,
+    cost_scenario,
+    costing_assumptions,
+    halt_service,
+    portfolio_settings,
+)
 from scenarios.spec import Scenario
 
 if TYPE_CHECKING:
@@ -40,7 +51,6 @@ __all__ = [
     "BANDS_MIN",
     "access_metrics",
     "cost_metrics",
-    "registration_effect",
     "scenario_metrics",
     "van_reach",
 ]
@@ -107,70 +117,35 @@ def access_metrics(
     return out
 
 
-def registration_effect(
-    model: ExclusionModel,
-    unregistered: np.ndarray,
-    travel_min_baseline: np.ndarray,
-    travel_min_scenario: np.ndarray,
-) -> np.ndarray:
-    """Expected new registrations per settlement when travel moves from baseline to scenario.
-
-    ``unregistered * (1 - p(t_scenario) / p(t_baseline))`` with ``p`` the baseline region's
-    exclusion model (:func:`access.exclusion.expected_new_registrations`); travel times in the
-    model's mode, capped at its ``travel_cap_h``, unreachable = the cap. Negative where access
-    gets worse. Unknown unregistered counts (NaN) give 0.
-
-    Examples
-    --------
-    >>> from access.exclusion import ExclusionModel
-    >>> m = ExclusionModel("motorbike", ("intercept", "travel_h"), (-2.0, 0.5), (0, 0), (0, 0),
-    ...                    (0, 0), 8.0, 1, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0)
-    >>> registration_effect(m, np.array([100.0]), np.array([120.0]), np.array([120.0]))
-    array([0.])
-    """
-    unreg = np.nan_to_num(np.asarray(unregistered, float))
-    return np.asarray(
-        expected_new_registrations(
-            model, unreg, np.asarray(travel_min_baseline, float), np.asarray(travel_min_scenario)
-        )
-    )
-
-
 def van_reach(
     settlement_ids: Sequence[str],
     households: np.ndarray,
-    unregistered_after: np.ndarray,
+    unregistered_poor_after: np.ndarray,
     served: Iterable[Iterable[str]],
-    *,
-    turnout: float,
 ) -> dict[str, float]:
-    """What the visited van halts reach.
+    """What the visited van halts reach (their registrations: :mod:`scenarios.scenario_costing`).
 
     Parameters
     ----------
     settlement_ids
-        Settlement ids aligned with ``households`` and ``unregistered_after``.
+        Settlement ids aligned with ``households`` and ``unregistered_poor_after``.
     households
         Households per settlement.
-    unregistered_after
-        Unregistered households per settlement once the scenario's access change has played
-        out (baseline unregistered minus :func:`registration_effect`).
+    unregistered_poor_after
+        Unregistered bottom-40% households per settlement once the scenario's access change
+        has played out.
     served
         For each *visited* halt, the ids of the settlements it serves.
-    turnout
-        Share of the unregistered who come to the van.
 
     Returns
     -------
     dict
-        ``settlements_reached``, ``households_reached``, ``unregistered_reached``,
-        ``expected_registrations`` (= turnout x unregistered reached).
+        ``settlements_reached``, ``households_reached``, ``unregistered_poor_reached``.
 
     Examples
     --------
-    >>> van_reach(["a", "b"], np.array([50, 80]), np.array([10.0, 20.0]), [["b"]], turnout=0.5)
-    {'settlements_reached': 1.0, 'households_reached': 80.0, 'unregistered_reached': 20.0, \
-'expected_registrations': 10.0}
+    >>> van_reach(["a", "b"], np.array([50, 80]), np.array([10.0, 20.0]), [["b"]])
+    {'settlements_reached': 1.0, 'households_reached': 80.0, 'unregistered_poor_reached': 20.0}
     """
     pos = {sid: i for i, sid in enumerate(settlement_ids)}
     reached = np.zeros(len(pos), dtype=bool)
@@ -179,12 +154,11 @@ def van_reach(
             if sid in pos:
                 reached[pos[sid]] = True
     hh = np.asarray(households, float)
-    unreg = np.clip(np.nan_to_num(np.asarray(unregistered_after, float)), 0, None)
+    unreg = np.clip(np.nan_to_num(np.asarray(unregistered_poor_after, float)), 0, None)
     return {
         "settlements_reached": float(reached.sum()),
         "households_reached": float(hh[reached].sum()),
-        "unregistered_reached": float(unreg[reached].sum()),
-        "expected_registrations": float(turnout * unreg[reached].sum()),
+        "unregistered_poor_reached": float(unreg[reached].sum()),
     }
 
 
@@ -193,34 +167,33 @@ def cost_metrics(
     setup_pkr: Sequence[float],
     closed_centres: int,
     van_days: int,
-    centre_yearly_pkr: float,
-    van_per_day_pkr: float,
-    horizon_years: int,
+    settings: PortfolioSettings,
     expected_new_registrations: float | None,
 ) -> dict[str, Any]:
-    """Costs of a scenario in PKR.
+    """Costs of a scenario in PKR, as the outreach portfolio prices its options.
 
     ``one_off = sum(setup of each new centre) + van_days x van_per_day``;
     ``yearly = (new centres - closed centres) x centre_yearly``;
-    ``over_horizon = one_off + horizon_years x yearly``;
+    ``over_horizon = one_off + yearly x annuity(discount_rate, horizon_years)`` (running costs
+    discounted as in :attr:`~scenarios.portfolio.PortfolioSettings.annuity_factor`);
     ``per_expected_registration = over_horizon / expected new registrations`` (``None`` when
-    no registration is expected).
+    no registration is expected or nothing is spent).
 
     Examples
     --------
-    >>> c = cost_metrics(setup_pkr=[3e6, 3e6], closed_centres=0, van_days=0,
-    ...                  centre_yearly_pkr=1e6, van_per_day_pkr=0, horizon_years=5,
+    >>> st = PortfolioSettings(centre_yearly_pkr=1e6, van_per_day_pkr=0, discount_rate=0.0)
+    >>> c = cost_metrics(setup_pkr=[3e6, 3e6], closed_centres=0, van_days=0, settings=st,
     ...                  expected_new_registrations=800.0)
     >>> c["one_off_pkr"], c["yearly_pkr"], c["per_expected_registration_pkr"]
     (6000000.0, 2000000.0, 20000.0)
     """
     centres_one_off = float(np.sum(setup_pkr)) if len(setup_pkr) else 0.0
-    vans = float(van_days * van_per_day_pkr)
-    yearly = float((len(setup_pkr) - closed_centres) * centre_yearly_pkr)
-    total = centres_one_off + vans + horizon_years * yearly
+    vans = float(van_days * settings.van_per_day_pkr)
+    yearly = float((len(setup_pkr) - closed_centres) * settings.centre_yearly_pkr)
+    total = centres_one_off + vans + settings.annuity_factor * yearly
     per = (
         total / expected_new_registrations
-        if expected_new_registrations is not None and expected_new_registrations > 0
+        if expected_new_registrations is not None and expected_new_registrations > 0 and total > 0
         else None
     )
     return {
@@ -231,7 +204,9 @@ def cost_metrics(
         "vans_one_off_pkr": vans,
         "one_off_pkr": centres_one_off + vans,
         "yearly_pkr": yearly,
-        "horizon_years": horizon_years,
+        "horizon_years": settings.horizon_years,
+        "discount_rate": settings.discount_rate,
+        "annuity_factor": settings.annuity_factor,
         "over_horizon_pkr": total,
         "per_expected_registration_pkr": per,
     }
@@ -289,38 +264,39 @@ def scenario_metrics(
     acc_scen = access_metrics(hh, s[up_col].to_numpy(float), t_scen)
     change = {k: _diff(acc_scen[k], acc_base[k]) for k in acc_scen}
     model = base.model
-    unreg = b["unregistered_households"].to_numpy(float)
+    settings = portfolio_settings(spec)
+    halt_of = _halt_of(van_plan) if van_plan is not None else {}
+    costing: ScenarioCosting | None = None
     if model is not None:
-        effect = registration_effect(
-            model,
-            unreg,
-            b[f"travel_min_{model.mode}"].to_numpy(float),
-            s[f"travel_min_{model.mode}"].to_numpy(float),
-        )
+        costing = _costing(model, region, b, s, centres, setup, van_plan, halt_of, settings)
+        effect = costing.access
     else:
         effect = np.zeros(len(s))
         notes.append("Registry coverage is unknown: expected new registrations are not computed.")
     table = _settlement_table(s, b, t_scen, t_base, effect)
-    halt_of: dict[str, str] = {}
+    table["expected_van_registrations"] = costing.vans if costing else np.zeros(len(s))
     vans_doc: dict[str, Any] | None = None
     if van_plan is not None and options is not None:
-        vans_doc = _vans_doc(van_plan, options, s, hh, unreg - effect, halt_of)
+        stock = np.nan_to_num(b[up_col].to_numpy(float)) - np.maximum(effect, 0.0)
+        vans_doc = _vans_doc(van_plan, options, s, hh, stock, halt_of)
+        vans_doc["expected_registrations"] = float(costing.vans.sum()) if costing else None
     van_days = int(vans_doc["van_days_used"]) if vans_doc else 0
     table["van_halt"] = [halt_of.get(str(x), "") for x in s["settlement_id"]]
     table["lon"] = s.geometry.x.round(6).to_numpy()
     table["lat"] = s.geometry.y.round(6).to_numpy()
     from_access = float(effect.sum()) if model is not None else None
-    from_vans = vans_doc["expected_registrations"] if vans_doc else 0.0
+    from_vans = float(costing.vans.sum()) if costing and vans_doc else 0.0
     total = None if from_access is None else from_access + from_vans
     costs = cost_metrics(
         setup_pkr=setup,
         closed_centres=len(spec.centres.close),
         van_days=van_days,
-        centre_yearly_pkr=spec.costs.centre_yearly_pkr,
-        van_per_day_pkr=spec.costs.van_per_day_pkr,
-        horizon_years=spec.horizon_years,
+        settings=settings,
         expected_new_registrations=total,
     )
+    if costing is not None and model is not None:
+        costs["channels"] = costing.channels.to_dict("records")
+        costs["assumptions"] = costing_assumptions(settings, model)
     lost = table["lost_access"].to_numpy(bool)
     slower = np.nan_to_num(table["change_min"].to_numpy(float)) > 1.0
     headline = _headline(acc_scen, costs, vans_doc, centres)
@@ -421,19 +397,10 @@ def _vans_doc(
     unregistered_after: np.ndarray,
     halt_of: dict[str, str],
 ) -> dict[str, Any]:
-    """The ``vans`` section; fills ``halt_of`` (settlement id -> the halt serving it)."""
+    """The ``vans`` section (registrations are set by the caller from the costing)."""
     visited = van_plan.halts[van_plan.halts["status"].eq("visited")]
     served = [str(x).split(",") for x in visited["served_ids"]]
-    for hid, ids in zip(visited["settlement_id"], served, strict=True):
-        for sid in ids:
-            halt_of.setdefault(sid, str(hid))
-    reach = van_reach(
-        s["settlement_id"].astype(str).tolist(),
-        hh,
-        unregistered_after,
-        served,
-        turnout=options.turnout,
-    )
+    reach = van_reach(s["settlement_id"].astype(str).tolist(), hh, unregistered_after, served)
     summary = van_plan.summary()
     return {
         **reach,
@@ -445,6 +412,67 @@ def _vans_doc(
         "total_drive_min": summary["total_drive_min"],
         "plan_expected_registrations": summary["expected_registrations"],
     }
+
+
+def _halt_of(van_plan: VanPlan) -> dict[str, str]:
+    """Settlement id -> the first visited halt serving it."""
+    visited = van_plan.halts[van_plan.halts["status"].eq("visited")]
+    out: dict[str, str] = {}
+    for hid, ids in zip(visited["settlement_id"], visited["served_ids"], strict=True):
+        for sid in str(ids).split(","):
+            out.setdefault(sid, str(hid))
+    return out
+
+
+def _costing(
+    model: ExclusionModel,
+    region: Region,
+    b: gpd.GeoDataFrame,
+    s: gpd.GeoDataFrame,
+    centres: gpd.GeoDataFrame,
+    setup: list[float],
+    van_plan: VanPlan | None,
+    halt_of: dict[str, str],
+    settings: PortfolioSettings,
+) -> ScenarioCosting:
+    """The scenario's channels costed with the portfolio's model (in the model's mode)."""
+    t0 = b[f"travel_min_{model.mode}"].to_numpy(float)
+    t1 = s[f"travel_min_{model.mode}"].to_numpy(float)
+    new = centres[centres["status"].astype(str).isin(["added", "placed"])]
+    pos = {str(c): k for k, c in enumerate(new["centre_id"])}
+    nearest = s[f"centre_id_{model.mode}"].astype(str)
+    col = np.array([pos.get(c, -1) for c in nearest], dtype=np.int64)
+    col[~(np.nan_to_num(t1, nan=np.inf) < np.nan_to_num(t0, nan=np.inf) - CLOSER_MIN)] = -1
+    per_day = (
+        new["capacity_per_day"].astype(float).to_numpy()
+        if "capacity_per_day" in new
+        else np.full(len(new), np.nan)
+    )
+    halts = (
+        halt_service(
+            van_plan,
+            s,
+            halt_of,
+            metric_crs=region.metric_crs(),
+            walk_speed_kph=settings.walk_speed_kph,
+        )
+        if van_plan is not None
+        else None
+    )
+    return cost_scenario(
+        model,
+        b,
+        t0,
+        t1,
+        settings=settings,
+        new_centre_of_row=col,
+        new_setup_pkr=setup,
+        new_capacity_per_day=per_day,
+        closed_centres=len(
+            set(region.centres["centre_id"].astype(str)) - set(centres["centre_id"].astype(str))
+        ),
+        halts=halts,
+    )
 
 
 def _headline(

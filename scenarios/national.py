@@ -58,6 +58,7 @@ from scenarios.distributed import (
     nearest_centre_dask,
     sweep_max_coverage,
 )
+from scenarios.national_plan import plan_national
 
 __all__ = [
     "DEFAULT_LIMITS_MIN",
@@ -192,6 +193,7 @@ def run_national(
     mclp_time_limit_s: float | None = None,
     sweep_time_limit_s: float | None = None,
     cache_dir: str | Path | None = None,
+    budget_pkr: float | None = None,
 ) -> NationalRun:
     """National baseline (nearest centre, three modes) and MCLP placement, end to end.
 
@@ -231,6 +233,10 @@ def run_national(
         runs then choose the same sites. With a limit the result depends on machine load.
     cache_dir
         Where the generated region is cached between runs.
+    budget_pkr
+        Also plan the best outreach mix for this budget (:func:`scenarios.national_plan.
+        plan_national`) into ``out_dir/portfolio``; its figures (gap included) go to
+        ``figures["portfolio"]``.
 
     Returns
     -------
@@ -269,6 +275,7 @@ def run_national(
                 demand=demand,
                 mclp_time_limit_s=mclp_time_limit_s,
                 sweep_time_limit_s=sweep_time_limit_s,
+                budget_pkr=budget_pkr,
             )
         )
 
@@ -293,6 +300,7 @@ def _run_into(
     demand: str,
     mclp_time_limit_s: float | None,
     sweep_time_limit_s: float | None,
+    budget_pkr: float | None = None,
 ) -> NationalRun:
     use_dask = scheduler is not None or n_workers > 0
     executor = (
@@ -376,6 +384,9 @@ def _run_into(
     ]
     placed = sites.iloc[chosen][["centre_id", "name", "kind", "geometry"]].reset_index(drop=True)
     placed.to_parquet(out / "placement.parquet", index=False)
+    if budget_pkr is not None:
+        _, figures["portfolio"] = plan_national(region, budget_pkr, out / "portfolio")
+        secs["portfolio"] = figures["portfolio"]["seconds"]["total"]
     secs["total"] = sum(v for k, v in secs.items() if not k.startswith("region_"))
     write_json({"figures": figures, "seconds": secs}, out / "summary.json")
     return NationalRun(

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 
 from scenarios.comparison import Comparison, RunData
 from scenarios.report_barriers import barrier_chart, barriers_html
+from scenarios.report_costing import costing_html, portfolio_html
 
 __all__ = ["chromium_path", "html_to_pdf", "write_report"]
 
@@ -42,8 +43,11 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def write_report(comp: Comparison, out: Path) -> str:
+def write_report(comp: Comparison, out: Path, *, portfolio: dict[str, Any] | None = None) -> str:
     """Write charts, maps, ``report.html`` and ``report.pdf`` into ``out``.
+
+    ``portfolio`` (an ``accessgap plan`` folder's ``portfolio.json``) adds the channels side by
+    side and the budgeted plan (:func:`scenarios.report_costing.portfolio_html`).
 
     Returns
     -------
@@ -65,7 +69,7 @@ def write_report(comp: Comparison, out: Path) -> str:
         for i, run in enumerate(comp.runs[1:], start=1):
             path = out / f"map_{i:02d}_{_slug(run.name)}.png"
             maps.append((run.name, _change_map(comp, run, path)))
-    page = _html(comp, images, maps)
+    page = _html(comp, images, maps, portfolio)
     (out / "report.html").write_text(page, encoding="utf-8")
     return html_to_pdf(out / "report.html", out / "report.pdf", comp=comp, images=images + maps)
 
@@ -313,7 +317,12 @@ img { max-width: 100%; border: 1px solid #ddd; margin: 6px 0 14px 0; }
 """
 
 
-def _html(comp: Comparison, images: list[tuple[str, Path]], maps: list[tuple[str, Path]]) -> str:
+def _html(
+    comp: Comparison,
+    images: list[tuple[str, Path]],
+    maps: list[tuple[str, Path]],
+    portfolio: dict[str, Any] | None = None,
+) -> str:
     e = html.escape
     names = list(comp.names)
     parts = [
@@ -345,6 +354,9 @@ def _html(comp: Comparison, images: list[tuple[str, Path]], maps: list[tuple[str
     parts.append(_table_html(comp, diff=False))
     parts.append(f"<h2>Differences against {e(names[0])}</h2>")
     parts.append(_table_html(comp, diff=True))
+    parts.append(costing_html(comp))
+    if portfolio is not None:
+        parts.append(portfolio_html(portfolio))
     parts.append("<h2>Charts</h2>")
     for title, path in images:
         parts.append(f'<img alt="{e(title)}" src="{_data_uri(path)}">')
@@ -364,15 +376,18 @@ def _html(comp: Comparison, images: list[tuple[str, Path]], maps: list[tuple[str
         "<li><b>Within N min</b>: households (or unregistered households in the national "
         "bottom 40%) whose nearest centre is at most N minutes away.</li>"
         "<li><b>Median / 90th percentile</b>: of travel time, each household counted once.</li>"
-        "<li><b>Expected new registrations from access</b>: the base region's exclusion "
-        "model (logit of being unregistered against motorbike travel hours) applied to each "
-        "settlement's unregistered households: unregistered x (1 - p(new time) / p(base "
-        "time)). Negative when access gets worse. An association, not proof of cause.</li>"
-        "<li><b>By vans</b>: turnout x unregistered households (after the access change) in the "
-        "settlements the visited van halts serve.</li>"
-        "<li><b>Cost over the horizon</b>: one-off (centre set-up, van-days) + years x yearly "
-        "running cost; <b>per expected new registration</b>: that total / expected new "
-        "registrations.</li></ul>"
+        "<li><b>Expected new registrations</b> (of bottom-40% households, over the "
+        "horizon): the outreach portfolio's turnout model with the base region's exclusion "
+        "model (logit of being unregistered against motorbike travel hours): reach x (1 - "
+        "p(new burden) / p(base burden)), reach the unregistered today plus, for centres, "
+        "those formed over the horizon; never above a new centre's or a van halt's capacity. "
+        "Negative when access gets worse. An association, not proof of cause.</li>"
+        "<li><b>By vans</b>: the same model, the new burden the walk to the van's halt, on "
+        "the unregistered left after the access change.</li>"
+        "<li><b>Cost over the horizon</b>: one-off (centre set-up, van-days) + yearly running "
+        "cost discounted over the horizon; <b>per expected new registration</b>: that total / "
+        "expected new registrations. Horizon, discount rate and turnout: see <i>Every channel "
+        "costed alike</i>.</li></ul>"
     )
     parts.append(
         '<p class="note">Made by accessgap (docs/scenarios.md). Data files: comparison.csv, '

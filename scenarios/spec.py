@@ -53,6 +53,7 @@ from scenarios.placement.options import (
     ModelName,
     PlacementOptions,
 )
+from scenarios.portfolio.settings import PortfolioSettings
 from scenarios.spec_vans import VansSpec
 
 __all__ = [
@@ -72,6 +73,9 @@ __all__ = [
 
 #: ``region: sample`` means the generated sample region.
 SAMPLE = "sample"
+
+#: The costing defaults (horizon, discounting, running costs): one place, the portfolio's.
+_COSTING = PortfolioSettings()
 
 
 class _Strict(BaseModel):
@@ -178,11 +182,12 @@ class CostsSpec(_Strict):
     ``opening_cost_pkr`` and PKR 3,000,000 for a centre given by coordinates.
     ``centre_yearly_pkr``: running cost of a centre per year (a closed centre saves it).
     ``van_per_day_pkr``: one van working one day (hire, fuel, crew allowances).
+    Defaults, as ``horizon_years`` and ``discount_rate``, are :class:`PortfolioSettings`'.
     """
 
     centre_setup_pkr: float | None = Field(default=None, ge=0)
-    centre_yearly_pkr: float = Field(default=2_400_000.0, ge=0)
-    van_per_day_pkr: float = Field(default=25_000.0, ge=0)
+    centre_yearly_pkr: float = Field(default=_COSTING.centre_yearly_pkr, ge=0)
+    van_per_day_pkr: float = Field(default=_COSTING.van_per_day_pkr, ge=0)
 
 
 class ScenarioSpec(_Strict):
@@ -198,7 +203,8 @@ class ScenarioSpec(_Strict):
     placement: PlacementSpec | None = None
     vans: VansSpec | None = None
     costs: CostsSpec = CostsSpec()
-    horizon_years: int = Field(default=5, ge=1, le=50)
+    horizon_years: int = Field(default=_COSTING.horizon_years, ge=1, le=50)
+    discount_rate: float = Field(default=_COSTING.discount_rate, ge=0, le=1)
 
 
 @dataclass(frozen=True)

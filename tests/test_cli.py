@@ -104,6 +104,8 @@ def test_national_small_serial(tmp_path):
         "5",
         "--workers",
         "0",
+        "--budget-pkr",
+        "2e8",
         "--out",
         str(tmp_path / "nat"),
     )
@@ -111,5 +113,13 @@ def test_national_small_serial(tmp_path):
     doc = json.loads((tmp_path / "nat" / "summary.json").read_text())
     placed = doc["figures"]["placement"]
     assert placed["new_centres"] == 5
+    # the budgeted outreach plan, its gap reported and within budget
+    plan = doc["figures"]["portfolio"]
+    assert "Outreach plan:" in res.output and "gap" in res.output
+    assert 0 <= plan["gap"] < 0.05 and plan["bound"] >= plan["expected_registrations"] > 0
+    assert plan["cost_pkr"] <= 2e8
+    written = json.loads((tmp_path / "nat" / "portfolio" / "portfolio.json").read_text())
+    assert written["solver"]["gap"] == plan["gap"]
+    assert len(pd.read_csv(tmp_path / "nat" / "portfolio" / "frontier.csv")) == 10
     assert placed["demand_covered_after"] >= placed["demand_covered_before"]
     assert {"walk", "motorbike", "car"} <= set(doc["figures"])

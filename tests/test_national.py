@@ -85,6 +85,20 @@ def test_run_national_serial_writes_partitions(tiny_region, tmp_path):
         )
 
 
+def test_national_plan_reduces_its_frontier_and_says_so(tiny_region, tmp_path, monkeypatch):
+    from scenarios import national_plan
+
+    monkeypatch.setattr(national_plan, "FULL_FRONTIER_MAX_SETTLEMENTS", 100)
+    n = len(tiny_region.settlements)
+    assert national_plan.frontier_steps_for(n) == max(1, round(10 * 100 / n)) < 10
+    plan, fig = national_plan.plan_national(tiny_region, 5e7, tmp_path / "p")
+    assert fig["frontier_steps"] == len(plan.frontier) < 10
+    assert "instead of 10" in fig["frontier_note"]
+    assert fig["cost_pkr"] <= 5e7 and fig["gap"] >= 0
+    assert fig["bound"] >= fig["expected_registrations"] > 0
+    assert (tmp_path / "p" / "portfolio.json").is_file()
+
+
 @pytest.mark.filterwarnings(*DASK_WARNINGS)
 def test_run_national_dask_equals_serial(tiny_region, tmp_path):
     kw = {

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
 from helpers import invoke_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from access.capacity import CapacitySettings
 from access.exclusion import ExclusionModel
 from geodata.errors import InfeasibleError, SchemaError
 from scenarios.portfolio import (
     CHANNELS,
     PortfolioSettings,
     build_options,
+    desk_wait_saved_h,
     households_to_reach,
     plan_from_inputs,
     uptake,
@@ -159,9 +165,76 @@ def test_cli_plan(small_sample_region_dir, tmp_path) -> None:
     assert (
         set(o["channel"]) == set(CHANNELS) and o["chosen"].sum() == doc["totals"]["options_chosen"]
     )
-    assert (out / "map.html").stat().st_size > 1000
+    # the map draws offline: Leaflet inlined, nothing fetched from a CDN or the web
+    page = (out / "map.html").read_text()
+    assert "data:text/javascript;base64," in page and "L.circleMarker" in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "map needs the network"
     # a second run replaces its own folder; a region folder is never taken
     bad = invoke_cli(
         "plan", small_sample_region_dir, "--budget-pkr", "1e6", "--out", small_sample_region_dir
     )
     assert bad.exit_code != 0
+
+
+def _erlang_c_wait_min(lam_h: float, c: int, mu_h: float) -> float:
+    """Mean queue of an M/M/c centre from the textbook sum (factorials), minutes."""
+    a = lam_h / mu_h
+    head = sum(a**k / math.factorial(k) for k in range(c))
+    tail = a**c / math.factorial(c) / (1 - a / c)
+    return 60.0 * tail / (head + tail) / (c * mu_h - lam_h)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 8), st.floats(0.05, 0.85), st.integers(1, 3))
+def test_desks_save_the_erlang_c_wait(desks: int, rho: float, extra: int) -> None:
+    """#17's queue, checked against the textbook formula: the wait more desks save."""
+    cap = CapacitySettings(registrations_per_desk_day=30.0, opening_h=8.0, horizon_days=60.0)
+    mu = 30.0 / 8.0
+    lam = rho * desks * mu
+    demand = lam * 8.0 * 60.0  # visits over the 60 days, all within today's capacity
+    saved = desk_wait_saved_h(np.array([float(desks)]), np.array([demand]), extra, cap)
+    want = _erlang_c_wait_min(lam, desks, mu) - _erlang_c_wait_min(lam, desks + extra, mu)
+    assert saved[0] * 60 == pytest.approx(want, rel=1e-6, abs=1e-9)
+
+
+def test_desk_options_use_the_queue_of_the_gap_analysis(small_sample_region) -> None:
+    from access.analysis import gap_analysis
+
+    gaps = gap_analysis(small_sample_region)
+    assert gaps.barriers is not None
+    q = gaps.barriers.centres
+    st_ = PortfolioSettings()
+    inputs = build_options(small_sample_region, st_, gaps=gaps)
+    desks = inputs.options[inputs.options["channel"] == "desks"].set_index("option_id")
+    s = inputs.settlements
+    t = s["travel_min_motorbike"].to_numpy(float)
+    reach = households_to_reach(
+        inputs.model,
+        s["unregistered_poor_households"],
+        s["poor_households"],
+        t,
+        growth_factor=st_.growth_factor,
+        permanent=True,
+    )
+    cap = gaps.barriers.settings.capacity
+    mu = cap.registrations_per_desk_day / cap.opening_h
+    checked = 0
+    for row in q.itertuples():
+        served = min(row.demand_visits, row.desks * cap.registrations_per_desk_day * 60.0)
+        more = min(row.demand_visits, (row.desks + 1) * cap.registrations_per_desk_day * 60.0)
+        lam, lam2 = served / 60.0 / cap.opening_h, more / 60.0 / cap.opening_h
+        if lam >= cap.max_utilisation * row.desks * mu:
+            continue  # saturated: the queue is taken at the utilisation cap
+        saved_min = _erlang_c_wait_min(lam, int(row.desks), mu) - _erlang_c_wait_min(
+            lam2, int(row.desks) + 1, mu
+        )
+        rows = (s["centre_id_motorbike"].astype(str) == row.centre_id).to_numpy()
+        want = float(
+            (
+                reach[rows] * uptake(inputs.model, t[rows], np.maximum(t[rows] - saved_min / 2, 0))
+            ).sum()
+        )
+        got = desks["expected_registrations"].get(f"desks:{row.centre_id}", 0.0)
+        assert got == pytest.approx(want, rel=1e-6, abs=1e-9)
+        checked += 1
+    assert checked >= 1

@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import yaml
 from conftest import SMALL
@@ -18,12 +19,12 @@ from hypothesis import given, settings, strategies
 import cli
 from access.analysis import gap_analysis
 from access.engine import TravelSettings, nearest_centre
-from access.exclusion import expected_new_registrations
 from geodata.errors import DataFileError, SchemaError
 from geodata.region import load_region
 from scenarios import scenario_writer
 from scenarios.demo import EXAMPLE_NAMES, EXAMPLES, river_flood_polygon
 from scenarios.metrics import access_metrics, cost_metrics, van_reach
+from scenarios.portfolio import PortfolioSettings
 from scenarios.runner import run_scenario
 from scenarios.spec import load_scenario
 from scenarios.travel_cache import clear_memory_cache
@@ -69,6 +70,21 @@ def metrics(folder: Path) -> dict:
 
 def within(hh: np.ndarray, t: np.ndarray, minutes: float) -> float:
     return float(hh[np.isfinite(t) & (t <= minutes)].sum())
+
+
+def portfolio_effect(gaps, t_old: np.ndarray, t_new: np.ndarray) -> float:
+    """The portfolio's turnout model by hand: reach x (1 - p(new) / p(old)), signed.
+
+    reach = unregistered bottom-40% households + bottom-40% households x growth over the
+    default 5-year horizon x p(old) (centres stay open and reach new households too).
+    """
+    m, s = gaps.model, gaps.settlements
+    st = PortfolioSettings()
+    p_old, p_new = m.probability(t_old), m.probability(t_new)
+    unreg = np.nan_to_num(s["unregistered_poor_households"].to_numpy(float))
+    poor = np.nan_to_num(s["poor_households"].to_numpy(float))
+    reach = unreg + poor * ((1 + st.household_formation_rate) ** st.horizon_years - 1) * p_old
+    return float((reach * (1 - p_new / p_old)).sum())
 
 
 # ---------------------------------------------------------------------------------------
@@ -117,12 +133,12 @@ def test_new_centres_beat_baseline_by_the_engines_own_figures(small_runs, small_
         within(s["households"].to_numpy(float), s["travel_min"].to_numpy(float), 30)
         == (ten["headline"]["households_within_30_min"])
     )
-    # expected registrations: the baseline model applied to old vs new times
+    # expected registrations: the portfolio's turnout model with the baseline's exclusion
+    # model applied to old vs new times (no new centre fills its 60 a day x 250 x 5 years)
     gaps = gap_analysis(region)
-    unreg = gaps.settlements["unregistered_households"].to_numpy(float)
-    expect = expected_new_registrations(
-        gaps.model, unreg, t_old["travel_min"].to_numpy(float), t_new["travel_min"].to_numpy(float)
-    ).sum()
+    expect = portfolio_effect(
+        gaps, t_old["travel_min"].to_numpy(float), t_new["travel_min"].to_numpy(float)
+    )
     assert ten["headline"]["expected_new_registrations_access"] == pytest.approx(expect, rel=1e-9)
     assert expect > 0
     assert ten["headline"]["median_travel_min"] < base["headline"]["median_travel_min"]
@@ -131,9 +147,19 @@ def test_new_centres_beat_baseline_by_the_engines_own_figures(small_runs, small_
         centres.loc[centres.status == "placed", "opening_cost_pkr"].sum()
     )
     assert costs["yearly_pkr"] == 3 * 2_400_000
+    annuity = sum(1.1**-y for y in range(1, 6))  # 10% a year over 5 years
     assert costs["per_expected_registration_pkr"] == pytest.approx(
-        (costs["one_off_pkr"] + 5 * costs["yearly_pkr"]) / expect
+        (costs["one_off_pkr"] + annuity * costs["yearly_pkr"]) / expect
     )
+    assert costs["assumptions"]["horizon_years"] == 5
+    assert costs["assumptions"]["discount_rate"] == 0.1
+    ch = {c["channel"]: c for c in costs["channels"]}
+    # settlements under half a minute closer count under other access changes
+    assert ch["centre"]["expected_registrations"] + ch["access"][
+        "expected_registrations"
+    ] == pytest.approx(expect, rel=1e-9)
+    assert ch["access"]["expected_registrations"] < 0.01 * expect
+    assert ch["centre"]["cost_horizon_pkr"] == pytest.approx(costs["over_horizon_pkr"])
 
 
 def test_flood_loses_access_by_the_engines_own_figures(small_runs, small_folder):
@@ -157,12 +183,7 @@ def test_flood_loses_access_by_the_engines_own_figures(small_runs, small_folder)
     assert lost30 == within(hh, t_old.to_numpy(float), 30) - within(hh, t_new.to_numpy(float), 30)
     assert lost30 > 1000
     gaps = gap_analysis(region)
-    expect = expected_new_registrations(
-        gaps.model,
-        gaps.settlements["unregistered_households"].to_numpy(float),
-        t_old.to_numpy(float),
-        t_new.to_numpy(float),
-    ).sum()
+    expect = portfolio_effect(gaps, t_old.to_numpy(float), t_new.to_numpy(float))
     assert expect < 0
     assert flood["headline"]["expected_new_registrations"] == pytest.approx(expect, rel=1e-9)
     s = pd.read_csv(small_runs / "monsoon_flood" / "settlements.csv")
@@ -178,10 +199,30 @@ def test_vans_reach_matches_the_halts_written(small_runs, small_folder):
     reached = s[s["settlement_id"].isin(ids)]
     assert m["headline"]["van_settlements_reached"] == len(reached) > 0
     assert m["headline"]["van_households_reached"] == reached["households"].sum()
-    # no access change in vans_only: turnout x unregistered households of those settlements
-    assert m["headline"]["expected_new_registrations_vans"] == pytest.approx(
-        0.6 * reached["unregistered_households"].sum()
+    # no access change in vans_only: the turnout model with the walk to the first visited
+    # halt serving each settlement as the new burden (straight line x 1.3 at 4 km/h)
+    region = load_region(small_folder / "region")
+    gaps = gap_analysis(region)
+    first: dict[str, str] = {}
+    for hid, served in zip(visited["settlement_id"], visited["served_ids"], strict=True):
+        for sid in str(served).split(","):
+            first.setdefault(sid, str(hid))
+    pts = s.set_index("settlement_id")
+    rows = [s.index[s["settlement_id"] == sid][0] for sid in first]
+    geod = pyproj.Geod(ellps="WGS84")
+    _, _, dist_m = geod.inv(
+        pts.loc[list(first.values()), "lon"].to_numpy(),
+        pts.loc[list(first.values()), "lat"].to_numpy(),
+        pts.loc[list(first), "lon"].to_numpy(),
+        pts.loc[list(first), "lat"].to_numpy(),
     )
+    walk = dist_m * 1.3 / (4000 / 60)
+    t = s["travel_min"].to_numpy(float)[rows]
+    p_old, p_new = gaps.model.probability(t), gaps.model.probability(walk)
+    unreg = np.nan_to_num(s["unregistered_poor_households"].to_numpy(float))[rows]
+    expect = float((unreg * np.clip(1 - p_new / p_old, 0, 1)).sum())
+    assert m["headline"]["expected_new_registrations_vans"] == pytest.approx(expect, rel=1e-3)
+    assert expect > 0
     assert m["costs"]["one_off_pkr"] == 25_000 * m["vans"]["van_days_used"]
 
 
@@ -391,31 +432,38 @@ def test_access_metrics_by_hand():
 
 
 def test_cost_and_van_metrics_by_hand():
+    st = PortfolioSettings(centre_yearly_pkr=2e6, van_per_day_pkr=25_000, discount_rate=0.0)
     c = cost_metrics(
         setup_pkr=[3e6, 4.5e6],
         closed_centres=1,
         van_days=12,
-        centre_yearly_pkr=2e6,
-        van_per_day_pkr=25_000,
-        horizon_years=5,
+        settings=st,
         expected_new_registrations=None,
     )
     assert c["one_off_pkr"] == 7.5e6 + 300_000
     assert c["yearly_pkr"] == 2e6
     assert c["over_horizon_pkr"] == 7.8e6 + 10e6
     assert c["per_expected_registration_pkr"] is None
+    # discounted at 10%: 2e6 a year for 5 years is worth 2e6 x 3.7908 today
+    c = cost_metrics(
+        setup_pkr=[3e6, 4.5e6],
+        closed_centres=1,
+        van_days=12,
+        settings=PortfolioSettings(centre_yearly_pkr=2e6, van_per_day_pkr=25_000),
+        expected_new_registrations=1000.0,
+    )
+    assert c["over_horizon_pkr"] == pytest.approx(7.8e6 + 2e6 * 3.790787)
+    assert c["per_expected_registration_pkr"] == pytest.approx(c["over_horizon_pkr"] / 1000)
     r = van_reach(
         ["a", "b", "c"],
         np.array([10, 20, 30]),
         np.array([4.0, -1.0, 8.0]),
         [["a", "b"], ["zz"]],
-        turnout=0.5,
     )
     assert r == {
         "settlements_reached": 2.0,
         "households_reached": 30.0,
-        "unregistered_reached": 4.0,
-        "expected_registrations": 2.0,
+        "unregistered_poor_reached": 4.0,
     }
 
 
@@ -472,8 +520,9 @@ def test_examples_on_the_sample_region_from_the_cli(sample_region_and_truth, tmp
     assert m["monsoon_flood"]["headline"]["households_within_60_min"] == flood60
     assert ten60 - old60 > 20_000  # measured: 124,565 -> 149,341
     assert old60 - flood60 > 10_000  # measured: 124,565 -> 110,625
-    assert m["ten_uc_centres"]["headline"]["expected_new_registrations"] > 2_000
-    assert m["monsoon_flood"]["headline"]["expected_new_registrations"] < -1_000
+    # bottom-40% households over 5 years (portfolio model): measured 1,895 and -1,013
+    assert m["ten_uc_centres"]["headline"]["expected_new_registrations"] > 1_500
+    assert m["monsoon_flood"]["headline"]["expected_new_registrations"] < -800
     assert m["vans_only"]["headline"]["van_households_reached"] > 5_000
     c = m["centres_and_vans"]["headline"]
     # Since #19 the vans follow field rules (on-site minutes >= driving minutes): the 14 far
@@ -483,3 +532,10 @@ def test_examples_on_the_sample_region_from_the_cli(sample_region_and_truth, tmp
         >= m["ten_uc_centres"]["headline"]["expected_new_registrations"]
     )
     assert (tmp_path / "report" / "report.pdf").stat().st_size > 10_000
+    # centres and vans costed alike: the report states the one horizon, discount and turnout
+    page = (tmp_path / "report" / "report.html").read_text()
+    assert "Every channel costed alike" in page and "horizon 5 years" in page
+    assert "discounted at 10% a year" in page and "p(burden_new) / p(burden_old)" in page
+    for name in ("ten_uc_centres", "vans_only"):
+        a = m[name]["costs"]["assumptions"]
+        assert (a["horizon_years"], a["discount_rate"]) == (5, 0.1)

@@ -3,25 +3,24 @@
 Maps work without internet: ``folium.Map(tiles=None)`` with vector layers only, centres
 drawn as plain HTML icons (no marker images from a CDN), the legend a Leaflet control built
 from inline HTML; the OpenStreetMap tile layer is optional and off by default. Leaflet itself
-(JS and CSS) is inlined as ``data:`` URLs from the ``django-js-lib-leaflet`` package (plain
-static files, no Django needed) instead of folium's CDN links; folium's other CDN assets
-(jQuery, Bootstrap, Font Awesome) are dropped as no layer here uses them. Without that
-package the maps fall back to the CDN and need internet.
+(JS and CSS) is inlined as ``data:`` URLs from the ``django-js-lib-leaflet`` package
+(:func:`geodata.webmap.offline_map`, shared with the written maps) instead of folium's CDN
+links; folium's other CDN assets (jQuery, Bootstrap, Font Awesome) are dropped as no layer
+here uses them. Without that package the maps fall back to the CDN and need internet.
 """
 
 from __future__ import annotations
 
-import base64
-import functools
 import html
 from collections.abc import Sequence
-from importlib.resources import files
 
 import folium
 import geopandas as gpd
 import numpy as np
 from branca.element import MacroElement
 from jinja2 import Template
+
+from geodata.webmap import leaflet_assets, offline_map
 
 __all__ = [
     "HtmlPopup",
@@ -31,20 +30,6 @@ __all__ = [
     "leaflet_assets",
     "points_layer",
 ]
-
-
-@functools.cache
-def leaflet_assets() -> tuple[str, str] | None:
-    """Leaflet's JS and CSS as ``data:`` URLs from a local package, or None when absent."""
-    try:
-        root = files("js_lib_leaflet") / "static" / "js_lib_leaflet"
-        js, css = (root / "leaflet.js").read_bytes(), (root / "leaflet.css").read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError):
-        return None
-    return (
-        "data:text/javascript;base64," + base64.b64encode(js).decode("ascii"),
-        "data:text/css;base64," + base64.b64encode(css).decode("ascii"),
-    )
 
 
 def base_map(points: gpd.GeoDataFrame, *, width_px: int = 1000) -> folium.Map:
@@ -58,19 +43,14 @@ def base_map(points: gpd.GeoDataFrame, *, width_px: int = 1000) -> folium.Map:
         Width the map is drawn at (for the zoom level).
     """
     minx, miny, maxx, maxy = points.total_bounds
-    m = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2],
-        zoom_start=_zoom_for(
+    m = offline_map(
+        [(miny + maxy) / 2, (minx + maxx) / 2],
+        _zoom_for(
             maxx - minx, maxy - miny, lat=(miny + maxy) / 2, width_px=width_px, height_px=540
         ),
-        tiles=None,
         control_scale=True,
         prefer_canvas=True,
     )
-    assets = leaflet_assets()
-    if assets is not None:  # instance attributes: folium's class defaults stay untouched
-        m.default_js = [("leaflet", assets[0])]
-        m.default_css = [("leaflet_css", assets[1])]
     folium.TileLayer(
         "OpenStreetMap",
         name="OpenStreetMap background (needs internet)",

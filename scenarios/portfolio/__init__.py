@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from scenarios.portfolio.channels import desk_wait_saved_h
 from scenarios.portfolio.fast import assign_rows, greedy_portfolio, lagrangian_bound
 from scenarios.portfolio.inputs import OPTION_COLUMNS, PortfolioInputs, build_options
 from scenarios.portfolio.outputs import options_table, write_portfolio
@@ -39,6 +40,7 @@ __all__ = [
     "assign_rows",
     "build_options",
     "channel_table",
+    "desk_wait_saved_h",
     "frontier",
     "greedy_portfolio",
     "households_to_reach",

@@ -23,10 +23,12 @@ from access.queries import coverage_matrix
 from geodata.errors import AccessGapError
 from geodata.region import Region
 from scenarios.portfolio.channels import (
+    CLOSER_MIN,
     OptionBlock,
     block_gain,
     cost_over_horizon,
     desk_block,
+    desk_wait_saved_h,
     sweep_block,
     van_block,
 )
@@ -128,7 +130,7 @@ def build_options(
     xy_m = np.column_stack([xy.x.to_numpy(), xy.y.to_numpy()])
     blocks = [
         _centre_block(region, s, t_old, model.mode, st),
-        _desks(region, s, t_old, model.mode, st),
+        _desks(region, s, t_old, model.mode, st, gaps),
         _vans(s, xy_m, t_old, stock, model, poor, st),
         _sweeps(s, t_old, st),
     ]
@@ -214,7 +216,7 @@ def _centre_block(
     coo = cm.tocoo()
     rows, cols, new = (np.asarray(coo.row), np.asarray(coo.col), np.asarray(coo.data, float))
     old = np.nan_to_num(t_old[rows], nan=np.inf)
-    better = new < old - 0.5
+    better = new < old - CLOSER_MIN
     setup = cands["opening_cost_pkr"].astype(float).fillna(st.centre_setup_pkr).to_numpy()
     per_day = cands["capacity_per_day"].astype(float).to_numpy()
     capacity = np.where(
@@ -235,9 +237,18 @@ def _centre_block(
 
 
 def _desks(
-    region: Region, s: pd.DataFrame, t_old: NDArray[np.float64], mode: str, st: PortfolioSettings
+    region: Region,
+    s: pd.DataFrame,
+    t_old: NDArray[np.float64],
+    mode: str,
+    st: PortfolioSettings,
+    gaps: GapResult,
 ) -> OptionBlock:
-    """Extra desks at each existing centre."""
+    """Extra desks at each existing centre.
+
+    The wait they save comes from the Erlang C queue of the gap analysis' barriers (#17) when
+    it has one, else from the proportional rule.
+    """
     centres = region.centres.reset_index(drop=True)
     pos = {str(c): i for i, c in enumerate(centres["centre_id"])}
     col = f"centre_id_{mode}"
@@ -246,7 +257,20 @@ def _desks(
         centres["capacity_per_day"].astype(float).fillna(st.existing_desk_registrations_per_day)
     )
     desks = np.maximum(np.round(per_day / st.existing_desk_registrations_per_day), 1.0)
-    rows, cols, burden, cap = desk_block(centre_of_row, t_old, desks.to_numpy(), st)
+    saved: NDArray[np.float64] | None = None
+    if gaps.barriers is not None:
+        q = gaps.barriers.centres.set_index("centre_id").reindex(centres["centre_id"].astype(str))
+        known = q["desks"].notna().to_numpy()
+        desks = np.where(known, q["desks"].to_numpy(float), desks)
+        saved = desk_wait_saved_h(
+            desks,
+            np.nan_to_num(q["demand_visits"].to_numpy(float)),
+            st.desks_per_option,
+            gaps.barriers.settings.capacity,
+        )
+    rows, cols, burden, cap = desk_block(
+        centre_of_row, t_old, np.asarray(desks), st, saved_wait_h=saved
+    )
     k = st.desks_per_option
     table = _table(
         [f"desks:{c}" for c in centres["centre_id"]],

@@ -17,6 +17,7 @@ import pandas as pd
 from geodata.export import write_csv, write_json
 from geodata.files import write_folder_atomically
 from geodata.privacy import PrivacySettings
+from geodata.webmap import offline_map
 from scenarios.portfolio.plan import PortfolioPlan
 
 __all__ = ["CHANNEL_COLOURS", "options_table", "portfolio_map", "write_portfolio"]
@@ -85,11 +86,13 @@ def options_table(plan: PortfolioPlan, *, privacy: PrivacySettings | None = None
 
 
 def portfolio_map(options: pd.DataFrame) -> folium.Map:
-    """The chosen options on a map (no base tiles: it draws offline apart from Leaflet)."""
+    """The chosen options on a map that draws offline (:func:`geodata.webmap.offline_map`)."""
     pick = options[options["chosen"] & options["lon"].notna()]
     allpts = options[options["lon"].notna()]
-    centre = [float(allpts["lat"].mean()), float(allpts["lon"].mean())] if len(allpts) else [30, 70]
-    m = folium.Map(location=centre, zoom_start=9, tiles=None)
+    centre = (
+        [float(allpts["lat"].mean()), float(allpts["lon"].mean())] if len(allpts) else [30.0, 70.0]
+    )
+    m = offline_map(centre, 9)
     for ch, colour in CHANNEL_COLOURS.items():
         layer = folium.FeatureGroup(name=ch)
         for row in pick[pick["channel"] == ch].to_dict("records"):

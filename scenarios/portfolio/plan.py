@@ -77,6 +77,8 @@ class PortfolioPlan:
                 [] if ch == "total" else chosen.loc[chosen["channel"] == ch, "option_id"].tolist()
             )
             per_channel[ch] = {
+                "options_available": int(row["options_available"]),
+                "best_pkr_per_registration": row["best_pkr_per_registration"],
                 "options_chosen": int(row["options_chosen"]),
                 "option_ids": list(ids),
                 "cost_horizon_pkr": float(row["cost_horizon_pkr"]),

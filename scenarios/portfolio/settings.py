@@ -41,8 +41,9 @@ class PortfolioSettings:
         (half a two-enumerator Union Council desk), desks per option; the registrations one
         desk handles a day (``VanOptions``: 8 an hour over 7.5 hours).
     wait_h
-        Waiting at a centre today (``access.gaps.GapSettings.wait_h``); extra desks cut it in
-        proportion to the desks (``wait * d / (d + k)``).
+        Waiting at a centre today (``access.gaps.GapSettings.wait_h``) for the proportional
+        rule of extra desks (``wait * d / (d + k)``), used only when the gap analysis has no
+        Erlang C queue (#17's barriers), which otherwise gives the wait desks save.
     working_days_per_year
         Days a centre or desk works.
     van_per_day_pkr, van_registrations_per_day, van_min_travel_min, walk_radius_m,
