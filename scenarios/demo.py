@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,18 @@ from scenarios.portfolio import plan_portfolio, write_portfolio
 from scenarios.routing import VanOptions, plan_vans, write_vans
 from scenarios.runner import run_scenario
 
-__all__ = ["DEMO_BUDGET_PKR", "EXAMPLES", "EXAMPLE_NAMES", "river_flood_polygon", "run_demo"]
+__all__ = [
+    "DEMO_BUDGET_PKR",
+    "DEMO_START_DATE",
+    "EXAMPLES",
+    "EXAMPLE_NAMES",
+    "river_flood_polygon",
+    "run_demo",
+]
+
+#: The demo's van campaign starts on this Monday, so that its dated figures (the golden
+#: ``tests/golden/demo_figures.json``) do not move with the day the demo runs.
+DEMO_START_DATE = date(2027, 1, 4)
 
 #: The example scenarios shipped with the tool (for the sample region).
 EXAMPLES = Path(__file__).with_name("examples")
@@ -76,7 +88,7 @@ def run_demo(
         region, PlacementOptions(model="mclp", new_centres=10, within_min=60.0, mode="motorbike")
     )
     write_placement(plan, out / "placement")
-    van_plan = plan_vans(region, VanOptions(vans=3, days=10), gaps=gaps)
+    van_plan = plan_vans(region, VanOptions(vans=3, days=10, start_date=DEMO_START_DATE), gaps=gaps)
     write_vans(van_plan, out / "vans")
     # a generous limit: the sample's MILP is proven optimal well within it, so the figures
     # do not depend on the machine's load
