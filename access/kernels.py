@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["bounded_kernel", "contract_chains", "multi_source_kernel"]
+__all__ = ["bounded_kernel", "contract_chains", "heap_pop", "heap_push", "multi_source_kernel"]
 
 
 @njit(cache=True, nogil=True)
@@ -67,9 +67,9 @@ def multi_source_kernel(  # type: ignore[no-untyped-def]
             dlen[s] = seed_len[i]
             label[s] = seed_label[i]
             pred[s] = -1
-            size = _push(hk, hv, size, c, s)
+            size = heap_push(hk, hv, size, c, s)
     while size > 0:
-        d, u, size = _pop(hk, hv, size)
+        d, u, size = heap_pop(hk, hv, size)
         if d > dist[u]:
             continue
         lu = dlen[u]
@@ -82,7 +82,7 @@ def multi_source_kernel(  # type: ignore[no-untyped-def]
                 dlen[v] = lu + lengths[a]
                 label[v] = lab
                 pred[v] = a
-                size = _push(hk, hv, size, nd, v)
+                size = heap_push(hk, hv, size, nd, v)
     return dist, dlen, label, pred
 
 
@@ -176,7 +176,7 @@ def bounded_kernel(  # type: ignore[no-untyped-def]
         ntt = 0
         slots_done = 0
         while size > 0:
-            d, u, size = _pop(hk, hv, size)
+            d, u, size = heap_pop(hk, hv, size)
             if d > dist[u]:
                 continue
             lu = dlen[u]
@@ -303,7 +303,7 @@ def contract_chains(indptr, indices, weights, lengths, r_indptr, r_indices):  # 
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _push(hk, hv, size, key, val):  # type: ignore[no-untyped-def]
+def heap_push(hk, hv, size, key, val):  # type: ignore[no-untyped-def]
     """Push ``(key, val)`` on the 4-ary min-heap ``(hk, hv)``; returns the new size."""
     i = size
     while i > 0:
@@ -320,7 +320,7 @@ def _push(hk, hv, size, key, val):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _pop(hk, hv, size):  # type: ignore[no-untyped-def]
+def heap_pop(hk, hv, size):  # type: ignore[no-untyped-def]
     """Pop the minimum of a 4-ary min-heap stored in (hk, hv)."""
     key = hk[0]
     val = hv[0]
@@ -368,7 +368,7 @@ def _seed(s, src_ptr, src_nodes, src_cost, src_len, limit, dist, dlen, touched, 
                 nt += 1
             dist[x] = c
             dlen[x] = src_len[i]
-            size = _push(hk, hv, size, c, x)
+            size = heap_push(hk, hv, size, c, x)
     return size, nt
 
 
@@ -418,7 +418,7 @@ def _relax(  # type: ignore[no-untyped-def]
             dist[v] = nd
             if want_len:
                 dlen[v] = lu + lengths[a]
-            size = _push(hk, hv, size, nd, v)
+            size = heap_push(hk, hv, size, nd, v)
     return size, nt
 
 

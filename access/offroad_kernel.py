@@ -21,6 +21,8 @@ import math
 import numpy as np
 from numba import njit
 
+from access.kernels import heap_pop, heap_push
+
 __all__ = ["grid_csr_kernel", "grid_search_kernel", "move_cost", "walk_node_tree"]
 
 #: A lower bound of Tobler's factor ``tobler(0) / tobler(slope)`` (its minimum is
@@ -204,7 +206,7 @@ def grid_search_kernel(  # type: ignore[no-untyped-def]
     n_side = int(np.max(side_ptr[1:] - side_ptr[:-1])) if n else 0  # most side arcs of a node
     hk, hv, size = _seed_heap(seed_nodes, seed_cost, seed_label, dist, label)
     while size > 0:
-        d, u, size = _pop(hk, hv, size)
+        d, u, size = heap_pop(hk, hv, size)
         if d > dist[u]:
             continue  # a stale entry (lazy deletion)
         lab = label[u]
@@ -230,7 +232,7 @@ def grid_search_kernel(  # type: ignore[no-untyped-def]
                     dist[v] = nd
                     label[v] = lab
                     pred[v] = u
-                    size = _push(hk, hv, size, nd, v)
+                    size = heap_push(hk, hv, size, nd, v)
         if u < n_cells and not (side_bits[u >> 3] >> (u & 7)) & 1:
             continue
         for a in range(side_ptr[u], side_ptr[u + 1]):
@@ -240,7 +242,7 @@ def grid_search_kernel(  # type: ignore[no-untyped-def]
                 dist[v] = nd
                 label[v] = lab
                 pred[v] = u
-                size = _push(hk, hv, size, nd, v)
+                size = heap_push(hk, hv, size, nd, v)
     return dist, label, pred
 
 
@@ -301,7 +303,7 @@ def _seed_heap(seed_nodes, seed_cost, seed_label, dist, label):  # type: ignore[
         if seed_cost[i] < dist[s]:
             dist[s] = seed_cost[i]
             label[s] = seed_label[i]
-            size = _push(hk, hv, size, seed_cost[i], s)
+            size = heap_push(hk, hv, size, seed_cost[i], s)
     return hk, hv, size
 
 
@@ -316,51 +318,3 @@ def _grow(hk, hv, need):  # type: ignore[no-untyped-def]
     nk[: hk.shape[0]] = hk
     nv[: hv.shape[0]] = hv
     return nk, nv
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _push(hk, hv, size, key, val):  # type: ignore[no-untyped-def]
-    """Push ``(key, val)`` on the 4-ary min-heap ``(hk, hv)`` (which has room)."""
-    i = size
-    while i > 0:
-        parent = (i - 1) >> 2
-        pk = hk[parent]
-        if pk <= key:
-            break
-        hk[i] = pk
-        hv[i] = hv[parent]
-        i = parent
-    hk[i] = key
-    hv[i] = val
-    return size + 1
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _pop(hk, hv, size):  # type: ignore[no-untyped-def]
-    """Pop the minimum of the 4-ary min-heap ``(hk, hv)``: ``(key, val, size)``."""
-    key = hk[0]
-    val = hv[0]
-    size -= 1
-    if size > 0:
-        lk = hk[size]
-        lv = hv[size]
-        i = 0
-        while True:
-            c = 4 * i + 1
-            if c >= size:
-                break
-            best = c
-            bk = hk[c]
-            end = c + 4 if c + 4 <= size else size
-            for j in range(c + 1, end):
-                if hk[j] < bk:
-                    bk = hk[j]
-                    best = j
-            if bk >= lk:
-                break
-            hk[i] = bk
-            hv[i] = hv[best]
-            i = best
-        hk[i] = lk
-        hv[i] = lv
-    return key, val, size
