@@ -38,7 +38,7 @@ from numba import njit
 from access.friction import Surface
 from access.kernels import multi_source_kernel
 from access.offroad_grid import grid_arcs, merge_csr, move_args
-from access.offroad_kernel import grid_search_kernel, walk_node_tree
+from access.offroad_kernel import grid_search_kernel, node_xy, walk_node_tree
 from access.search import Seeds, ShortestPaths, concat_ranges
 
 __all__ = [
@@ -488,18 +488,8 @@ def _walk_tree(pred, indptr, start, n_cells, cols, x0, y_top, cell_m, road_xy): 
                 else:
                     hi = mid
             t = lo
-            if v < n_cells:
-                vx = x0 + (v % cols + 0.5) * cell_m
-                vy = y_top - (v // cols + 0.5) * cell_m
-            else:
-                vx = road_xy[v - n_cells, 0]
-                vy = road_xy[v - n_cells, 1]
-            if t < n_cells:
-                tx = x0 + (t % cols + 0.5) * cell_m
-                ty = y_top - (t // cols + 0.5) * cell_m
-            else:
-                tx = road_xy[t - n_cells, 0]
-                ty = road_xy[t - n_cells, 1]
+            vx, vy = node_xy(v, n_cells, cols, x0, y_top, cell_m, road_xy)
+            tx, ty = node_xy(t, n_cells, cols, x0, y_top, cell_m, road_xy)
             d = np.sqrt((vx - tx) ** 2 + (vy - ty) ** 2)
             if v >= n_cells and t >= n_cells:
                 rd += d

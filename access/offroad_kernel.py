@@ -23,7 +23,7 @@ from numba import njit
 
 from access.kernels import heap_pop, heap_push
 
-__all__ = ["grid_csr_kernel", "grid_search_kernel", "move_cost", "walk_node_tree"]
+__all__ = ["grid_csr_kernel", "grid_search_kernel", "move_cost", "node_xy", "walk_node_tree"]
 
 #: A lower bound of Tobler's factor ``tobler(0) / tobler(slope)`` (its minimum is
 #: ``exp(-3.5 x 0.05) = 0.83946`` at slope -0.05), less a margin for rounding.
@@ -264,18 +264,8 @@ def walk_node_tree(pred, start, n_cells, cols, x0, y_top, cell_m, road_xy):  # t
         steps = 0
         while pred[v] >= 0 and steps < pred.shape[0]:
             t = pred[v]
-            if v < n_cells:
-                vx = x0 + (v % cols + 0.5) * cell_m
-                vy = y_top - (v // cols + 0.5) * cell_m
-            else:
-                vx = road_xy[v - n_cells, 0]
-                vy = road_xy[v - n_cells, 1]
-            if t < n_cells:
-                tx = x0 + (t % cols + 0.5) * cell_m
-                ty = y_top - (t // cols + 0.5) * cell_m
-            else:
-                tx = road_xy[t - n_cells, 0]
-                ty = road_xy[t - n_cells, 1]
+            vx, vy = node_xy(v, n_cells, cols, x0, y_top, cell_m, road_xy)
+            tx, ty = node_xy(t, n_cells, cols, x0, y_top, cell_m, road_xy)
             dd = np.sqrt((vx - tx) ** 2 + (vy - ty) ** 2)
             if v >= n_cells and t >= n_cells:
                 rd += dd
@@ -318,3 +308,15 @@ def _grow(hk, hv, need):  # type: ignore[no-untyped-def]
     nk[: hk.shape[0]] = hk
     nv[: hv.shape[0]] = hv
     return nk, nv
+
+
+@njit(cache=True, nogil=True, inline="always")
+def node_xy(v, n_cells, cols, x0, y_top, cell_m, road_xy):  # type: ignore[no-untyped-def]
+    """Metric ``(x, y)`` of node ``v`` of a combined graph: a cell centre or a road point.
+
+    Cells come first (row-major from the top-left ``(x0, y_top)``, ``cols`` wide, ``cell_m``
+    apart), then the road points ``road_xy``.
+    """
+    if v < n_cells:
+        return x0 + (v % cols + 0.5) * cell_m, y_top - (v // cols + 0.5) * cell_m
+    return road_xy[v - n_cells, 0], road_xy[v - n_cells, 1]
