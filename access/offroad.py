@@ -33,12 +33,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from access.friction import Surface
 from access.kernels import multi_source_kernel
 from access.offroad_grid import grid_arcs, merge_csr, move_args
-from access.offroad_kernel import grid_search_kernel, node_xy, walk_node_tree
+from access.offroad_kernel import grid_search_kernel, walk_node_tree
 from access.search import Seeds, ShortestPaths, concat_ranges
 
 __all__ = [
@@ -377,9 +376,11 @@ def path_metres(
         NaN where the start is ``-1`` or unreached.
     """
     s = g.surface
-    return _walk_tree(  # type: ignore[no-any-return]
-        np.asarray(pred, np.int64),
-        g.indptr,
+    arcs = np.asarray(pred, np.int64)
+    # the search keeps the arc into each node: its tail is the node whose arcs hold it
+    tails = np.searchsorted(g.indptr, np.maximum(arcs, 0), side="right") - 1
+    return walk_node_tree(  # type: ignore[no-any-return]
+        np.where(arcs >= 0, tails, -1).astype(np.int64),
         np.asarray(start, np.int64),
         s.n_cells,
         s.shape[1],
@@ -463,40 +464,3 @@ def _nearest_passable(surface: Surface, xy: np.ndarray) -> np.ndarray:
     pick = np.arange(xy.shape[0])
     ok = np.isfinite(d[pick, best])
     return np.where(ok, rr[pick, best] * cols + cc[pick, best], -1)
-
-
-@njit(cache=True, nogil=True)
-def _walk_tree(pred, indptr, start, n_cells, cols, x0, y_top, cell_m, road_xy):  # type: ignore[no-untyped-def]
-    m = start.shape[0]
-    off = np.full(m, np.nan)
-    road = np.full(m, np.nan)
-    for i in range(m):
-        v = start[i]
-        if v < 0:
-            continue
-        o = 0.0
-        rd = 0.0
-        steps = 0
-        while pred[v] >= 0 and steps < pred.shape[0]:
-            a = pred[v]
-            lo = 0
-            hi = indptr.shape[0] - 1
-            while hi - lo > 1:  # tail of arc a: the node whose arcs hold a
-                mid = (lo + hi) // 2
-                if indptr[mid] <= a:
-                    lo = mid
-                else:
-                    hi = mid
-            t = lo
-            vx, vy = node_xy(v, n_cells, cols, x0, y_top, cell_m, road_xy)
-            tx, ty = node_xy(t, n_cells, cols, x0, y_top, cell_m, road_xy)
-            d = np.sqrt((vx - tx) ** 2 + (vy - ty) ** 2)
-            if v >= n_cells and t >= n_cells:
-                rd += d
-            else:
-                o += d
-            v = t
-            steps += 1
-        off[i] = o
-        road[i] = rd
-    return off, road
