@@ -58,3 +58,26 @@ def residential_grid_xml() -> tuple[list[str], list[str]]:
         refs = "".join(f'<nd ref="{i}"/>' for i in ids)
         ways.append(f'<way id="{k + 1}" version="1">{refs}<tag k="highway" v="residential"/></way>')
     return nodes, ways
+
+
+def simple_exclusion_model() -> Any:
+    """A hand-checkable exclusion model: logit = -2.0 + 0.5 x travel hours (motorbike,
+    travel capped at 8 h), for tests of the turnout and costing models."""
+    from access.exclusion import ExclusionModel
+
+    return ExclusionModel(
+        "motorbike",
+        ("intercept", "travel_h"),
+        (-2.0, 0.5),
+        (0, 0),
+        (0, 0),
+        (0, 0),
+        8.0,
+        1,
+        1.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        1.0,
+    )

@@ -10,12 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from helpers import invoke_cli
+from helpers import invoke_cli, simple_exclusion_model
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from access.capacity import CapacitySettings
-from access.exclusion import ExclusionModel
 from geodata.errors import InfeasibleError, SchemaError
 from scenarios.portfolio import (
     CHANNELS,
@@ -27,22 +26,7 @@ from scenarios.portfolio import (
     uptake,
 )
 
-MODEL = ExclusionModel(
-    "motorbike",
-    ("intercept", "travel_h"),
-    (-2.0, 0.5),
-    (0, 0),
-    (0, 0),
-    (0, 0),
-    8.0,
-    1,
-    1.0,
-    0.0,
-    0.0,
-    0.0,
-    0.0,
-    1.0,
-)
+MODEL = simple_exclusion_model()
 
 
 @pytest.fixture(scope="module")

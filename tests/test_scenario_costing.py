@@ -6,29 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import simple_exclusion_model
 
-from access.exclusion import ExclusionModel
 from scenarios.portfolio import PortfolioSettings, build_options
 from scenarios.runner import compute_scenario
 from scenarios.scenario_costing import HaltService, cost_scenario, portfolio_settings
 from scenarios.spec import ScenarioSpec
 
-MODEL = ExclusionModel(
-    "motorbike",
-    ("intercept", "travel_h"),
-    (-2.0, 0.5),
-    (0, 0),
-    (0, 0),
-    (0, 0),
-    8.0,
-    1,
-    1.0,
-    0.0,
-    0.0,
-    0.0,
-    0.0,
-    1.0,
-)
+MODEL = simple_exclusion_model()
 
 
 def p(t_min: float) -> float:
