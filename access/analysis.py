@@ -191,6 +191,7 @@ def gap_analysis(
     fit_model: bool = True,
     barriers: BarrierSettings | None = None,
     with_barriers: bool = True,
+    offroad: Any = None,
 ) -> GapResult:
     """Run the gap analysis on ``region``.
 
@@ -213,6 +214,10 @@ def gap_analysis(
         Compute the barriers (waiting, capacity, burden by group, awareness, equity). The
         E2SFCA index needs travel to every centre: it is computed only when ``times`` is
         ``None`` (the region's own travel).
+    offroad
+        An off-road surface for the travel computed here (``TravelSettings.offroad``: an
+        ``OffroadSettings``, ``True``/``False`` to force the region's surface on or off, or
+        ``None`` for the region's default).
 
     Raises
     ------
@@ -222,7 +227,7 @@ def gap_analysis(
     s = settings or GapSettings()
     if s.burden_mode not in modes:
         raise AccessGapError(f"burden mode '{s.burden_mode}' is not among modes {list(modes)}")
-    t = times if times is not None else travel_times(region, modes=modes)
+    t = times if times is not None else travel_times(region, modes=modes, offroad=offroad)
     table = attach_registry(region.settlements, region.coverage, region.poverty)
     table = settlement_gaps(table.join(t), settings=s)
     notes = []
@@ -262,7 +267,10 @@ def gap_analysis(
             from access.queries import coverage_matrix  # loads the numba kernels
 
             minutes = coverage_matrix(
-                region, sites="centres", cutoff_min=b.e2sfca_d0_min, mode=s.burden_mode
+                region,
+                sites="centres",
+                cutoff_min=b.e2sfca_d0_min,
+                settings=TravelSettings(mode=cast(Mode, s.burden_mode), offroad=offroad),
             )
         result = barrier_analysis(
             table,

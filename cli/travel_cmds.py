@@ -133,18 +133,14 @@ def gaps(
     offroad: OffroadOpt = None,
 ) -> None:
     """Coverage, unregistered poor, burden by group, waiting and capacity, awareness, equity."""
-    from access.analysis import gap_analysis, travel_times
+    from access.analysis import gap_analysis
     from access.gap_outputs import write_gap_outputs
 
     off = _offroad(
         friction, elevation, landcover, landcover_speeds, n=neighbours, cell=cell_m, use=offroad
     )
     r = load_checked(region)
-    if off is None:  # the region's own travel: the E2SFCA index is computed too
-        result = run_step("gap analysis (three modes)", gap_analysis, r)
-    else:
-        times = run_step("travel times over the surface", travel_times, r, offroad=off)
-        result = run_step("gap analysis (three modes)", gap_analysis, r, times=times)
+    result = run_step("gap analysis (three modes)", gap_analysis, r, offroad=off)
     run_step(f"writing {out_dir}", write_gap_outputs, result, out_dir, boundaries=r.boundaries)
     for note in (*result.notes, *(result.barriers.notes if result.barriers else ())):
         out.print(Text.assemble(("note: ", "yellow"), note))
