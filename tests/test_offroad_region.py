@@ -215,6 +215,37 @@ def test_cli_attaches_a_surface_into_a_new_folder(small_sample_region_dir, raste
     assert res.exit_code == 0, res.output
 
 
+def test_gap_analysis_walks_over_the_surface_it_is_given(
+    small_sample_region_dir, rasters, tmp_path
+):
+    import pandas as pd
+
+    from access.analysis import gap_analysis
+    from access.friction import OffroadSettings
+    from geodata.region import load_region
+
+    region = load_region(small_sample_region_dir)
+    plain = gap_analysis(region, fit_model=False, with_barriers=False)
+    off = OffroadSettings(elevation=rasters["elevation"], neighbours=8)
+    over = gap_analysis(region, fit_model=False, with_barriers=False, offroad=off)
+    a = plain.settlements["travel_min_walk"]
+    b = over.settlements["travel_min_walk"]
+    assert not np.allclose(a.to_numpy(), b.to_numpy(), equal_nan=True)
+    res = invoke_cli(
+        "gaps",
+        small_sample_region_dir,
+        "--elevation",
+        rasters["elevation"],
+        "--neighbours",
+        "8",
+        "--out",
+        tmp_path / "g",
+    )
+    assert res.exit_code == 0, res.output
+    written = pd.read_csv(tmp_path / "g" / "settlements.csv")
+    assert np.allclose(written["travel_min_walk"], b.to_numpy(), equal_nan=True)
+
+
 # ---------------------------------------------------------------------------------------
 # the sample's synthetic terrain
 
