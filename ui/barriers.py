@@ -47,7 +47,13 @@ def render_barriers(
     cols = st.columns(3)
     for col, (key, value) in zip(cols, split.items(), strict=True):
         share = f"{100 * value / total:.0f}% of {b.demand}" if total else "-"
-        col.metric(_SPLIT_LABELS[key].capitalize(), f"{value:,.0f}", share, delta_color="off")
+        col.metric(
+            _SPLIT_LABELS[key].capitalize(),
+            f"{value:,.0f}",
+            share,
+            delta_color="off",
+            delta_arrow="off",  # a share, not a change: no arrow
+        )
     level = "union_council" if tehsil else "tehsil"
     units = gaps.units[level]
     if tehsil:
