@@ -36,14 +36,21 @@ import numpy as np
 
 from access.friction import Surface
 from access.kernels import multi_source_kernel
-from access.offroad_grid import grid_arcs, merge_csr, move_args
-from access.offroad_kernel import grid_search_kernel, walk_node_tree
+from access.offroad_grid import OFFSETS, grid_arcs, merge_csr, move_args
+from access.offroad_kernel import (
+    arc_metres_kernel,
+    bucket_width,
+    grid_search_kernel,
+    max_tobler_factor,
+    walk_node_tree,
+)
 from access.search import Seeds, ShortestPaths, concat_ranges
 
 __all__ = [
     "FLAG_OFF_SURFACE",
     "CombinedGraph",
     "GridGraph",
+    "arc_metres",
     "combined_csr",
     "grid_graph",
     "grid_path_metres",
@@ -221,8 +228,21 @@ def grid_search(g: GridGraph, seeds: Seeds, labels: np.ndarray) -> ShortestPaths
         np.asarray(seeds.node, np.int32),
         np.asarray(seeds.cost, np.float64),
         lab,
+        *g.buckets(),
     )
     return ShortestPaths(dist=dist, length=np.full(1, np.nan), label=label, pred=pred)
+
+
+def arc_metres(g: CombinedGraph) -> np.ndarray:
+    """Metres of every arc of ``g`` (arc order): the straight line between its two nodes.
+
+    Cell moves join cell centres; connectors join a centre to a road point; road arcs join
+    points at most half a cell apart along the road's geometry, so their chords follow it.
+    """
+    s = g.surface
+    return arc_metres_kernel(  # type: ignore[no-any-return]
+        g.indptr, g.indices, s.n_cells, s.shape[1], s.x0, s.y_top, s.cell_m, g.road_xy
+    )
 
 
 def grid_path_metres(
@@ -285,6 +305,21 @@ class GridGraph:
                 bits,
             )
         return tuple(self._memo["args"])
+
+    def buckets(self) -> tuple[float, int]:
+        """Bucket width (seconds) and ring size of the search's queue (computed once)."""
+        if "buckets" not in self._memo:
+            s = self.surface
+            k = int(s.neighbours)
+            longest = float(np.hypot(*np.array(OFFSETS[:k], float).T).max())
+            self._memo["buckets"] = bucket_width(
+                s.flat_s_per_m,
+                s.cell_m,
+                s.elevation_m is not None,
+                self.side_w,
+                longest * max_tobler_factor(s.max_slope if s.elevation_m is not None else 0.0),
+            )
+        return tuple(self._memo["buckets"])
 
     def nbytes(self) -> int:
         """Memory of the side graph, its bitmap and the surface, in bytes."""

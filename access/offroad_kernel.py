@@ -5,9 +5,9 @@
 (:func:`grid_csr_kernel`) and the grid-aware search (:func:`grid_search_kernel`) call it, so
 the two give bit-identical weights. The search never stores the 8 or 16 moves of every cell:
 it computes them from the cell index and the per-cell cost when a cell is settled, and takes
-road nodes and connectors from a small CSR side graph (over cells and road nodes). Its heap is
-a lazy 4-ary heap of ``(seconds, node)`` grown on demand (an indexed heap's position writes
-miss the cache on every sift at this size), so its memory is a few arrays over the nodes.
+road nodes and connectors from a small CSR side graph (over cells and road nodes). Its queue
+is a ring of buckets whose nodes are settled in memory order (:func:`grid_search_kernel`),
+so its memory is a few arrays over the nodes plus the frontier.
 
 Arithmetic follows numpy's float32 rules of the whole-array version: the mean friction and the
 flat cost are rounded to float32, the slope too; Tobler's factor is float64; a move's seconds
@@ -21,9 +21,16 @@ import math
 import numpy as np
 from numba import njit
 
-from access.kernels import heap_pop, heap_push
-
-__all__ = ["grid_csr_kernel", "grid_search_kernel", "move_cost", "node_xy", "walk_node_tree"]
+__all__ = [
+    "arc_metres_kernel",
+    "bucket_width",
+    "grid_csr_kernel",
+    "grid_search_kernel",
+    "max_tobler_factor",
+    "move_cost",
+    "node_xy",
+    "walk_node_tree",
+]
 
 #: A lower bound of Tobler's factor ``tobler(0) / tobler(slope)`` (its minimum is
 #: ``exp(-3.5 x 0.05) = 0.83946`` at slope -0.05), less a margin for rounding.
@@ -170,13 +177,26 @@ def grid_search_kernel(  # type: ignore[no-untyped-def]
     seed_nodes,
     seed_cost,
     seed_label,
+    width,
+    n_buckets,
 ):
     """Multi-source Dijkstra over the cells (moves computed on the fly) plus a side graph.
+
+    The queue is a ring of ``n_buckets`` buckets of ``width`` seconds (a power of two). A
+    bucket is emptied in rounds: its nodes are sorted by index and settled in that order, a
+    sweep through memory instead of a heap's random order (the search is bound by memory, so
+    this halves its time). Exact for any ``width > 0``: a node whose distance lies in the
+    current bucket cannot be improved by a node of a later bucket, and an arc lighter than
+    ``width`` (a connector, a short road arc) that improves a node of the current bucket puts
+    it back in the bucket for another round. With ``width`` at most the lightest cell move
+    (:func:`bucket_width`), cell moves never land in the current bucket, so rounds are rare.
+    An entry whose distance lies a whole ring ahead (an arc heavier than the ring) is carried
+    forward, so the ring's size affects only speed.
 
     Parameters
     ----------
     flat, elev, has_elev
-        The surface: ``(rows, cols, 2)`` float32 (flat seconds per metre, elevation).
+        The surface: ``(rows, cols)`` float32 flat seconds per metre and elevation.
     drs, dcs, dists
         The moves: row and column steps and float32 lengths in metres.
     t0, max_slope32, reverse
@@ -189,6 +209,8 @@ def grid_search_kernel(  # type: ignore[no-untyped-def]
         has side arcs (a megabyte that stays in cache, so ``side_ptr`` is read only there).
     seed_nodes, seed_cost, seed_label
         Start nodes, their initial seconds and labels.
+    width, n_buckets
+        Seconds per bucket (> 0) and the ring's size (a power of two).
 
     Returns
     -------
@@ -203,47 +225,109 @@ def grid_search_kernel(  # type: ignore[no-untyped-def]
     dist = np.full(n, np.inf)
     label = np.full(n, -1, np.int32)
     pred = np.full(n, -1, np.int32)
+    inv = 1.0 / width
+    mask = n_buckets - 1
     n_side = int(np.max(side_ptr[1:] - side_ptr[:-1])) if n else 0  # most side arcs of a node
-    hk, hv, size = _seed_heap(seed_nodes, seed_cost, seed_label, dist, label)
-    while size > 0:
-        d, u, size = heap_pop(hk, hv, size)
-        if d > dist[u]:
-            continue  # a stale entry (lazy deletion)
-        lab = label[u]
-        if size + k + n_side > hk.shape[0]:  # room for every offer below
-            hk, hv = _grow(hk, hv, size + k + n_side)
-        if u < n_cells:  # the moves, inline (a helper call costs a quarter of the time)
-            r = u // cols
-            c = u - r * cols
-            for j in range(k):
-                r2 = r + drs[j]
-                c2 = c + dcs[j]
-                if r2 < 0 or r2 >= rows or c2 < 0 or c2 >= cols:
+    head = np.full(n_buckets, -1, np.int32)
+    st = np.array([-1, 0, 0], np.int64)
+    node, nxt = _room(np.empty(1 << 16, np.int32), np.empty(1 << 16, np.int32), st, 0)
+    node, nxt = _room(node, nxt, st, seed_nodes.shape[0])
+    buf = np.empty(1 << 12, np.int32)
+    cur = _seed_ring(seed_nodes, seed_cost, seed_label, dist, label, head, node, nxt, st, inv)
+    while st[2] > 0:
+        b = cur & mask
+        while head[b] >= 0:
+            buf, m = _take(head, node, nxt, st, b, buf)
+            todo = np.sort(buf[:m])  # one round: this bucket's nodes in memory order
+            prev = -1
+            for t in range(todo.shape[0]):
+                u = todo[t]
+                if u == prev:
+                    continue  # a duplicate entry
+                prev = u
+                d = dist[u]
+                at = np.int64(d * inv)
+                if at < cur:
+                    continue  # settled in an earlier bucket (a stale entry)
+                if st[1] + k + n_side + 1 > node.shape[0]:  # room for every push below
+                    node, nxt = _room(node, nxt, st, k + n_side + 1)
+                if at > cur:  # a ring ahead: carry it forward
+                    _push(head, node, nxt, st, u, (at if (at - cur) & mask else cur + 1) & mask)
                     continue
-                v = r2 * cols + c2
-                if dist[v] <= d:
-                    continue  # settled, or as good already (moves cost >= 0)
-                w = move_cost(
-                    flat, elev, has_elev, r, c, drs[j], dcs[j], dists[j], t0, max_slope32,
-                    reverse, d, dist[v],
-                )  # fmt: skip
-                nd = d + w
-                if nd < dist[v]:
-                    dist[v] = nd
-                    label[v] = lab
-                    pred[v] = u
-                    size = heap_push(hk, hv, size, nd, v)
-        if u < n_cells and not (side_bits[u >> 3] >> (u & 7)) & 1:
-            continue
-        for a in range(side_ptr[u], side_ptr[u + 1]):
-            v = side_ix[a]
-            nd = d + side_w[a]
-            if nd < dist[v]:
-                dist[v] = nd
-                label[v] = lab
-                pred[v] = u
-                size = heap_push(hk, hv, size, nd, v)
+                lab = label[u]
+                if u < n_cells:  # the moves, inline (a helper call costs a quarter of the time)
+                    r = u // cols
+                    c = u - r * cols
+                    for j in range(k):
+                        r2 = r + drs[j]
+                        c2 = c + dcs[j]
+                        if r2 < 0 or r2 >= rows or c2 < 0 or c2 >= cols:
+                            continue
+                        v = r2 * cols + c2
+                        if dist[v] <= d:
+                            continue  # settled, or as good already (moves cost >= 0)
+                        w = move_cost(
+                            flat, elev, has_elev, r, c, drs[j], dcs[j], dists[j], t0,
+                            max_slope32, reverse, d, dist[v],
+                        )  # fmt: skip
+                        nd = d + w
+                        if nd < dist[v]:
+                            dist[v] = nd
+                            label[v] = lab
+                            pred[v] = u
+                            _push(head, node, nxt, st, v, np.int64(nd * inv) & mask)
+                if u >= n_cells or (side_bits[u >> 3] >> (u & 7)) & 1:
+                    _relax_side(u, d, lab, side_ptr, side_ix, side_w, dist, label, pred,
+                                head, node, nxt, st, inv)  # fmt: skip
+        cur += 1
     return dist, label, pred
+
+
+def max_tobler_factor(max_slope: float) -> float:
+    """The largest factor Tobler's function puts on a flat move's time for ``|slope| <= max_slope``.
+
+    ``tobler(0) / tobler(-max_slope)`` at the steepest uphill or downhill (``exp(3.5 x
+    max_slope)``); ``1`` on flat ground.
+    """
+    return float(np.exp(3.5 * max_slope)) if max_slope > 0 else 1.0
+
+
+def bucket_width(
+    flat: np.ndarray, cell_m: float, has_elev: bool, side_w: np.ndarray, max_factor: float
+) -> tuple[float, int]:
+    """The bucket width and ring size of :func:`grid_search_kernel` for a surface.
+
+    The width is a lower bound of a cell move's seconds: the shortest move (``cell_m``) at
+    the lowest flat cost, times Tobler's smallest factor when there is a DEM. The ring holds
+    the heaviest move (``max_factor`` times the heaviest flat cost over the longest move) or
+    side arc, up to ``2**16`` buckets (beyond, the width grows: still exact, a few more
+    rounds).
+    """
+    fin = flat[np.isfinite(flat)]
+    if fin.size == 0 or not fin.max() > 0:
+        return 1.0, 2
+    low = float(fin[fin > 0].min()) * cell_m * (_TOBLER_MIN_FACTOR if has_elev else 1.0)
+    high = float(fin.max()) * cell_m * max_factor
+    if side_w.size:
+        high = max(high, float(side_w[np.isfinite(side_w)].max(initial=0.0)))
+    if not np.isfinite(high):  # no cliff slope: Tobler's factor has no bound
+        high = low * (2.0**16 - 2.0)
+    n_buckets = 2
+    while n_buckets < min(high / low + 2.0, 2.0**16):
+        n_buckets *= 2
+    return max(low, high / (n_buckets - 2)), n_buckets
+
+
+@njit(cache=True, nogil=True)
+def arc_metres_kernel(indptr, indices, n_cells, cols, x0, y_top, cell_m, road_xy):  # type: ignore[no-untyped-def]
+    """Straight-line metres of every arc of a combined CSR (float64, arc order)."""
+    out = np.empty(indices.shape[0])
+    for u in range(indptr.shape[0] - 1):
+        ux, uy = node_xy(u, n_cells, cols, x0, y_top, cell_m, road_xy)
+        for a in range(indptr[u], indptr[u + 1]):
+            vx, vy = node_xy(indices[a], n_cells, cols, x0, y_top, cell_m, road_xy)
+            out[a] = np.sqrt((ux - vx) ** 2 + (uy - vy) ** 2)
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -279,35 +363,88 @@ def walk_node_tree(pred, start, n_cells, cols, x0, y_top, cell_m, road_xy):  # t
 
 
 # ---------------------------------------------------------------------------------------
-# indexed binary heap (keys hk, nodes hv, pos[node] = index)
+# the ring of buckets: singly linked entries ``(node, nxt)`` in a pool with a free list;
+# ``st`` holds (first free entry or -1, entries used, live entries)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _push(head, node, nxt, st, v, b):  # type: ignore[no-untyped-def]
+    """Put node ``v`` in bucket ``b`` (the pool has room: see :func:`_room`)."""
+    e = st[0]
+    if e >= 0:
+        st[0] = nxt[e]
+    else:
+        e = st[1]
+        st[1] += 1
+    node[e] = v
+    nxt[e] = head[b]
+    head[b] = e
+    st[2] += 1
 
 
 @njit(cache=True, nogil=True)
-def _seed_heap(seed_nodes, seed_cost, seed_label, dist, label):  # type: ignore[no-untyped-def]
-    """A heap holding the seeds (their distances and labels written)."""
-    hk = np.empty(max(1 << 16, 2 * seed_nodes.shape[0]), np.float64)
-    hv = np.empty(hk.shape[0], np.int32)
-    size = 0
+def _seed_ring(seed_nodes, seed_cost, seed_label, dist, label, head, node, nxt, st, inv):  # type: ignore[no-untyped-def]
+    """Write the seeds' distances and labels and put them in the ring: the first bucket."""
+    mask = head.shape[0] - 1
+    cur = np.int64(1) << 62
     for i in range(seed_nodes.shape[0]):
         s = seed_nodes[i]
         if seed_cost[i] < dist[s]:
             dist[s] = seed_cost[i]
             label[s] = seed_label[i]
-            size = heap_push(hk, hv, size, seed_cost[i], s)
-    return hk, hv, size
+            cur = min(cur, np.int64(seed_cost[i] * inv))
+            _push(head, node, nxt, st, s, np.int64(seed_cost[i] * inv) & mask)
+    return cur
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _relax_side(u, d, lab, side_ptr, side_ix, side_w, dist, label, pred, head, node, nxt, st, inv):  # type: ignore[no-untyped-def]
+    """Relax node ``u``'s road arcs and connectors (settled at ``d`` seconds)."""
+    mask = head.shape[0] - 1
+    for a in range(side_ptr[u], side_ptr[u + 1]):
+        v = side_ix[a]
+        nd = d + side_w[a]
+        if nd < dist[v]:
+            dist[v] = nd
+            label[v] = lab
+            pred[v] = u
+            _push(head, node, nxt, st, v, np.int64(nd * inv) & mask)
 
 
 @njit(cache=True, nogil=True)
-def _grow(hk, hv, need):  # type: ignore[no-untyped-def]
-    """Heap arrays with room for at least ``need`` entries (doubling)."""
-    cap = hk.shape[0] * 2
-    while cap < need:
+def _room(node, nxt, st, need):  # type: ignore[no-untyped-def]
+    """The pool, doubled until ``need`` more entries fit without the free list."""
+    cap = node.shape[0]
+    while st[1] + need > cap:
         cap *= 2
-    nk = np.empty(cap, np.float64)
-    nv = np.empty(cap, np.int32)
-    nk[: hk.shape[0]] = hk
-    nv[: hv.shape[0]] = hv
-    return nk, nv
+    if cap == node.shape[0]:
+        return node, nxt
+    n2 = np.empty(cap, np.int32)
+    x2 = np.empty(cap, np.int32)
+    n2[: st[1]] = node[: st[1]]
+    x2[: st[1]] = nxt[: st[1]]
+    return n2, x2
+
+
+@njit(cache=True, nogil=True)
+def _take(head, node, nxt, st, b, buf):  # type: ignore[no-untyped-def]
+    """Empty bucket ``b`` into ``buf`` (grown if needed): ``(buf, count)``."""
+    m = 0
+    e = head[b]
+    while e >= 0:
+        if m == buf.shape[0]:
+            grown = np.empty(2 * m, np.int32)
+            grown[:m] = buf
+            buf = grown
+        buf[m] = node[e]
+        m += 1
+        following = nxt[e]
+        nxt[e] = st[0]
+        st[0] = e
+        e = following
+    head[b] = -1
+    st[2] -= m
+    return buf, m
 
 
 @njit(cache=True, nogil=True, inline="always")

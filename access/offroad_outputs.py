@@ -21,14 +21,22 @@ import shapely
 
 from access.context import resolve_settings, site_table
 from access.friction import Surface
-from access.offroad import grid_search, point_seeds
+from access.offroad import grid_path_metres, grid_search, point_seeds
 from access.offroad_region import offroad_context, resolve_offroad
+from access.search import Seeds
 from access.speeds import TravelSettings
 from geodata.errors import SchemaError
 from geodata.region import Region
 from geodata.schema import STORAGE_CRS
 
-__all__ = ["TravelRaster", "raster_isochrones", "travel_time_raster", "write_travel_time_raster"]
+__all__ = [
+    "SurfacePath",
+    "TravelRaster",
+    "raster_isochrones",
+    "surface_path",
+    "travel_time_raster",
+    "write_travel_time_raster",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +96,72 @@ def travel_time_raster(
         centre=sp.label[:n].reshape(oc.surface.shape),
         centre_ids=tuple(sites["centre_id"].astype(str)),
         surface=oc.surface,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class SurfacePath:
+    """The fastest path between two points over a surface and its roads (metric CRS).
+
+    Attributes
+    ----------
+    xy
+        ``(k, 2)`` metric vertices: origin, the cells and road points passed, destination.
+    seconds
+        Travel time, both walks to and from the cells' centres included.
+    road_m, offroad_m
+        Metres on roads and off them.
+    """
+
+    xy: np.ndarray
+    seconds: float
+    road_m: float
+    offroad_m: float
+
+
+def surface_path(
+    region: Region, settings: TravelSettings, origin_xy: np.ndarray, dest_xy: np.ndarray
+) -> SurfacePath | None:
+    """The fastest path from ``origin_xy`` to ``dest_xy`` over the region's surface.
+
+    One forward search from the origin's cell (:func:`access.offroad.grid_search`), walked
+    back from the destination's cell; two points in one cell may walk straight across it.
+    ``None`` when no surface is in use; ``seconds`` is ``inf`` when either point is off the
+    surface or the destination is unreached.
+    """
+    offroad = resolve_offroad(region, settings)
+    if offroad is None:
+        return None
+    oc = offroad_context(region, settings, offroad)
+    pts = np.vstack([origin_xy, dest_xy]).astype(np.float64)
+    seeds, ok = point_seeds(oc.surface, pts)
+    if not ok.all():
+        return SurfacePath(pts, np.inf, np.nan, np.nan)
+    o_cell, d_cell = int(seeds.node[0]), int(seeds.node[1])
+    flat = float(oc.surface.flat_s_per_m.ravel()[o_cell])
+    straight = float(np.hypot(*(pts[0] - pts[1])))
+    if o_cell == d_cell and straight * flat <= float(seeds.cost[0] + seeds.cost[1]):
+        return SurfacePath(pts, straight * flat, 0.0, straight)
+    g = oc.grid(reverse=False)
+    origin = Seeds(seeds.ptr[:2], seeds.node[:1], seeds.cost[:1], seeds.length[:1])
+    sp = grid_search(g, origin, np.arange(1))
+    total = float(sp.dist[d_cell] + seeds.cost[1])
+    if not np.isfinite(total):
+        return SurfacePath(pts, np.inf, np.nan, np.nan)
+    nodes = [d_cell]
+    while sp.pred[nodes[-1]] >= 0:
+        nodes.append(int(sp.pred[nodes[-1]]))
+    nodes.reverse()
+    arr = np.asarray(nodes, np.int64)
+    n = oc.surface.n_cells
+    xy = np.empty((arr.size, 2))
+    cell = arr < n
+    xy[cell] = oc.surface.cell_xy(arr[cell])
+    xy[~cell] = g.road_xy[arr[~cell] - n]
+    off_m, road_m = grid_path_metres(g, sp.pred, np.array([d_cell]))
+    ends = float(seeds.length[0] + seeds.length[1])
+    return SurfacePath(
+        np.vstack([pts[:1], xy, pts[1:]]), total, float(road_m[0]), float(off_m[0]) + ends
     )
 
 

@@ -30,6 +30,7 @@ from access.offroad import (
     FLAG_OFF_SURFACE,
     CombinedGraph,
     GridGraph,
+    arc_metres,
     combined_csr,
     grid_graph,
     grid_path_metres,
@@ -325,8 +326,14 @@ def coverage_offroad(
 
 def travel_matrix_offroad(
     oc: OffroadContext, points: gpd.GeoSeries, *, n_threads: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Seconds among ``points`` (rows from, columns to; ``inf`` unreachable) and ``on_surface``."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seconds and metres among ``points`` (rows from, columns to) and ``on_surface``.
+
+    Unreachable pairs are ``inf`` seconds and NaN metres. Metres are the path's straight
+    pieces between its nodes (cell centres and road points half a cell apart, see
+    :func:`access.offroad.arc_metres`), plus each point's walk to its cell's centre; two
+    points in one cell may walk straight to each other.
+    """
     g = oc.graph(reverse=False)
     seeds, ok = point_seeds(oc.surface, oc.metric_xy(points))
     n = len(points)
@@ -336,14 +343,22 @@ def travel_matrix_offroad(
         g.weight_s,
         seeds,
         targets=seeds,
+        lengths=arc_metres(g),
         stop_when_all_found=True,
         n_threads=n_threads,
     )
-    out = np.full((n, n), np.inf)
-    i, j, c = min_duplicates(res.source, res.target, res.cost)
-    out[i, j] = c
-    np.fill_diagonal(out, 0.0)
-    return out, ok
+    seconds = np.full((n, n), np.inf)
+    metres = np.full((n, n), np.nan)
+    gdf = gpd.GeoDataFrame(geometry=points.values, crs=points.crs)
+    d_i, d_j, d_cost, d_len = _same_cell_pairs(oc, gdf, gdf)
+    c = np.concatenate([res.cost, d_cost])
+    last = np.argsort(-c, kind="stable")  # a repeated pair keeps its last write: the fastest
+    i, j = np.concatenate([res.source, d_i])[last], np.concatenate([res.target, d_j])[last]
+    seconds[i, j] = c[last]
+    metres[i, j] = np.concatenate([res.length, d_len])[last]
+    np.fill_diagonal(seconds, 0.0)
+    np.fill_diagonal(metres, 0.0)
+    return seconds, metres, ok
 
 
 # ---------------------------------------------------------------------------------------

@@ -346,9 +346,9 @@ def _travel_matrix_offroad(
     ids: list[str],
     n_threads: int | None,
 ) -> TravelMatrix:
-    """:func:`travel_matrix` over the surface and roads (metres are not traced: NaN)."""
+    """:func:`travel_matrix` over the surface and roads (metres along the path's nodes)."""
     oc = offroad_context(region, st, offroad)
-    seconds, on_surface = travel_matrix_offroad(oc, gdf, n_threads=n_threads)
+    seconds, metres, on_surface = travel_matrix_offroad(oc, gdf, n_threads=n_threads)
     reach = np.isfinite(seconds)
     off = reach.copy()
     np.fill_diagonal(off, False)
@@ -357,7 +357,7 @@ def _travel_matrix_offroad(
     return TravelMatrix(
         ids=tuple(ids),
         minutes=np.where(reach, seconds / 60.0, np.nan),
-        metres=np.where(reach, np.nan, np.nan),
+        metres=np.where(reach, metres, np.nan),
         access_m=np.full(len(ids), np.nan),
         flags=tuple(str(f) for f in flags),
     )

@@ -3,8 +3,10 @@
 - :func:`route` - the fastest path between two points as a LineString.
 - :func:`isochrones` - polygons reachable from/to the centres within time bands.
 
-They search the full (uncontracted) graph, because every shape point's time is needed, and
-use the same seeds (:mod:`access.attach`) and searches (:mod:`access.search`) as the
+When the region's off-road surface is in use, both go over it instead
+(:func:`access.offroad_outputs.surface_path`, :func:`access.offroad_outputs.raster_isochrones`).
+On roads they search the full (uncontracted) graph, because every shape point's time is
+needed, and use the same seeds (:mod:`access.attach`) and searches (:mod:`access.search`) as the
 queries of :mod:`access.queries`. Times in minutes, geometries in EPSG:4326.
 """
 
@@ -24,6 +26,13 @@ from shapely.geometry import LineString, Point
 from access.attach import access_seconds, arrival_seeds, exit_seeds, same_edge_pairs
 from access.context import TravelContext, resolve_settings, site_table, travel_context
 from access.graph import CompiledGraph
+from access.offroad_outputs import (
+    SurfacePath,
+    raster_isochrones,
+    surface_path,
+    travel_time_raster,
+)
+from access.offroad_region import resolve_offroad
 from access.search import multi_source_dijkstra
 from access.speeds import TravelSettings
 from geodata.errors import UnreachableError
@@ -46,7 +55,7 @@ class Route:
     network_m
         On-road metres.
     access_m
-        Straight-line off-road metres at both ends.
+        Straight-line off-road metres at both ends (over a surface: every off-road piece).
     """
 
     geometry: LineString
@@ -91,6 +100,10 @@ def route(
     st = resolve_settings(settings, mode)
     ctx = travel_context(region, st)
     pts = gpd.GeoSeries([_as_point(origin), _as_point(destination)], crs=STORAGE_CRS)
+    o_xy, d_xy = ctx.project_points(pts)
+    over = surface_path(region, st, o_xy, d_xy)
+    if over is not None:
+        return _surface_route(ctx, over, origin, destination, st)
     snaps = ctx.snap(gpd.GeoDataFrame(geometry=pts), max_snap_m=st.max_snap_m)
     if (snaps.edge < 0).any():
         raise UnreachableError("the mode has no usable road in this region; nothing to route on")
@@ -133,7 +146,6 @@ def route(
             f"no {st.mode} route from {origin} to {destination} on this road network "
             "(check closures, one-way streets, or try another mode)"
         )
-    o_xy, d_xy = ctx.project_points(pts)
     coords: list[np.ndarray] = [o_xy[None, :], snaps.snap_xy[0][None, :]]
     if kind == "direct":
         e = int(snaps.edge[0])
@@ -221,6 +233,9 @@ def isochrones(
     >>> iso = isochrones(region, bands_min=(30, 60), mode="motorbike")  # doctest: +SKIP
     """
     st = resolve_settings(settings, mode)
+    if resolve_offroad(region, st) is not None:  # the surface's cells, not buffered roads
+        raster = travel_time_raster(region, settings=st, centres=centres)
+        return raster_isochrones(raster, bands_min=tuple(float(b) for b in bands_min))
     ctx = travel_context(region, st)
     sites = site_table(region, centres)
     c_snap = ctx.snap(sites, max_snap_m=st.max_snap_m)
@@ -322,3 +337,25 @@ def _piece(line: LineString, start: float, end: float) -> np.ndarray:
             shapely.get_coordinates(shapely.ops.substring(line, lo, hi, normalized=True))
         )
     return xy[::-1] if start > end else xy
+
+
+def _surface_route(
+    ctx: TravelContext,
+    path: SurfacePath,
+    origin: Point | tuple[float, float],
+    destination: Point | tuple[float, float],
+    st: TravelSettings,
+) -> Route:
+    """A :class:`Route` from a path over the surface (cells and roads)."""
+    if not np.isfinite(path.seconds):
+        raise UnreachableError(
+            f"no {st.mode} route from {origin} to {destination} over the surface and roads "
+            "(a point is off the surface or cut off by barriers: check the rasters' nodata)"
+        )
+    lon, lat = ctx.to_lonlat.transform(path.xy[:, 0], path.xy[:, 1])
+    return Route(
+        geometry=LineString(np.column_stack([lon, lat])),
+        travel_min=path.seconds / 60.0,
+        network_m=path.road_m,
+        access_m=path.offroad_m,
+    )

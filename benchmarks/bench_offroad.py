@@ -8,11 +8,12 @@ a north-south river of nodata with five crossings, and a road grid every 10 km (
 on the reversed combined graph.
 
 Timed in one run: **ours**, the grid-aware kernel (``access.offroad.grid_graph`` stores only
-roads and connectors; ``grid_search`` computes each cell's moves when it is settled) plus the
-settlement look-up; the **previous CSR path** (``combined_csr``: every move stored, the
-engine's kernel), checked to give identical minutes; and the named baseline **scipy
-``csgraph.dijkstra(min_only=True)``** on that CSR (float64 copy, as scipy needs). Peak memory
-is the process's maximum resident set (``ru_maxrss``) after our part, before the others run.
+roads and connectors; ``grid_search`` computes each cell's moves when it is settled, from a
+ring of buckets whose nodes it settles in memory order) plus the settlement look-up; the
+**previous CSR path** (``combined_csr``: every move stored, the engine's kernel), checked to
+give identical minutes; and the named baseline **scipy ``csgraph.dijkstra(min_only=True)``**
+on that CSR (float64 copy, as scipy needs). Peak memory is the process's maximum resident
+set (``ru_maxrss``) after our part, before the others run.
 
 Usage::
 

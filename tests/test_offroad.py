@@ -448,3 +448,63 @@ def test_grid_kernel_paths_walk_back_to_their_seed_with_the_csr_metres():
     assert np.array_equal(off_a, off_b) and np.array_equal(road_a, road_b)
     assert (road_b > 0).any() and (off_b >= 0).all() and np.isfinite(off_b).all()
     assert (b.pred[seeds.node] == -1).all() and gg.nbytes() < csr.nbytes()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    width=st.sampled_from([0.01, 1.0, 30.0, 1e4]),
+    n_buckets=st.sampled_from([2, 4, 64]),
+    reverse=st.booleans(),
+)
+def test_bucket_queue_is_exact_for_any_bucket_width_and_ring_size(seed, width, n_buckets, reverse):
+    # tiny rings carry entries forward, wide buckets settle in rounds: the same distances
+    from access.offroad_kernel import grid_search_kernel
+
+    s, roads, xy = _random_case(seed, 8, True)
+    seeds, _ = point_seeds(s, xy)
+    labels = np.arange(seeds.n_items)
+    ref = nearest_search(combined_csr(s, reverse=reverse, **roads), seeds, labels)
+    gg = grid_graph(s, reverse=reverse, **roads)
+    dist, label, _ = grid_search_kernel(
+        *gg.kernel_args(),
+        seeds.node.astype(np.int32),
+        seeds.cost.astype(np.float64),
+        labels[seeds.item_of_entry()].astype(np.int32),
+        width,
+        n_buckets,
+    )
+    assert np.array_equal(dist, ref.dist)
+    assert np.array_equal(label, ref.label)
+
+
+def test_bucket_width_is_a_lower_bound_of_every_cell_move():
+    from access.offroad import arc_metres
+
+    rng = np.random.default_rng(3)
+    flat = rng.uniform(0.01, 50.0, (12, 14))  # a 5,000x range of friction
+    elev = rng.uniform(0, 60, (12, 14))
+    s = surface_from_arrays(flat, cell_m=CELL, elevation_m=elev, neighbours=16, max_slope=0.5)
+    g = combined_csr(s, **_no_roads())
+    width, n_buckets = grid_graph(s, **_no_roads()).buckets()
+    assert width <= g.weight_s.min() and n_buckets & (n_buckets - 1) == 0
+    # the ring holds the heaviest move, or the width grew to make it so
+    assert g.weight_s.max() <= width * (n_buckets - 2) * (1 + 1e-6)
+    # arcs' metres: orthogonal moves one cell, diagonals sqrt(2), knight's moves sqrt(5)
+    assert set(np.round(arc_metres(g) / CELL, 6)) == {1.0, round(math.sqrt(2), 6), 2.236068}
+
+
+def test_travel_matrix_metres_over_a_strip_are_the_straight_walk():
+    from access.offroad import arc_metres
+    from access.search import bounded_one_to_many
+
+    s = surface_from_arrays(np.full((1, 5), WALK), cell_m=CELL, neighbours=8)
+    g = combined_csr(s, **_no_roads())
+    seeds, _ = point_seeds(s, np.array([[30.0, -50.0], [420.0, -50.0]]))
+    res = bounded_one_to_many(
+        g.indptr, g.indices, g.weight_s, seeds, targets=seeds, lengths=arc_metres(g)
+    )
+    pair = (res.source == 0) & (res.target == 1)
+    # 20 m to the first centre, 400 m between the centres, 30 m from the last centre
+    assert res.length[pair].tolist() == [pytest.approx(450.0)]
+    assert res.cost[pair].tolist() == [pytest.approx(450.0 * WALK, rel=1e-6)]

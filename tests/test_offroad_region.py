@@ -290,3 +290,42 @@ def test_the_sample_saved_with_terrain_keeps_its_figures_until_enabled(tmp_path)
     hh_changed = t.loc[t["change_min"].abs() >= 1, "households"].sum()
     assert s["changed_households"] == round(hh_changed)
     assert set(s["by_terrain"]) == set(t["terrain"])
+
+
+def test_routes_isochrones_and_matrices_use_the_surface_when_the_region_enables_it(attached):
+    from shapely import LineString, Point
+
+    from access.context import travel_context
+    from access.engine import isochrones, route, travel_matrix
+    from access.offroad_outputs import raster_isochrones, travel_time_raster
+
+    attach_surface(attached, enabled=True)
+    region = load_region(attached)
+    walk = TravelSettings(mode="walk")
+    near = nearest_centre(region, mode="walk")
+    far = near.dropna(subset=["travel_min"]).sort_values("travel_min").iloc[-1]
+    s_pt = region.settlements.set_index("settlement_id").geometry[far["settlement_id"]]
+    c_pt = region.centres.set_index("centre_id").geometry[far["centre_id"]]
+    # the route from the farthest settlement to its centre takes the nearest-centre minutes
+    r = route(region, s_pt, c_pt, mode="walk")
+    assert r.travel_min == pytest.approx(far["travel_min"], rel=1e-9)
+    ctx = travel_context(region, walk)
+    lon, lat = np.asarray(r.geometry.coords).T
+    line = LineString(np.column_stack(ctx.to_metric.transform(lon, lat)))
+    assert line.length == pytest.approx(r.network_m + r.access_m, rel=1e-9)
+    assert Point(r.geometry.coords[0]).distance(s_pt) < 1e-9
+    assert Point(r.geometry.coords[-1]).distance(c_pt) < 1e-9
+    assert r.access_m > 0 and r.network_m >= 0
+    # the travel matrix gives the same minutes, and the route's metres (no longer NaN)
+    tm = travel_matrix([far["settlement_id"], far["centre_id"]], region, mode="walk")
+    assert tm.minutes[0, 1] == pytest.approx(r.travel_min, rel=1e-9)
+    assert tm.metres[0, 1] == pytest.approx(r.network_m + r.access_m, rel=1e-9)
+    assert np.isfinite(tm.metres).all()
+    # isochrones are the surface's cells within each band, not buffered roads
+    iso = isochrones(region, bands_min=(30, 60), mode="walk")
+    ref = raster_isochrones(travel_time_raster(region, mode="walk"), bands_min=(30.0, 60.0))
+    assert iso[["centre_id", "band_min"]].equals(ref[["centre_id", "band_min"]])
+    assert iso.geometry.geom_equals(ref.geometry).all()
+    no_surface = TravelSettings(mode="walk", offroad=False)
+    roads = isochrones(region, bands_min=(30, 60), settings=no_surface)
+    assert not iso.union_all().equals(roads.union_all())
