@@ -30,7 +30,8 @@ import pandas as pd
 from access.analysis import MODES, GapResult
 from access.exclusion import ExclusionModel
 from access.gaps import weighted_quantile
-from access.speeds import Closures
+from access.offroad_region import resolve_offroad
+from access.speeds import Closures, TravelSettings
 from geodata.export import json_safe
 from geodata.region import Region
 from scenarios.portfolio.channels import CLOSER_MIN
@@ -518,6 +519,10 @@ def _travel_doc(scenario: Scenario, region: Region, closures: Closures) -> dict[
         "closure_edges": len(closures.edges),
         "road_segments_closed": int(closed.sum()),
         "road_km_closed": float(edges["length_m"].to_numpy(float)[closed].sum() / 1000.0),
+        "offroad_surface": resolve_offroad(
+            region, TravelSettings(mode=spec.travel.mode, offroad=spec.travel.offroad)
+        )
+        is not None,
     }
 
 

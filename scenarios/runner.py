@@ -232,6 +232,7 @@ class _ScenarioTravel:
             season=self.spec.travel.season,
             closures=self.closures,
             cache_dir=self.graphs,
+            offroad=self.spec.travel.offroad,
             **extra,
         )
 

@@ -85,13 +85,16 @@ class _Strict(BaseModel):
 class TravelSpec(_Strict):
     """How people travel.
 
-    ``mode`` (walk, motorbike, car), ``season`` (dry, monsoon) and an optional speed profile
-    file (CSV or YAML, see :func:`access.speeds.load_speed_profile`).
+    ``mode`` (walk, motorbike, car), ``season`` (dry, monsoon), an optional speed profile
+    file (CSV or YAML, see :func:`access.speeds.load_speed_profile`) and ``offroad``: walk
+    over the region's off-road surface (``true``; the region must have one), roads only
+    (``false``), or as the region says (unset; ``docs/travel_model.md``).
     """
 
     mode: Mode = "motorbike"
     season: Season = "dry"
     speeds: str | None = None
+    offroad: bool | None = None
 
 
 class ClosuresSpec(_Strict):

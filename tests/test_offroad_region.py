@@ -329,3 +329,27 @@ def test_routes_isochrones_and_matrices_use_the_surface_when_the_region_enables_
     no_surface = TravelSettings(mode="walk", offroad=False)
     roads = isochrones(region, bands_min=(30, 60), settings=no_surface)
     assert not iso.union_all().equals(roads.union_all())
+
+
+def test_a_scenario_chooses_the_surface_or_roads_only(attached, small_sample_region_dir, tmp_path):
+    from scenarios.runner import run_scenario
+
+    attach_surface(attached, enabled=True)
+
+    def run(name, folder, offroad=""):
+        text = f"name: {name}\nregion: {folder}\ntravel:\n  mode: walk\n"
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text + (f"  offroad: {offroad}\n" if offroad else ""))
+        return run_scenario(path, tmp_path / f"out_{name}").metrics
+
+    as_region, roads = run("region", attached), run("roads", attached, "false")
+    assert as_region["travel"]["offroad_surface"] is True
+    assert roads["travel"]["offroad_surface"] is False
+    # the scenario side walks over the surface or not; the baseline is the region's own
+    assert as_region["access"]["baseline"] == roads["access"]["baseline"]
+    assert as_region["access"]["scenario"] == as_region["access"]["baseline"]
+    over = as_region["access"]["scenario"]["median_travel_min"]
+    assert roads["access"]["scenario"]["median_travel_min"] != pytest.approx(over, rel=1e-3)
+    # a region without rasters: asking for the surface is an error naming what to give
+    with pytest.raises(SchemaError, match="names no off-road rasters"):
+        run("bare", copy_region(small_sample_region_dir, tmp_path / "bare_region"), "true")
