@@ -42,6 +42,7 @@ from geodata.region import Region
 from scenarios.metrics import scenario_metrics
 from scenarios.placement import PlacementPlan, place_centres
 from scenarios.routing import VanOptions, VanPlan, plan_vans, select_halts
+from scenarios.routing.campaign_results import dropped_advice
 from scenarios.scenario_inputs import (
     DEFAULT_SETUP_PKR,
     as_scenario,
@@ -276,7 +277,18 @@ def _scenario_vans(
             f"{options.mode}-minutes of a centre: no van campaign was planned."
         )
         return options, None
-    return options, plan_vans(region, options, gaps=gaps, settings=travel.scenario(options.mode))
+    plan = plan_vans(region, options, gaps=gaps, settings=travel.scenario(options.mode))
+    summary = plan.summary()
+    if summary["dropped_reasons"]:
+        notes.append(
+            dropped_advice(
+                summary["dropped_reasons"],
+                summary["halts_selected"],
+                summary["halts_visited"],
+                overnight=options.overnight_at_halt,
+            )
+        )
+    return options, plan
 
 
 @contextmanager

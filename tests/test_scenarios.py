@@ -539,3 +539,17 @@ def test_examples_on_the_sample_region_from_the_cli(sample_region_and_truth, tmp
     for name in ("ten_uc_centres", "vans_only"):
         a = m[name]["costs"]["assumptions"]
         assert (a["horizon_years"], a["discount_rate"]) == (5, 0.1)
+
+
+def test_halts_left_out_are_explained_with_what_to_change(small_folder, tmp_path):
+    # an on-site ratio no day can meet: every selected halt is left out, and the notes say
+    # why and which key to change (before, metrics.json showed 0 van-days without a word)
+    (small_folder / "strict_vans.yaml").write_text(
+        "extends: vans_only.yaml\nname: strict_vans\nvans:\n  min_onsite_ratio: 50\n"
+    )
+    res = run_scenario(small_folder / "strict_vans.yaml", tmp_path / "strict")
+    vans = res.metrics["vans"]
+    assert vans["van_days_used"] == 0 and vans["halts_selected"] > 0
+    note = next(n for n in res.metrics["notes"] if n.startswith("Vans visit"))
+    assert f"Vans visit 0 of {vans['halts_selected']} selected halts" in note
+    assert "lower min_onsite_ratio" in note

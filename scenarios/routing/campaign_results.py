@@ -22,6 +22,7 @@ __all__ = [
     "DroppedHalt",
     "HaltVisit",
     "VanDay",
+    "dropped_advice",
 ]
 
 # Reasons a halt is not visited.
@@ -32,6 +33,42 @@ REASON_ROOM = "no room in the van-days: lower priority than the halts kept"
 REASON_BLOCK_SHARE = "multi-day halt left out: multi-day halts would exceed max_block_share"
 REASON_BLOCK_RUN = "multi-day halt left out: no van has enough free consecutive days"
 REASON_ONSITE = "too little time on site for the driving it takes (min_onsite_ratio)"
+
+
+#: What a planner can change when halts are left out for each reason (scenario-file keys).
+_ADVICE = {
+    REASON_FAR: "add a depot nearer to them",
+    REASON_DRIVE_CAP: "raise max_drive_min_per_day",
+    REASON_NO_DAYS: "add vans or days",
+    REASON_ROOM: "add vans or days",
+    REASON_BLOCK_SHARE: "add vans or days",
+    REASON_BLOCK_RUN: "add days",
+    REASON_ONSITE: "lower min_onsite_ratio to accept more driving per hour on site",
+}
+
+
+def dropped_advice(
+    reasons: dict[str, int], selected: int, visited: int, *, overnight: bool = True
+) -> str:
+    """One sentence for a report: how many halts were left out, why, and what to change.
+
+    With overnight stays off, halts too far for a day trip are advised to allow them.
+
+    >>> text = dropped_advice({REASON_ROOM: 2}, 3, 1)
+    >>> text.startswith("Vans visit 1 of 3 selected halts; left out: 2 no room in the van-days")
+    True
+    >>> text.endswith(": add vans or days.")
+    True
+    """
+    advice = dict(_ADVICE)
+    if not overnight:
+        for r in (REASON_FAR, REASON_DRIVE_CAP):
+            advice[r] = "allow overnight stays (overnight_at_halt)"
+    parts = [
+        f"{n} {reason}" + (f": {advice[reason]}" if reason in advice else "")
+        for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return f"Vans visit {visited} of {selected} selected halts; left out: " + "; ".join(parts) + "."
 
 
 @dataclass(frozen=True)
