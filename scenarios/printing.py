@@ -34,8 +34,7 @@ log = logging.getLogger(__name__)
 URDU_FONT_FAMILY = '"Noto Naskh Arabic", "Noto Sans Arabic", "Noto Nastaliq Urdu", serif'
 
 #: Print rules shared by every printed page (A4, repeated headers, no split rows).
-PRINT_CSS = (
-    """
+PRINT_CSS = """
 @page { size: A4; margin: 14mm 12mm 14mm 12mm; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; color: #1b2631; }
@@ -47,10 +46,8 @@ tfoot { display: table-footer-group; }
 tr, td, th { break-inside: avoid; page-break-inside: avoid; }
 img, svg, figure, .keep { break-inside: avoid; page-break-inside: avoid; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-[lang="ur"], .ur { font-family: %s; }
-"""
-    % URDU_FONT_FAMILY
-)  # noqa: UP031 - CSS braces make f-strings unreadable
+[lang="ur"], .ur { font-family: URDU_FONT; }
+""".replace("URDU_FONT", URDU_FONT_FAMILY)
 
 
 def chromium_path() -> str | None:
