@@ -39,6 +39,7 @@ __all__ = [
     "draw_base_map",
     "fit_bounds",
     "map_layers",
+    "places_only",
     "scale_bar_km",
 ]
 
@@ -156,6 +157,26 @@ def map_layers(region: Any) -> MapLayers:
         {"name": c["name"].astype(str).to_numpy()}, geometry=c.geometry.to_numpy(), crs=c.crs
     )
     return MapLayers(roads, boundaries, places, centres)
+
+
+def places_only(
+    lon: Sequence[float] | np.ndarray,
+    lat: Sequence[float] | np.ndarray,
+    names: Sequence[str],
+    households: Sequence[float] | np.ndarray,
+) -> MapLayers:
+    """Layers with places only (no roads or boundaries), for outputs made without a region."""
+    crs = "EPSG:4326"
+    empty = gpd.GeoDataFrame(
+        {"highway": [], "level": [], "name": []}, geometry=gpd.GeoSeries([], crs=crs)
+    )
+    places = gpd.GeoDataFrame(
+        {"name": [str(n) for n in names], "households": np.asarray(households, dtype=float)},
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=crs,
+    )
+    none = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=crs))
+    return MapLayers(empty, empty, places, none)
 
 
 def fit_bounds(bounds: Bounds, aspect: float, *, pad: float = 0.06) -> Bounds:

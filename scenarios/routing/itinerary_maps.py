@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from geodata.static_map import MapLayers, draw_base_map
+from geodata.static_map import MapLayers, draw_base_map, places_only
 from scenarios.routing.campaign_results import VanDay
 from scenarios.routing.itinerary_tables import Legs, day_coords, location_point
 
@@ -61,7 +60,12 @@ def van_map_svg(
     str
         An ``<svg>`` element.
     """
-    layers = base_map or _locations_only(table)
+    layers = base_map or places_only(
+        table["lon"],
+        table["lat"],
+        table["name"].astype(str).tolist(),
+        pd.to_numeric(table["expected_registrations"]).to_numpy(float),
+    )
     paths = [np.asarray(day_coords(vd, table, legs)) for vd in van_days]
     allxy = np.vstack(paths) if paths else np.zeros((1, 2))
     pad_x = max(float(np.ptp(allxy[:, 0])) * 0.05, 0.01)
@@ -100,20 +104,3 @@ def van_map_svg(
         if roads_legend is not None:
             ax.add_artist(roads_legend)
     return canvas.svg()
-
-
-def _locations_only(table: pd.DataFrame) -> MapLayers:
-    crs = "EPSG:4326"
-    empty = gpd.GeoDataFrame(
-        {"highway": [], "level": [], "name": []}, geometry=gpd.GeoSeries([], crs=crs)
-    )
-    places = gpd.GeoDataFrame(
-        {
-            "name": table["name"].astype(str).to_numpy(),
-            "households": pd.to_numeric(table["expected_registrations"]).to_numpy(float),
-        },
-        geometry=gpd.points_from_xy(table["lon"], table["lat"]),
-        crs=crs,
-    )
-    none = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=crs))
-    return MapLayers(empty, empty, places, none)
