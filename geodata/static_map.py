@@ -314,8 +314,14 @@ class MapCanvas:
                 return spot
         return (inside or spots)[0] if always else None
 
+    def _tidy(self) -> None:
+        """Drop the axis labels GeoDataFrame.plot adds (a map has a scale bar instead)."""
+        self.ax.set_xlabel("")
+        self.ax.set_ylabel("")
+
     def svg(self) -> str:
         """The map as an SVG document; its text stays text (``svg.fonttype: none``)."""
+        self._tidy()
         buf = io.StringIO()
         with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "accessgap"}):
             self.fig.savefig(buf, format="svg", metadata={"Date": None})
@@ -324,6 +330,7 @@ class MapCanvas:
 
     def save_png(self, path: Path, *, dpi: int = 110) -> Path:
         """Write the map as a PNG (for the matplotlib PDF fallbacks)."""
+        self._tidy()
         self.fig.savefig(path, format="png", dpi=dpi, metadata={"Software": None})
         return path
 

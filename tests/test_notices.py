@@ -100,7 +100,7 @@ def test_urdu_sms_fits_one_message_or_says_how_many(name):
     enc, units, messages = sms_length(text)
     assert enc == "UCS-2" and units == len(text)
     assert (messages == 1) == (units <= 70)
-    assert messages == 1 or units > 70 and messages == -(-units // 67)
+    assert messages == 1 or (units > 70 and messages == -(-units // 67))
 
 
 def test_write_notices_files_and_sms_table(tmp_path):
