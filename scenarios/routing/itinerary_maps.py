@@ -61,8 +61,8 @@ def van_map_svg(
         An ``<svg>`` element.
     """
     layers = base_map or places_only(
-        table["lon"],
-        table["lat"],
+        table["lon"].to_numpy(float),
+        table["lat"].to_numpy(float),
         table["name"].astype(str).tolist(),
         pd.to_numeric(table["expected_registrations"]).to_numpy(float),
     )
