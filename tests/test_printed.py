@@ -177,3 +177,13 @@ def test_report_pdf_is_a4_and_opens_with_the_summary(tmp_path):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.index('id="summary"') < html.index("<h2>Side by side")
     assert html.count("<thead>") >= 4
+
+
+def test_demo_writes_notices_and_report_maps_with_roads(demo_dir):
+    notices = demo_dir / "vans" / "notices"
+    sms = pd.read_csv(notices / "sms.csv")
+    assert len(sms) > 0 and sms["sms_ur_messages"].eq(1).all()
+    assert "شناختی کارڈ" in (notices / "notices.html").read_text(encoding="utf-8")
+    report = (demo_dir / "report" / "report.html").read_text(encoding="utf-8")
+    assert report.count('<figure class="mapsvg') == 4  # one per scenario against the base
+    assert "main road" in report and "DRC " in report  # roads by class, labelled centres
