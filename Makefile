@@ -20,14 +20,16 @@ $(SAMPLE)/region.json: | $(STAMP)
 app: $(STAMP) $(SAMPLE)/region.json
 	$(VENV)/bin/streamlit run app.py --server.headless true --server.port 8501 --browser.gatherUsageStats false
 
-# Browser tests drive Debian's Chromium (no browser download); as root we install it.
+# Browser tests and every printed PDF use Debian's Chromium (no browser download); the Urdu
+# notices and itineraries need an Urdu font (fonts-noto-core: Noto Naskh Arabic). As root we
+# install both.
 browser-deps:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=ur family 2>/dev/null | grep -q "Noto Naskh Arabic"; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	    || echo "chromium could not be installed: browser tests will be skipped"; \
-	else echo "chromium is missing and we are not root: browser tests will be skipped"; fi
+	  echo "installing Debian's chromium and fonts-noto-core (Urdu) for the printed outputs"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null) \
+	    || echo "chromium or fonts-noto-core could not be installed: browser tests will be skipped"; \
+	else echo "chromium or the Urdu font is missing and we are not root: browser tests will be skipped"; fi
 
 # The whole suite (slow and browser tests included), on both cores of the machine.
 test: $(STAMP) browser-deps

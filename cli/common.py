@@ -53,6 +53,7 @@ OUT_KINDS = {
     "plan": "portfolio",
     "national": "national",
     "demo": "demo",
+    "summary": "summary",
 }
 
 

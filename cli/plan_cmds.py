@@ -130,8 +130,19 @@ def vans(
     time_limit: Annotated[
         float | None, typer.Option(help="Solver seconds.")
     ] = VAN_DEFAULTS.time_limit_s,
+    notices: Annotated[
+        bool,
+        typer.Option(
+            help="Write notices/: an Urdu notice per union council (HTML, PDF) and an SMS "
+            "per village."
+        ),
+    ] = True,
 ) -> None:
-    """Plan mobile registration vans: halts, dates, order; itineraries (CSV, XLSX, GPX, PDF)."""
+    """Plan mobile registration vans: halts, dates, order; itineraries (CSV, XLSX, GPX, PDF).
+
+    With --notices (the default) also notices/: per union council a printable A4 notice in
+    Urdu of when the van comes to each village, and an SMS per village (sms.csv).
+    """
     from scenarios.routing import VanOptions, plan_vans, write_vans
 
     try:
@@ -161,7 +172,7 @@ def vans(
     )
     r = load_checked(region)
     plan = run_step("planning the van campaign", plan_vans, r, options)
-    run_step(f"writing {out_dir}", write_vans, plan, out_dir)
+    run_step(f"writing {out_dir}", write_vans, plan, out_dir, notices=notices)
     out.print_json(data=plan.summary(), default=float)
 
 

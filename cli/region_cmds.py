@@ -150,3 +150,37 @@ def region_build(
         out.print(line)
     run_step(f"writing {out_dir}", save_region, region, out_dir)
     out.print(f"Region written to {out_dir}.")
+
+
+@app.command()
+def summary(
+    region: RegionArg,
+    out_dir: OutDir,
+    gaps: Annotated[
+        Path | None,
+        typer.Option(help="An `accessgap gaps` folder; default: the gap analysis is run."),
+    ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(help="An `accessgap plan` folder: what the recommended plan changes."),
+    ] = None,
+    worst: Annotated[int, typer.Option(help="Union councils listed, largest gap first.")] = 10,
+) -> None:
+    """A printable summary page of the region: headline figures, worst units, map, plan (A4)."""
+    from scenarios.region_summary import write_region_summary
+
+    r = load_checked(region)
+    files = run_step(
+        f"writing the summary of {r.name}",
+        write_region_summary,
+        r,
+        out_dir,
+        gaps_dir=gaps,
+        plan_dir=plan,
+        worst=worst,
+    )
+    pdf = "summary.pdf" if "summary.pdf" in files else None
+    out.print(
+        f"Summary: {out_dir / 'summary.html'}"
+        + (f" and {out_dir / pdf}" if pdf else " (no PDF: Chromium is not installed)")
+    )

@@ -47,12 +47,21 @@ def compare(
     portfolio: Annotated[
         Path | None, typer.Option(help="An `accessgap plan` folder to show in the report.")
     ] = None,
+    region: Annotated[
+        Path | None,
+        typer.Option(help="The base region folder: roads, boundaries and places on the maps."),
+    ] = None,
 ) -> None:
     """Compare scenario results side by side: tables, charts, maps, HTML and PDF report."""
     from scenarios.compare import compare_runs
 
     report = run_step(
-        f"comparing {len(runs)} scenarios", compare_runs, runs, out_dir, portfolio_dir=portfolio
+        f"comparing {len(runs)} scenarios",
+        compare_runs,
+        runs,
+        out_dir,
+        portfolio_dir=portfolio,
+        region=load_checked(region) if region is not None else None,
     )
     out.print(f"Report: {report.html} and {report.pdf} (PDF by {report.pdf_engine})")
 

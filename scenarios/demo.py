@@ -120,7 +120,7 @@ def run_demo(
         )
         runs.append(res.out_dir)
         summary["scenarios"][name] = res.metrics["headline"]
-    report = compare_runs(runs, out / "report", portfolio_dir=out / "portfolio")
+    report = compare_runs(runs, out / "report", portfolio_dir=out / "portfolio", region=region)
     summary["report"] = {
         "html": str(report.html),
         "pdf": str(report.pdf),

@@ -12,21 +12,21 @@ from __future__ import annotations
 import base64
 import html
 import logging
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from scenarios.comparison import Comparison, RunData
+from geodata.static_map import MapLayers
+from scenarios.comparison import Comparison
+from scenarios.printing import PRINT_CSS, chromium_path, print_html
 from scenarios.report_barriers import barrier_chart, barriers_html
 from scenarios.report_costing import costing_html, portfolio_html
+from scenarios.report_maps import change_map
+from scenarios.report_summary import fmt_value, summary_html
 
 __all__ = ["chromium_path", "html_to_pdf", "write_report"]
 
@@ -36,18 +36,21 @@ _PALETTE = ("#34495e", "#2980b9", "#27ae60", "#8e44ad", "#c0392b", "#d35400", "#
 _PNG_META = {"Software": None}
 
 
-def chromium_path() -> str | None:
-    """The Chromium executable to print with, or ``None``."""
-    if Path("/usr/bin/chromium").is_file():
-        return "/usr/bin/chromium"
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+def write_report(
+    comp: Comparison,
+    out: Path,
+    *,
+    portfolio: dict[str, Any] | None = None,
+    base_map: MapLayers | None = None,
+) -> str:
+    """Write charts, maps, ``report.html`` and ``report.pdf`` (A4) into ``out``.
 
-
-def write_report(comp: Comparison, out: Path, *, portfolio: dict[str, Any] | None = None) -> str:
-    """Write charts, maps, ``report.html`` and ``report.pdf`` into ``out``.
-
-    ``portfolio`` (an ``accessgap plan`` folder's ``portfolio.json``) adds the channels side by
-    side and the budgeted plan (:func:`scenarios.report_costing.portfolio_html`).
+    The report opens with a one-paragraph summary and a recommendation table
+    (:func:`scenarios.report_summary.summary_html`). ``portfolio`` (an ``accessgap plan``
+    folder's ``portfolio.json``) adds the channels side by side and the budgeted plan
+    (:func:`scenarios.report_costing.portfolio_html`). ``base_map`` (the region's layers,
+    :func:`geodata.static_map.map_layers`) puts roads, boundaries and place names under the
+    maps.
 
     Returns
     -------
@@ -65,11 +68,14 @@ def write_report(comp: Comparison, out: Path, *, portfolio: dict[str, Any] | Non
     if served is not None:
         images.append(("Who the centres can serve", served))
     maps: list[tuple[str, Path]] = []
+    svgs: list[tuple[str, str]] = []
     if comp.changes is not None:
         for i, run in enumerate(comp.runs[1:], start=1):
             path = out / f"map_{i:02d}_{_slug(run.name)}.png"
-            maps.append((run.name, _change_map(comp, run, path)))
-    page = _html(comp, images, maps, portfolio)
+            svg = change_map(comp, run, path, base_map=base_map, suffix=_suffix(comp))
+            maps.append((run.name, path))
+            svgs.append((run.name, svg))
+    page = _html(comp, images, svgs, portfolio)
     (out / "report.html").write_text(page, encoding="utf-8")
     return html_to_pdf(out / "report.html", out / "report.pdf", comp=comp, images=images + maps)
 
@@ -87,25 +93,9 @@ def html_to_pdf(
     Returns ``"chromium"`` or ``"matplotlib"``.
     """
     exe = chromium_path()
-    if exe is not None:
-        with tempfile.TemporaryDirectory(prefix="accessgap-chromium-") as profile:
-            cmd = [
-                exe,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-pdf-header-footer",
-                f"--user-data-dir={profile}",
-                f"--print-to-pdf={pdf_file}",
-                html_file.resolve().as_uri(),
-            ]
-            try:
-                subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
-            except (OSError, subprocess.TimeoutExpired) as err:
-                log.warning("chromium could not print %s (%s); using matplotlib", html_file, err)
-        if pdf_file.is_file() and pdf_file.stat().st_size > 1000:
-            return "chromium"
-        log.warning("chromium wrote no PDF for %s; using the matplotlib fallback", html_file)
+    if exe is not None and print_html(html_file, pdf_file, exe=exe, timeout_s=timeout_s):
+        return "chromium"
+    log.warning("no Chromium PDF of %s; using the matplotlib fallback", html_file)
     _pdf_fallback(pdf_file, comp, images or [])
     return "matplotlib"
 
@@ -218,109 +208,32 @@ def _cost_chart(comp: Comparison, path: Path) -> Path:
     return _save(fig, path)
 
 
-def _change_map(comp: Comparison, run: RunData, path: Path) -> Path:
-    """Settlements coloured by the change in minutes against the base."""
-    ch = comp.changes
-    assert ch is not None
-    base = comp.runs[0]
-    d = ch[f"change_min_{run.name}"].to_numpy(float)
-    lon, lat = ch["lon"].to_numpy(float), ch["lat"].to_numpy(float)
-    hh = ch["households"].to_numpy(float)
-    size = 4 + 60 * np.sqrt(hh / max(hh.max(), 1.0))
-    fig, ax = _figure(9.0, 7.5)
-    if run.closed_roads is not None and len(run.closed_roads):
-        run.closed_roads.plot(ax=ax, color="#e67e22", linewidth=2.0, zorder=1)
-    same = np.isfinite(d) & (np.abs(d) <= 1.0)
-    ax.scatter(lon[same], lat[same], s=size[same], c="#d5d8dc", linewidths=0, zorder=2)
-    changed = np.isfinite(d) & ~same
-    lim = float(np.clip(np.nanmax(np.abs(d[changed])) if changed.any() else 1.0, 1.0, 60.0))
-    dots = ax.scatter(
-        lon[changed],
-        lat[changed],
-        s=size[changed],
-        c=np.clip(d[changed], -lim, lim),
-        cmap="RdBu_r",
-        norm=TwoSlopeNorm(vmin=-lim, vcenter=0.0, vmax=lim),
-        linewidths=0.2,
-        edgecolors="#555",
-        zorder=3,
-    )
-    lost = np.isinf(d)
-    if lost.any():
-        ax.scatter(lon[lost], lat[lost], s=size[lost], c="black", marker="x", zorder=4)
-    fig.colorbar(dots, ax=ax, shrink=0.7, label="change in travel minutes (+ = longer)")
-    base_ids = set(base.centres["centre_id"].astype(str))
-    c = run.centres
-    status = c["status"].astype(str)
-    old = c[status.eq("existing")]
-    new = c[~c["centre_id"].astype(str).isin(base_ids)]
-    closed = base.centres[~base.centres["centre_id"].astype(str).isin(set(c["centre_id"]))]
-    ax.scatter(
-        old.geometry.x, old.geometry.y, marker="s", s=70, c="black", label="centre", zorder=5
-    )
-    if len(new):
-        ax.scatter(
-            new.geometry.x,
-            new.geometry.y,
-            marker="^",
-            s=90,
-            c="#27ae60",
-            edgecolors="black",
-            label="new centre",
-            zorder=5,
-        )
-    if len(closed):
-        ax.scatter(
-            closed.geometry.x,
-            closed.geometry.y,
-            marker="X",
-            s=90,
-            c="#c0392b",
-            label="closed centre",
-            zorder=5,
-        )
-    if run.closed_roads is not None and len(run.closed_roads):
-        ax.plot([], [], color="#e67e22", linewidth=2, label="closed road")
-    ax.legend(fontsize=8, loc="upper left")
-    mid = float(np.nanmean(lat)) if len(lat) else 0.0
-    ax.set_aspect(1.0 / max(np.cos(np.radians(mid)), 0.1))
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    better = float(hh[np.isfinite(d) & (d < -1.0)].sum())
-    worse = float(hh[(np.isfinite(d) & (d > 1.0)) | lost].sum())
-    ax.set_title(
-        f"{run.name} vs {base.name}: {better:,.0f} households > 1 min closer, "
-        f"{worse:,.0f} > 1 min farther" + _suffix(comp),
-        fontsize=10,
-    )
-    return _save(fig, path)
-
-
 # ---------------------------------------------------------------------------------------
 # HTML and PDF
 
 
 _CSS = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #222;
-       max-width: 1150px; }
+body { margin: 24px; max-width: 1150px; }
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px;
   border-bottom: 2px solid #2980b9; padding-bottom: 3px; }
 .label { background: #fdebd0; border: 1px solid #e67e22; padding: 6px 10px; margin: 8px 0; }
-table { border-collapse: collapse; font-size: 12px; margin: 8px 0; }
+table { font-size: 12px; margin: 8px 0; }
 th, td { border: 1px solid #ccc; padding: 4px 7px; }
-th { background: #eaf2f8; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #eaf2f8; }
 td.good { background: #d5f5e3; } td.bad { background: #fadbd8; }
-img { max-width: 100%; border: 1px solid #ddd; margin: 6px 0 14px 0; }
+tr.best td { background: #d5f5e3; font-weight: bold; }
+p.summary { font-size: 14px; line-height: 1.45; }
+img, .mapsvg svg { max-width: 100%; height: auto; border: 1px solid #ddd; margin: 6px 0 14px 0; }
 .note { color: #555; font-size: 12px; }
-@media print { h2 { page-break-after: avoid; } img { page-break-inside: avoid; }
-  .map { page-break-before: always; } }
+@media print { body { margin: 0; max-width: none; font-size: 10pt; }
+  .map { break-before: page; page-break-before: always; } }
 """
 
 
 def _html(
     comp: Comparison,
     images: list[tuple[str, Path]],
-    maps: list[tuple[str, Path]],
+    maps: list[tuple[str, str]],
     portfolio: dict[str, Any] | None = None,
 ) -> str:
     e = html.escape
@@ -329,18 +242,20 @@ def _html(
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>Scenario comparison: {e(', '.join(names))}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{PRINT_CSS}{_CSS}</style></head><body>",
         "<h1>NSER registration access: scenario comparison</h1>",
     ]
     for n in comp.notes:
         parts.append(f'<div class="label">{e(n)}</div>')
+    parts.append(summary_html(comp))
     parts.append(
         f"<p>Base scenario: <b>{e(names[0])}</b>. Travel times are to the nearest registration "
         f"centre by {e(comp.mode)} unless a scenario says otherwise. Green cells are better "
         "than the base, red cells worse.</p>"
     )
     parts.append(
-        "<h2>Scenarios</h2><table><tr><th>scenario</th><th>what changes</th><th>region</th></tr>"
+        "<h2>Scenarios</h2><table><thead><tr><th>Scenario</th><th>What changes</th>"
+        "<th>Region</th></tr></thead><tbody>"
     )
     for r in comp.runs:
         description = str(r.metrics.get("scenario", {}).get("description") or "")
@@ -349,7 +264,7 @@ def _html(
             f"<tr><td><b>{e(r.name)}</b></td><td>{e(description)}</td>"
             f"<td>{e(region_name)}</td></tr>"
         )
-    parts.append("</table>")
+    parts.append("</tbody></table>")
     parts.append("<h2>Side by side</h2>")
     parts.append(_table_html(comp, diff=False))
     parts.append(f"<h2>Differences against {e(names[0])}</h2>")
@@ -366,10 +281,12 @@ def _html(
         parts.append(
             '<p class="note">Each dot is a settlement (size: households), coloured by the change '
             "in travel minutes against the base: blue closer, red farther, grey within 1 minute, "
-            "black cross cut off. Orange lines are closed roads.</p>"
+            "black cross cut off; black squares are centres, green triangles new ones. Orange "
+            "lines are closed roads; roads are drawn by class, with union council and tehsil "
+            "boundaries.</p>"
         )
-        for title, path in maps:
-            parts.append(f'<img alt="map: {e(title)}" src="{_data_uri(path)}">')
+        for title, svg in maps:
+            parts.append(f'<figure class="mapsvg keep" aria-label="map: {e(title)}">{svg}</figure>')
     parts.append("<h2>How the figures are computed</h2>")
     parts.append(
         '<ul class="note">'
@@ -400,9 +317,9 @@ def _table_html(comp: Comparison, *, diff: bool) -> str:
     e = html.escape
     df = comp.differences if diff else comp.table
     names = list(comp.names[1:] if diff else comp.names)
-    rows = ["<table><tr><th>metric</th><th>unit</th>"]
-    rows += [f"<th>{e(n)}</th>" for n in names]
-    rows.append("</tr>")
+    rows = ["<table><thead><tr><th>Metric</th><th>Unit</th>"]
+    rows += [f'<th class="num">{e(n)}</th>' for n in names]
+    rows.append("</tr></thead><tbody>")
     for _, row in df.iterrows():
         cells = [f"<td>{e(str(row['label']))}</td><td>{e(str(row['unit']))}</td>"]
         for n in names:
@@ -413,17 +330,12 @@ def _table_html(comp: Comparison, *, diff: bool) -> str:
                 cls += " good" if good else " bad"
             cells.append(f'<td class="{cls}">{_fmt(v, row["unit"], signed=diff)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    rows.append("</table>")
+    rows.append("</tbody></table>")
     return "".join(rows)
 
 
 def _fmt(v: float, unit: str, *, signed: bool) -> str:
-    if v is None or not np.isfinite(v):
-        return "n/a"
-    sign = "+" if signed else ""
-    if unit == "min":
-        return f"{v:{sign},.1f}"
-    return f"{v:{sign},.0f}"
+    return fmt_value(v, unit, signed=signed)
 
 
 def _data_uri(path: Path) -> str:

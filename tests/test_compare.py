@@ -103,8 +103,9 @@ def test_report_files_and_matplotlib_pdf_fallback(two_runs, tmp_path, monkeypatc
     assert rep.pdf_engine == "matplotlib"
     assert rep.pdf.read_bytes()[:5] == b"%PDF-"
     html = rep.html.read_text(encoding="utf-8")
-    # 4 charts + who the centres can serve (issue #17) + 1 map, embedded
-    assert html.count("data:image/png;base64,") == 6
+    # 4 charts + who the centres can serve (issue #17) embedded; 1 map as inline SVG
+    assert html.count("<img ") == 5
+    assert html.count('<figure class="mapsvg') == 1
     assert "Who is excluded and why" in html
     assert "SYNTHETIC" in html and "flood" in html
     assert 'src="http' not in html and "<script" not in html  # works offline

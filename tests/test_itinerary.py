@@ -169,6 +169,7 @@ def test_failure_leaves_folder_untouched(case, tmp_path: Path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(itin, "write_pdf", boom)
+    monkeypatch.setattr(itin, "print_html", lambda *a, **k: False)  # no Chromium
     with pytest.raises(DataFileError, match="disk full"):
         export_itinerary(plan, locs, tmp_path, overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == ["itinerary.pdf"]

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         visit_table,
     )
     from scenarios.routing.search import DEFAULT_MAX_ITERATIONS, SOLVER_NAME
+    from scenarios.routing.van_calendar import van_calendar
     from scenarios.routing.vrptw import DroppedStop, VrptwResult, solve_vrptw
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "plan_vans",
     "select_halts",
     "solve_vrptw",
+    "van_calendar",
     "van_day_stops",
     "van_day_table",
     "visit_table",
@@ -94,6 +96,7 @@ _LAZY = {
     "DroppedStop": "vrptw",
     "VrptwResult": "vrptw",
     "solve_vrptw": "vrptw",
+    "van_calendar": "van_calendar",
 }
 
 

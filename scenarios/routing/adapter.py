@@ -37,11 +37,14 @@ from geodata.export import write_json, write_points_csv
 from geodata.files import write_folder_atomically
 from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
+from geodata.static_map import MapLayers, map_layers
+from scenarios.notices import write_notices
 from scenarios.routing.campaign import dwell_minutes, plan_campaign
 from scenarios.routing.campaign_results import CampaignPlan
 from scenarios.routing.itinerary_files import export_itinerary
 from scenarios.routing.itinerary_tables import van_day_stops
 from scenarios.routing.options import VAN_DEFAULTS, VanOptions, weekdays_text
+from scenarios.routing.van_calendar import van_calendar
 
 __all__ = ["VanPlan", "plan_vans", "select_halts", "write_vans"]
 
@@ -67,6 +70,12 @@ class VanPlan:
         Notes on the data (e.g. coverage assumed).
     dates
         Date of each campaign day (working days only).
+    base_map
+        The region's roads, boundaries and places for the itinerary's context maps.
+    unit_names
+        Name of each union council code (the notices print it).
+    synthetic
+        Whether the region's figures are synthetic (printed on every page).
     """
 
     options: VanOptions
@@ -76,6 +85,9 @@ class VanPlan:
     legs: dict[tuple[int, int], LineString] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     dates: tuple[date, ...] = ()
+    base_map: MapLayers | None = None
+    unit_names: dict[str, str] = field(default_factory=dict)
+    synthetic: bool = False
 
     def summary(self) -> dict[str, Any]:
         """Headline figures: halts visited and dropped, households reached, registrations.
@@ -309,7 +321,20 @@ def plan_vans(
         }
     )
     legs = _leg_geometries(region, campaign, pts, st)
-    return VanPlan(o, halts, locations, campaign, legs, tuple(notes), dates)
+    b = region.boundaries
+    ucs = b[b["level"].eq("union_council")]
+    return VanPlan(
+        o,
+        halts,
+        locations,
+        campaign,
+        legs,
+        tuple(notes),
+        dates,
+        base_map=map_layers(region),
+        unit_names=dict(zip(ucs["code"].astype(str), ucs["name"].astype(str), strict=True)),
+        synthetic=region.synthetic,
+    )
 
 
 def write_vans(
@@ -317,12 +342,15 @@ def write_vans(
     out_dir: str | Path,
     *,
     privacy: PrivacySettings | None = None,
+    notices: bool = True,
 ) -> dict[str, Path]:
     """Write the campaign into ``out_dir`` atomically.
 
     Files: itineraries per van and day (CSV, XLSX, GPX, GeoJSON, printable HTML and PDF; a
     date on every row, a multi-day halt's registrations split over its days, the women-only
-    session of each visit),
+    session of each visit, a road and village map of each van's days),
+    ``notices/`` (with ``notices``: per union council an Urdu notice of the van's visits,
+    HTML and PDF, and an SMS per village; see :func:`scenarios.notices.write_notices`),
     ``halts.csv`` (every selected halt with its status, lon/lat last) and ``vans.json``
     (summary).
 
@@ -342,7 +370,14 @@ def write_vans(
             dates=plan.dates or None,
             women_share=plan.options.women_share,
             title="NSER registration van itinerary",
+            base_map=plan.base_map,
+            notes=_print_notes(plan),
         )
+        if notices and plan.dates:
+            cal = van_calendar(
+                plan.campaign, plan.locations, plan.dates, unit_names=plan.unit_names
+            )
+            write_notices(cal, tmp / "notices", notes=_print_notes(plan))
         h = plan.halts
         table = suppress_small_groups(
             pd.DataFrame(h.drop(columns="geometry")),
@@ -356,6 +391,12 @@ def write_vans(
         write_json(plan.summary(), tmp / "vans.json")
 
     return write_folder_atomically(out_dir, write, kind="vans")
+
+
+def _print_notes(plan: VanPlan) -> tuple[str, ...]:
+    if plan.synthetic:
+        return ("SYNTHETIC sample region: not a real place or campaign",)
+    return ()
 
 
 def _leg_geometries(

@@ -31,7 +31,10 @@ from shapely.geometry import LineString
 
 from geodata.errors import DataFileError, Problem, SchemaError
 from geodata.export import safe_cell, write_csv
+from geodata.static_map import MapLayers
+from scenarios.printing import print_html
 from scenarios.routing.campaign_results import CampaignPlan, VanDay
+from scenarios.routing.itinerary_maps import van_map_svg
 from scenarios.routing.itinerary_print import write_html, write_pdf
 from scenarios.routing.itinerary_tables import (
     Legs,
@@ -62,12 +65,15 @@ class ItineraryExport:
         Every file written, sorted.
     pdf_name_fallbacks
         Location indices whose Urdu name was replaced by the English name in the PDF
-        (the PDF font lacks the glyphs, or Urdu was not asked for in the PDF).
+        (matplotlib fallback only: its font lacks the glyphs, or Urdu was not asked for).
+    pdf_engine
+        ``"chromium"`` (Urdu shaped, maps with roads) or ``"matplotlib"`` (the fallback).
     """
 
     folder: Path
     files: tuple[Path, ...]
     pdf_name_fallbacks: tuple[int, ...] = ()
+    pdf_engine: str = "matplotlib"
 
     def by_suffix(self, suffix: str) -> tuple[Path, ...]:
         """Files whose name ends with ``suffix`` (e.g. ``".gpx"``)."""
@@ -86,6 +92,9 @@ def export_itinerary(
     title: str = "Registration van itinerary",
     pdf_urdu: bool = False,
     overwrite: bool = False,
+    base_map: MapLayers | None = None,
+    notes: Sequence[str] = (),
+    pdf_engine: str = "auto",
 ) -> ItineraryExport:
     """Write the itinerary of every van-day with visits.
 
@@ -98,9 +107,11 @@ def export_itinerary(
       ``Not visited`` sheets;
     * ``routes.geojson`` -- one LineString per van-day and one Point per visit (EPSG:4326);
     * ``vNN_dMM.gpx`` -- waypoints (start location, then each visit) and one track of the road;
-    * ``itinerary.html`` -- printable, one page per van-day, English with Urdu names in
+    * ``itinerary.html`` -- printable (A4, headers repeated): per van a road and village
+      map of its days and a day list, then one page per van-day, English with Urdu names in
       ``dir="rtl"`` spans;
-    * ``itinerary.pdf`` -- one page per van-day with a small route map and the table.
+    * ``itinerary.pdf`` -- the HTML printed by headless Chromium (Urdu shaped); without
+      Chromium, matplotlib pages (a small route map and the table; no Urdu shaping).
 
     Parameters
     ----------
@@ -126,10 +137,19 @@ def export_itinerary(
     title
         Title of the printable itineraries.
     pdf_urdu
-        Print Urdu names in the PDF when the PDF font has their glyphs. Matplotlib does not
-        join or reorder Arabic script, so the default prints the English name in the PDF.
+        Matplotlib fallback only: print Urdu names when its font has their glyphs.
+        Matplotlib does not join or reorder Arabic script, so by default it prints the
+        English name.
     overwrite
         Replace files of the same name in ``out_dir``; otherwise such a clash is an error.
+    base_map
+        The region's layers for the context maps (:func:`geodata.static_map.map_layers`);
+        default the itinerary's own locations only.
+    notes
+        Lines printed on every page (e.g. that the data are synthetic).
+    pdf_engine
+        ``"auto"`` (Chromium when installed, else matplotlib), ``"chromium"`` or
+        ``"matplotlib"``.
 
     Returns
     -------
@@ -191,8 +211,21 @@ def export_itinerary(
             _write_gpx(tmp / f"{_stem(vd)}.gpx", vd, table, legs, title)
         _write_xlsx(tmp / "itinerary.xlsx", plan, tables, table, dates)
         _write_geojson(tmp / "routes.geojson", active, table, legs)
-        write_html(tmp / "itinerary.html", plan, tables, title, dates)
-        fallbacks = write_pdf(tmp / "itinerary.pdf", tables, table, legs, title, dates, pdf_urdu)
+        maps = {
+            van: van_map_svg(
+                vds, table, legs, base_map=base_map, dates=dates, title=f"Van {van + 1}"
+            )
+            for van, vds in _by_van(active).items()
+        }
+        write_html(tmp / "itinerary.html", plan, tables, title, dates, maps=maps, notes=notes)
+        engine, fallbacks = "chromium", []
+        if pdf_engine == "matplotlib" or not print_html(
+            tmp / "itinerary.html", tmp / "itinerary.pdf"
+        ):
+            engine = "matplotlib"
+            fallbacks = write_pdf(
+                tmp / "itinerary.pdf", tables, table, legs, title, dates, pdf_urdu
+            )
         written = sorted(p.name for p in tmp.iterdir())
         out.mkdir(parents=True, exist_ok=True)
         for name in written:
@@ -206,12 +239,20 @@ def export_itinerary(
         folder=out,
         files=tuple(out / n for n in written),
         pdf_name_fallbacks=tuple(fallbacks),
+        pdf_engine=engine,
     )
 
 
 # --------------------------------------------------------------------------------------------
 # Private helpers
 # --------------------------------------------------------------------------------------------
+
+
+def _by_van(active: Sequence[VanDay]) -> dict[int, list[VanDay]]:
+    out: dict[int, list[VanDay]] = {}
+    for vd in active:
+        out.setdefault(vd.van, []).append(vd)
+    return out
 
 
 def _stem(vd: VanDay) -> str:

@@ -1,8 +1,10 @@
-"""Printable itineraries: one HTML page and one PDF page per van-day.
+"""Printable itineraries: per van a context map, then one page per van-day.
 
-The HTML is in English with Urdu names in ``dir="rtl"`` spans (the browser shapes them); the
-PDF draws a small route map and the table with matplotlib, which does not join or reorder
-Arabic script, so it prints English names unless asked (and the font has the glyphs).
+The HTML (:func:`write_html`) is in English with Urdu names in ``dir="rtl"`` spans; headless
+Chromium prints it to the PDF with the Urdu shaped (:mod:`scenarios.printing`). Without
+Chromium, :func:`write_pdf` draws a small route map and the table with matplotlib, which
+**cannot shape Urdu** (it neither joins nor reorders Arabic script): that fallback prints
+English names unless asked, and even then the Urdu is unjoined, left to right.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from shapely.geometry import LineString
 
+from scenarios.printing import PRINT_CSS
 from scenarios.routing.campaign_results import CampaignPlan, VanDay
 from scenarios.routing.itinerary_tables import (
     day_coords,
@@ -31,15 +34,18 @@ from scenarios.routing.options import hhmm
 __all__ = ["write_html", "write_pdf"]
 
 _CSS = """
-body { font-family: "Noto Sans", "DejaVu Sans", Arial, sans-serif; font-size: 11pt; }
-h1 { font-size: 16pt; margin: 0 0 4pt 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #888; padding: 3pt 5pt; text-align: left; }
-th { background: #eee; }
-.ur { font-family: "Noto Nastaliq Urdu", "Jameel Noori Nastaleeq", serif; }
-section.page { page-break-after: always; break-after: page; }
+body { font-size: 10pt; margin: 0; }
+h1 { font-size: 15pt; margin: 0 0 2pt 0; } h2 { font-size: 12.5pt; margin: 2pt 0 4pt 0; }
+table.itin { width: 100%; font-size: 9pt; }
+table.itin th, table.itin td { border: 1px solid #99a3a4; padding: 2pt 4pt; text-align: left;
+  vertical-align: top; }
+table.itin th { background: #d6eaf8; }
+table.itin td.num, table.itin th.num { text-align: right; }
+.ur { font-size: 11pt; }
+.note { color: #566573; font-size: 8.5pt; } .label { background: #fdebd0; padding: 2pt 6pt; }
+section.page, section.van { break-after: page; page-break-after: always; }
 section.page:last-child { page-break-after: auto; break-after: auto; }
-@media print { @page { size: A4 landscape; margin: 12mm; } body { font-size: 10pt; } }
+.map svg { width: 100%; height: auto; max-height: 150mm; }
 """
 
 
@@ -49,8 +55,14 @@ def write_html(
     tables: Mapping[VanDay, pd.DataFrame],
     title: str,
     dates: Sequence[date] | None,
+    *,
+    maps: Mapping[int, str] | None = None,
+    notes: Sequence[str] = (),
 ) -> None:
-    """Write the printable HTML itinerary: one page per van-day.
+    """Write the printable HTML itinerary: per van a map page, then one page per van-day.
+
+    A4 pages (:data:`scenarios.printing.PRINT_CSS`): table headers repeat on every page,
+    rows never split; Urdu names in ``dir="rtl"`` spans, shaped by the browser.
 
     Parameters
     ----------
@@ -64,45 +76,27 @@ def write_html(
         Title of every page.
     dates
         Date of each plan day, printed next to the day numbers when given.
+    maps
+        ``van -> <svg>`` context map of each van's days (see
+        :func:`scenarios.routing.itinerary_maps.van_map_svg`), printed before its days.
+    notes
+        Lines printed on every page (e.g. that the data are synthetic).
     """
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{esc(title)}</title><style>{PRINT_CSS}{_CSS}</style></head><body>",
     ]
-    for vd, df in tables.items():
-        parts.append('<section class="page">')
-        parts.append(f"<h1>{esc(title)}</h1><h2>{esc(van_day_label(vd, dates))}</h2>")
-        parts.append(
-            f"<p>Driving {vd.drive_min} min; working hours {hhmm(plan.day_start_min)}-"
-            f"{hhmm(plan.day_end_min)}; breaks "
-            + ", ".join(f"{hhmm(s)}-{hhmm(e)}" for s, e in plan.breaks_on(vd.day))
-            + "</p>"
-        )
-        parts.append(
-            "<table><thead><tr><th>#</th><th>Settlement</th><th>Union council</th>"
-            "<th>Arrive</th><th>Leave</th><th>Expected registrations</th>"
-            "<th>Women-only session</th>"
-            "<th>Drive to next (min)</th><th>km to next</th></tr></thead><tbody>"
-        )
-        for row in df.to_dict(orient="records"):
-            name = esc(str(row["settlement"]))
-            if row["settlement_ur"]:
-                name += (
-                    f' <span lang="ur" dir="rtl" class="ur">{esc(str(row["settlement_ur"]))}</span>'
-                )
-            if row["part"]:
-                name += f" (day {esc(str(row['part']))})"
-            drive = "" if pd.isna(row["drive_min_to_next"]) else str(int(row["drive_min_to_next"]))
-            km = "" if pd.isna(row["km_to_next"]) else f"{row['km_to_next']:.1f}"
-            regs = str(row["expected_registrations"]) if row["kind"] == "visit" else ""
-            parts.append(
-                f"<tr><td>{row['order']}</td><td>{name}</td><td>{esc(str(row['union_council']))}</td>"
-                f"<td>{row['arrival']}</td><td>{row['departure']}</td><td>{regs}</td>"
-                f"<td>{esc(str(row['women_session']))}</td><td>{drive}</td><td>{km}</td></tr>"
-            )
-        parts.append("</tbody></table></section>")
+    label = "".join(f'<p class="label">{esc(n)}</p>' for n in notes)
+    by_van: dict[int, list[VanDay]] = {}
+    for vd in tables:
+        by_van.setdefault(vd.van, []).append(vd)
+    for van, vds in by_van.items():
+        if maps and van in maps:
+            parts.append(_van_page(van, vds, tables, title, dates, maps[van], label))
+        for vd in vds:
+            parts.append(_day_page(plan, vd, tables[vd], title, dates, label))
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
 
@@ -218,6 +212,89 @@ def write_pdf(
 # --------------------------------------------------------------------------------------------
 # Private helpers
 # --------------------------------------------------------------------------------------------
+
+_HEAD = (
+    '<table class="itin"><thead><tr><th class="num">#</th><th>Settlement</th>'
+    "<th>Union council</th><th>Arrive</th><th>Leave</th>"
+    '<th class="num">Expected registrations (households)</th>'
+    '<th>Women-only session</th><th class="num">Drive to next (min)</th>'
+    '<th class="num">To next (km)</th></tr></thead><tbody>'
+)
+
+
+def _van_page(
+    van: int,
+    vds: Sequence[VanDay],
+    tables: Mapping[VanDay, pd.DataFrame],
+    title: str,
+    dates: Sequence[date] | None,
+    svg: str,
+    label: str,
+) -> str:
+    esc = html.escape
+    first, last = vds[0], vds[-1]
+    span = ""
+    if dates is not None:
+        fmt = "%a %d %b %Y"
+        span = f": {dates[first.day].strftime(fmt)} to {dates[last.day].strftime(fmt)}"
+    rows = []
+    for vd in vds:
+        df = tables[vd]
+        visits = df[df["kind"].eq("visit")]
+        when = dates[vd.day].strftime("%a %d %b") if dates is not None else ""
+        rows.append(
+            f'<tr><td>{vd.day + 1}</td><td>{when}</td><td class="num">{len(visits)}</td>'
+            f"<td>{esc(', '.join(visits['settlement'].astype(str)))}</td>"
+            f'<td class="num">{vd.drive_min}</td>'
+            f'<td class="num">{int(visits["expected_registrations"].sum()):,}</td></tr>'
+        )
+    return (
+        f'<section class="van"><h1>{esc(title)}: van {van + 1}{esc(span)}</h1>{label}'
+        f'<div class="map keep">{svg}</div>'
+        '<table class="itin"><thead><tr><th>Day</th><th>Date</th><th class="num">Halts</th>'
+        '<th>Villages, in order</th><th class="num">Driving (min)</th>'
+        '<th class="num">Expected registrations (households)</th></tr></thead><tbody>'
+        + "".join(rows)
+        + "</tbody></table></section>"
+    )
+
+
+def _day_page(
+    plan: CampaignPlan,
+    vd: VanDay,
+    df: pd.DataFrame,
+    title: str,
+    dates: Sequence[date] | None,
+    label: str,
+) -> str:
+    esc = html.escape
+    parts = ['<section class="page">']
+    parts.append(f"<h1>{esc(title)}</h1>{label}<h2>{esc(van_day_label(vd, dates))}</h2>")
+    parts.append(
+        f'<p class="note">Driving {vd.drive_min} min; working hours {hhmm(plan.day_start_min)}-'
+        f"{hhmm(plan.day_end_min)}; breaks "
+        + (", ".join(f"{hhmm(s)}-{hhmm(e)}" for s, e in plan.breaks_on(vd.day)) or "none")
+        + "</p>"
+    )
+    parts.append(_HEAD)
+    for row in df.to_dict(orient="records"):
+        name = esc(str(row["settlement"]))
+        if row["settlement_ur"]:
+            name += f' <span lang="ur" dir="rtl" class="ur">{esc(str(row["settlement_ur"]))}</span>'
+        if row["part"]:
+            name += f" (day {esc(str(row['part']))})"
+        drive = "" if pd.isna(row["drive_min_to_next"]) else str(int(row["drive_min_to_next"]))
+        km = "" if pd.isna(row["km_to_next"]) else f"{row['km_to_next']:.1f}"
+        regs = f"{int(row['expected_registrations']):,}" if row["kind"] == "visit" else ""
+        parts.append(
+            f'<tr><td class="num">{row["order"]}</td><td>{name}</td>'
+            f"<td>{esc(str(row['union_council']))}</td>"
+            f'<td>{row["arrival"]}</td><td>{row["departure"]}</td><td class="num">{regs}</td>'
+            f'<td>{esc(str(row["women_session"]))}</td><td class="num">{drive}</td>'
+            f'<td class="num">{km}</td></tr>'
+        )
+    parts.append("</tbody></table></section>")
+    return "\n".join(parts)
 
 
 def _font_has_glyphs(text: str) -> bool:
