@@ -82,12 +82,19 @@ def test_explore_page_shows_synthetic_label_metrics_and_worst_gaps(app_env: Path
     at = _app()
     assert not at.exception, [e.value for e in at.exception]
     assert "SYNTHETIC" in _texts(at.warning)
+    # one synthetic banner, not the app's and the analysis' note both
+    shown = [*at.main.warning, *at.main.info]
+    assert sum("SYNTHETIC" in str(w.value) for w in shown) == 1
     labels = [m.label for m in at.metric]
     assert "Households" in labels and "Unregistered poor households" in labels
     assert at.dataframe, "the worst-gaps table is missing"
     worst = at.dataframe[0].value
-    assert list(worst["gap_rank"])[:3] == [1, 2, 3]
+    assert list(worst["Rank"])[:3] == [1, 2, 3]
     assert "Worst gaps" in _texts(at.subheader)
+    # headers for people, with units; the gap score explained in plain words
+    assert {"Gap score (PKR 000)", "On the registry (%)", "Households"} <= set(worst.columns)
+    assert not any("_" in c for c in worst.columns)
+    assert "thousands of rupees" in _texts(at.caption)
 
 
 def test_explore_page_shows_who_is_excluded_and_why(app_env: Path) -> None:
@@ -113,8 +120,12 @@ def test_explore_filters_by_tehsil_and_mode(app_env: Path) -> None:
     tehsil.set_value(choice).run()
     at.selectbox(key="explore_mode").set_value("walk").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert set(at.dataframe[0].value["tehsil"]) == {choice}
-    assert "Median minutes (walk)" in [m.label for m in at.metric]
+    assert set(at.dataframe[0].value["Tehsil"]) == {choice}
+    assert "Median trip on foot" in [m.label for m in at.metric]
+    trips = at.dataframe[0].value["Trip on foot"].tolist()
+    assert all(t.endswith(" min") or t == "unreachable" for t in trips)
+    long = [t for t in trips if " h" in t]
+    assert long, "walking over two hours is shown in hours"
 
 
 def test_explore_isochrone_toggle_and_colour_by_gap(app_env: Path) -> None:
@@ -131,11 +142,19 @@ def test_place_centres_runs_and_offers_downloads(app_env: Path) -> None:
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "new centre(s)" in _texts(at.success)
+    assert "maximise households covered" in _texts(at.success)
+    assert "mclp" not in _texts(at.success) and "heuristic" not in _texts(at.success)
     labels = [m.label for m in at.metric]
-    assert "Median minutes" in labels and "Households within 60 min" in labels
+    assert "Median trip by motorbike or public transport" in labels
+    assert "Households within 60 min" in labels
     assert all(m.delta for m in at.metric)
     sites = at.dataframe[-1].value
     assert len(sites) == 4 and "gain_at_entry" in sites.columns
+    before_after = at.dataframe[0].value  # the before figures as a table, not raw JSON
+    assert list(before_after.columns) == ["Figure", "Before", "After", "Change"]
+    assert before_after["Before"].str.contains("%").any()
+    assert not at.slider(key="pl_new").disabled
+    assert "pl_share" not in [s.key for s in at.slider]  # set cover only
     # the result stays when switching pages and back (served from the cache)
     at = _goto(_goto(at, "Explore"), "Place centres")
     assert "new centre(s)" in _texts(at.success)
@@ -147,19 +166,41 @@ def test_place_centres_p_median(app_env: Path) -> None:
     at.slider(key="pl_new").set_value(3)
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "p_median" in _texts(at.success)
+    assert "shortest average trip" in _texts(at.success)
+    assert "p_median" not in _texts(at.success)
+
+
+def test_place_centres_set_cover_asks_and_answers_in_settlements(app_env: Path) -> None:
+    """The set-cover target is a share of settlements; the result is reported in that unit."""
+    at = _goto(_app(), "Place centres")
+    at.selectbox(key="pl_model").set_value("set_cover").run()
+    assert "pl_new" not in [s.key for s in at.slider]  # set cover finds the number itself
+    at.slider(key="pl_share").set_value(90)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    metric = next(m for m in at.metric if m.label.startswith("Settlements within"))
+    assert metric.delta == "asked for 90%"
+    assert float(metric.value.rstrip("%")) >= 90.0
 
 
 def test_plan_vans_page(app_env: Path) -> None:
     at = _goto(_app(), "Plan vans")
     at.select_slider(key="vans_within").set_value(15)
     at.number_input(key="vans_days").set_value(2)
-    at.number_input(key="vans_limit").set_value(2)
+    # the solver's seconds are an analyst's knob: under "Advanced", off by default
+    assert at.expander[0].label == "Advanced"
+    assert not at.checkbox(key="vans_longer").value
     next(b for b in at.button if b.label == "Plan vans").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Halts visited" in [m.label for m in at.metric]
     itinerary = at.dataframe[0].value
-    assert {"van", "day", "order", "halt", "arrival"} <= set(itinerary.columns)
+    assert {"Van", "Day", "Stop", "Halt", "Arrives (hh:mm)"} <= set(itinerary.columns)
+    # one van, one day: the map and the itinerary show that van-day only
+    at.selectbox(key="vans_show_van").set_value(1).run()
+    at.selectbox(key="vans_show_day").set_value(1).run()
+    assert not at.exception, [e.value for e in at.exception]
+    one = at.dataframe[0].value
+    assert len(one) and set(one["Van"]) == {1} and set(one["Day"]) == {1}
 
 
 def test_plan_vans_error_is_readable(app_env: Path) -> None:
