@@ -13,6 +13,7 @@ import os
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from helpers import copy_region
 from streamlit.testing.v1 import AppTest
@@ -215,7 +216,8 @@ def test_compare_page_without_and_with_scenario_results(
     app_env: Path, small_sample_region_dir: Path
 ) -> None:
     at = _goto(_app(), "Compare scenarios")
-    assert "Fewer than two scenario results" in _texts(at.info)
+    assert "fewer than two saved scenario results" in _texts(at.info)
+    assert "accessgap run" not in _texts(at.info)  # no command a web user cannot type
     from scenarios.runner import run_scenario
 
     examples = Path(APP).parent / "scenarios" / "examples"
@@ -226,10 +228,30 @@ def test_compare_page_without_and_with_scenario_results(
             region=small_sample_region_dir,
         )
     at = _goto(_app(), "Compare scenarios")
+    assert not at.exception, [e.value for e in at.exception]
+    # the base is chosen explicitly, named by its scenario name (not the folder path)
+    base = at.selectbox(key="cmp_base")
+    assert base.value == "runs/baseline" and base.format_func(base.value) == "baseline"
     table = at.dataframe[0].value
-    assert list(table.columns)[-2:] == ["baseline", "ten_uc_centres"]
+    assert list(table.columns) == ["baseline", "ten_uc_centres"]
+    assert "Median travel time (household-weighted) (min)" in table.index
     diff = at.dataframe[1].value
     assert float(diff.loc["Households within 60 min", "ten_uc_centres"]) >= 0
+    # the households-within-reach chart draws (it once asked for keys the table did not have)
+    charts = at.get("vega_lite_chart")
+    assert charts, "the households-within-reach chart is missing"
+    import pyarrow as pa
+
+    frames = [
+        pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in charts[0].proto.datasets
+    ]
+    drawn = pd.concat(frames).astype(str).to_string()
+    assert "Households within 60 min" in drawn and "ten_uc_centres" in drawn
+    # choosing the other scenario as the base swaps the table's order
+    at.selectbox(key="cmp_base").set_value("runs/ten_uc_centres").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert list(at.dataframe[0].value.columns) == ["ten_uc_centres", "baseline"]
+    at.selectbox(key="cmp_base").set_value("runs/baseline").run()
     next(b for b in at.button if b.label.startswith("Build the report")).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert {d.label for d in at.get("download_button")} >= {
