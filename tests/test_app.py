@@ -282,8 +282,10 @@ def test_broken_region_shows_the_problem_list_and_runs_nothing(
     _offer(monkeypatch, broken)
     at = _choose(_app(), broken)
     assert "problem" in _texts(at.error)
-    problems = at.dataframe[0].value
-    assert {"file", "row", "column", "problem and what to do"} <= set(problems.columns)
+    # a static table: "what to do" wraps instead of being cut at the column's width
+    problems = at.table[0].value
+    assert problems.index.name == "file"
+    assert {"row", "column", "problem and what to do"} <= set(problems.columns)
     assert problems["column"].eq("households").any()
     assert not at.metric
     at = _goto(at, "Place centres")
@@ -293,7 +295,10 @@ def test_broken_region_shows_the_problem_list_and_runs_nothing(
 def test_your_data_page_cannot_open_server_folders(app_env: Path) -> None:
     at = _goto(_app(), "Your data")
     assert not at.text_input  # no free-text folder field
-    assert "ACCESSGAP_REGIONS" in _texts(at.markdown)
+    text = _texts(at.markdown)
+    assert "operator" in text
+    # nothing a web user cannot act on: no environment variable, no server path
+    assert "ACCESSGAP_REGIONS" not in text and str(app_env) not in text
 
 
 # --- which regions a session may open (issue #15, defect 12) -------------------------------
@@ -333,7 +338,6 @@ def test_one_sessions_upload_is_not_offered_to_another(
     assert not a.exception, [e.value for e in a.exception]
     assert "Sample District (synthetic) (your upload: mine)" in _region_options(a)
     assert len(_region_options(a)) == 2  # the default and the upload; not the scratch
-    assert f"(`{mine.resolve()}`)" in _texts(a.markdown)
     assert a.sidebar.selectbox(key="region_path").value == str(mine.resolve())
     a = _goto(a, "Explore")  # it stays chosen across pages
     assert a.sidebar.selectbox(key="region_path").value == str(mine.resolve())
@@ -370,7 +374,7 @@ def test_regions_listed_by_the_operator_are_offered_and_open(
     for folder in (single, two):
         at = _choose(at, folder)
         assert not at.error, _texts(at.error)
-        assert f"(`{folder.resolve()}`)" in _texts(at.markdown)
+        assert at.sidebar.selectbox(key="region_path").value == str(folder.resolve())
     assert (hidden / "keep.txt").is_file()  # recovery beside `one` never ran (not opened)
 
 
@@ -424,6 +428,46 @@ def test_import_zip_refuses_invalid_data_and_saves_nothing(
     table = problems_table(info.value)
     assert table["column"].eq("households").any()
     assert list((tmp_path / "s2").iterdir()) == []
+    # no server scratch path in what the user reads
+    assert ".incoming-" not in str(info.value) and str(tmp_path) not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("damage", "member"),
+    [
+        (lambda name, data: b"not parquet" * 9 if name == "settlements.parquet" else data, "s"),
+        (lambda name, data: data[: len(data) // 2] if name == "road_edges.parquet" else data, "r"),
+        (lambda name, data: None if name == "centres.parquet" else data, "c"),
+    ],
+    ids=["garbage", "truncated", "missing"],
+)
+def test_upload_errors_name_the_archive_member_not_the_server(
+    small_sample_region_dir: Path, tmp_path: Path, damage: object, member: str
+) -> None:
+    """Issue #20: errors showed a server scratch path twice and the Parquet reader's text."""
+    from ui.upload import import_zip
+
+    payload = _zip_folder(small_sample_region_dir, "myregion", damage=damage)
+    with pytest.raises(DataFileError) as info:
+        import_zip(payload, session_dir=tmp_path / "s", archive_name="myregion.zip")
+    text = str(info.value)
+    assert text.startswith("myregion/"), text
+    assert str(tmp_path) not in text and ".incoming-" not in text
+    assert "magic bytes" not in text and "Parquet magic" not in text
+    assert "accessgap " not in text  # no command a web user cannot type
+    assert "zip" in text  # says what to do with the archive
+
+
+def test_upload_shows_a_success_message(app_env: Path, small_sample_region_dir: Path) -> None:
+    """After a valid upload the page says so (and the region is open in the sidebar)."""
+    from ui.upload import UPLOADED_KEY
+
+    at = _goto(_app(), "Your data")
+    at.session_state[UPLOADED_KEY] = ("small.zip", "Small sample")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "'small.zip' is valid and open" in _texts(at.success)
+    assert "accessgap sample" not in _texts(at.markdown) + _texts(at.caption)
 
 
 @pytest.mark.parametrize(
@@ -477,9 +521,14 @@ def _broken_copy(src: Path, dest: Path) -> Path:
     return dest
 
 
-def _zip_folder(folder: Path, inner: str) -> bytes:
+def _zip_folder(folder: Path, inner: str, *, damage: object = None) -> bytes:
+    """``folder`` zipped under ``inner/``; ``damage(name, bytes)`` may change or drop a file."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for f in sorted(folder.iterdir()):
-            zf.write(f, f"{inner}/{f.name}")
+            data: bytes | None = f.read_bytes()
+            if callable(damage):
+                data = damage(f.name, data)
+            if data is not None:
+                zf.writestr(f"{inner}/{f.name}", data)
     return buf.getvalue()
