@@ -122,7 +122,7 @@ def test_explore_filters_by_tehsil_and_mode(app_env: Path) -> None:
     at.selectbox(key="explore_mode").set_value("walk").run()
     assert not at.exception, [e.value for e in at.exception]
     assert set(at.dataframe[0].value["Tehsil"]) == {choice}
-    assert "Median trip on foot" in [m.label for m in at.metric]
+    assert "Median trip (on foot)" in [m.label for m in at.metric]
     trips = at.dataframe[0].value["Trip on foot"].tolist()
     assert all(t.endswith(" min") or t == "unreachable" for t in trips)
     long = [t for t in trips if " h" in t]
@@ -146,7 +146,7 @@ def test_place_centres_runs_and_offers_downloads(app_env: Path) -> None:
     assert "maximise households covered" in _texts(at.success)
     assert "mclp" not in _texts(at.success) and "heuristic" not in _texts(at.success)
     labels = [m.label for m in at.metric]
-    assert "Median trip by motorbike or public transport" in labels
+    assert "Median trip (motorbike)" in labels
     assert "Households within 60 min" in labels
     assert all(m.delta for m in at.metric)
     sites = at.dataframe[-1].value

@@ -208,12 +208,12 @@ def _headline(r: pd.Series, *, mode: str) -> None:
     m3.metric("Unregistered poor households", "unknown" if not np.isfinite(unp) else f"{unp:,.0f}")
     med = r.get(f"median_min_{mode}", float("nan"))
     m4.metric(
-        f"Median trip {mode_label(mode)}",
+        f"Median trip ({_mode_choice(mode)})",
         duration_text(med),
         help="Half the households live closer to their nearest centre than this.",
     )
     share = r.get(f"share_within_60_min_{mode}", float("nan"))
-    m5.metric(f"Households within 60 min {mode_label(mode)}", pct_text(share))
+    m5.metric(f"Within 60 min ({_mode_choice(mode)})", pct_text(share), help="Share of households.")
 
 
 def _picked_row(worst: pd.DataFrame, key: str) -> pd.Series | None:
@@ -229,4 +229,4 @@ def _picked_row(worst: pd.DataFrame, key: str) -> pd.Series | None:
 
 
 def _mode_choice(mode: str) -> str:
-    return {"walk": "walk", "motorbike": "motorbike / public transport", "car": "car"}[mode]
+    return {"walk": "on foot", "motorbike": "motorbike", "car": "car"}[mode]

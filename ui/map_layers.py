@@ -244,7 +244,13 @@ class _Legend(MacroElement):
             if (map.getSize().x === 0) { setTimeout(fit, 300); }
             var css = document.createElement("style");
             css.textContent = ".leaflet-control-layers, .leaflet-tooltip, .leaflet-popup-content "
-                + "{font: 12px/1.4 sans-serif;}";
+                + "{font: 12px/1.4 sans-serif;}"
+                // the layer button's icon is an image Leaflet loads from beside its CSS
+                // (absent offline): a word instead
+                + ".leaflet-control-layers-toggle{background-image:none!important;"
+                + "width:auto!important;height:auto!important;padding:4px 8px;"
+                + "color:#333;text-decoration:none;font:bold 11px/1.3 sans-serif}"
+                + ".leaflet-control-layers-toggle:before{content:'Layers'}";
             document.head.appendChild(css);
         })();
         {% endmacro %}

@@ -235,19 +235,20 @@ def _results(loaded: LoadedRegion, plan: PlacementPlan, seconds: float, *, share
         )
     else:
         m2.metric(
-            f"{DEMAND_LABELS.get(plan.demand, plan.demand).capitalize()} within "
-            f"{plan.within_min:g} min",
+            f"Demand within {plan.within_min:g} min",
             pct_text(a["share_demand_within"]),
             _pp(a["share_demand_within"] - b["share_demand_within"]),
+            help=f"Share of {DEMAND_LABELS.get(plan.demand, plan.demand)} within "
+            f"{plan.within_min:g} min of a centre.",
         )
     m3.metric(
-        f"Median trip {mode_label(plan.mode)}",
+        f"Median trip ({'on foot' if plan.mode == 'walk' else plan.mode})",
         duration_text(a["median_min"]),
         f"{a['median_min'] - b['median_min']:+.1f} min",
         delta_color="inverse",
     )
     m4.metric(
-        "Trip of the furthest 10%",
+        f"Furthest 10% ({'on foot' if plan.mode == 'walk' else plan.mode})",
         duration_text(a["p90_min"]),
         f"{a['p90_min'] - b['p90_min']:+.1f} min",
         delta_color="inverse",
