@@ -140,7 +140,9 @@ def tasks(url: str) -> None:
         page.get_by_text("Place centres", exact=True).click()
         page.get_by_role("button", name="Run placement").wait_for(timeout=WAIT_MS)
         step("planner: run placement (default: 10 centres)", lambda: _place(page, "10 new"))
-        page.locator('[data-testid="stSelectbox"]', has_text="What to aim for").click()
+        page.locator('[data-testid="stSelectbox"]', has_text="What to aim for").get_by_role(
+            "combobox"
+        ).click()
         page.get_by_role("option", name="Shortest average trip").click()
         page.get_by_role("button", name="Run placement").wait_for(timeout=WAIT_MS)
         for k in (15, 20):
@@ -182,8 +184,11 @@ def _vans(page: Any) -> None:
 
 
 def _one_van(page: Any) -> None:
-    page.locator('[data-testid="stSelectbox"]', has_text="Show van").click()
-    page.get_by_role("option", name="Van 1", exact=True).click()
+    _idle(page)
+    combo = page.locator('[data-testid="stSelectbox"]', has_text="Show van").get_by_role("combobox")
+    combo.click()
+    combo.press_sequentially("Van 1")
+    combo.press("Enter")
     page.wait_for_function(
         "() => [...document.querySelectorAll('iframe')].some(f => f.title.includes('folium'))"
     )
@@ -206,6 +211,17 @@ def _compare(page: Any) -> None:
     for i in range(2):
         frame = page.frame_locator(MAP).nth(i)
         frame.locator(".leaflet-marker-icon").first.wait_for(timeout=WAIT_MS)
+
+
+def _idle(page: Any) -> None:
+    """Wait until the app has finished its run (Streamlit's "Running" sign is gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
+        ".includes('Running')",
+        timeout=WAIT_MS,
+    )
 
 
 def _stepper() -> Callable[[str, Callable[[], None]], None]:

@@ -185,8 +185,11 @@ def test_outreach_manager_plans_vans_and_downloads_the_itinerary(
     page.locator(MAP_IFRAME).first.scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "outreach_vans_all.png"))
     # one van only
-    page.locator('[data-testid="stSelectbox"]', has_text="Show van").click()
-    page.get_by_role("option", name="Van 1", exact=True).click()
+    _idle(page)
+    combo = page.locator('[data-testid="stSelectbox"]', has_text="Show van").get_by_role("combobox")
+    combo.click()
+    combo.press_sequentially("Van 1")
+    combo.press("Enter")
     page.wait_for_timeout(1500)
     _map_frame(page).locator(".accessgap-legend").wait_for(timeout=WAIT_MS)
     page.locator(MAP_IFRAME).first.scroll_into_view_if_needed()
@@ -305,6 +308,17 @@ def _overlap(a: dict[str, float] | None, b: dict[str, float] | None) -> bool:
         or b["x"] + b["width"] <= a["x"]
         or a["y"] + a["height"] <= b["y"]
         or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def _idle(page: Any) -> None:
+    """Wait until the app has finished its run (Streamlit's "Running" sign is gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
+        ".includes('Running')",
+        timeout=WAIT_MS,
     )
 
 

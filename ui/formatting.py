@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from scenarios.routing.options import VAN_DEFAULTS
+
 __all__ = [
     "DEMAND_LABELS",
     "GAP_SCORE_HELP",
@@ -25,6 +27,7 @@ __all__ = [
     "mode_label",
     "pct_text",
     "people_table",
+    "plain_reason",
 ]
 
 #: Placement models in plain words (``scenarios.placement.MODELS``).
@@ -68,6 +71,22 @@ GAP_SCORE_HELP = (
     "(2 visits, 2 hours' wait at the centre, a day's wage of PKR 1,400). "
     "Bigger = more poor households left out, further away."
 )
+
+
+def plain_reason(text: str) -> str:
+    """A van plan's reason or status with its internal setting names in plain words.
+
+    Examples
+    --------
+    >>> plain_reason("dropped: multi-day halt left out: multi-day halts would exceed "
+    ...              "max_block_share")
+    'dropped: multi-day halt left out: halts needing several days may take at most 50% of the \
+van-days'
+    """
+    out = text
+    for name, words in _SETTING_WORDS.items():
+        out = out.replace(name, words)
+    return out
 
 
 def duration_text(minutes: float) -> str:
@@ -164,3 +183,15 @@ def people_table(
         else:
             out[header] = values
     return out
+
+
+#: Internal setting names that reach a van plan's reasons, in plain words (app defaults).
+_SETTING_WORDS: dict[str, str] = {
+    "multi-day halts would exceed max_block_share": (
+        "halts needing several days may take at most "
+        f"{100 * VAN_DEFAULTS.max_block_share:.0f}% of the van-days"
+    ),
+    " (min_onsite_ratio)": " (a van stays at least as long on site as it drives)",
+    "max_block_share": "the share of van-days for multi-day halts",
+    "min_onsite_ratio": "the time on site for each hour of driving",
+}

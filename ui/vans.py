@@ -26,7 +26,7 @@ from scenarios.routing.options import next_monday
 from ui import data
 from ui.context import LoadedRegion
 from ui.errors import show_error
-from ui.formatting import duration_text, people_table
+from ui.formatting import duration_text, people_table, plain_reason
 from ui.maps import MAP_HEIGHT_PX
 from ui.van_map import vans_map
 
@@ -174,7 +174,9 @@ def _show(loaded: LoadedRegion, plan: VanPlan) -> None:
     if s.get("dropped_reasons"):
         st.caption(
             "Not visited: "
-            + "; ".join(f"{n} x {reason}" for reason, n in s["dropped_reasons"].items())
+            + "; ".join(
+                f"{n} x {plain_reason(reason)}" for reason, n in s["dropped_reasons"].items()
+            )
         )
     visits = halt_visits(plan)
     labels = day_labels(plan)
@@ -239,8 +241,10 @@ def _show(loaded: LoadedRegion, plan: VanPlan) -> None:
 
 def halts_table(halts: pd.DataFrame) -> pd.DataFrame:
     """The selected halts for people: readable headers, time from a centre in hours."""
+    table = pd.DataFrame(halts.drop(columns="geometry"))
+    table["status"] = [plain_reason(str(v)) for v in table["status"]]
     return people_table(
-        pd.DataFrame(halts.drop(columns="geometry")),
+        table,
         HALT_HEADERS,
         durations=("travel_min_from_centre", "dwell_min"),
         counts=("households_served", "unregistered_households", "expected_registrations"),
