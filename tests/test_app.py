@@ -106,12 +106,13 @@ def test_explore_page_shows_who_is_excluded_and_why(app_env: Path) -> None:
     labels = [m.label for m in at.metric]
     assert {"Served", "Unserved: centre full", "Unserved: beyond reach"} <= set(labels)
     tables = [d.value for d in at.dataframe]
-    assert any("woman_pkr" in t.columns for t in tables)
-    assert not any("residual_unregistered_poor" in t.columns for t in tables)  # not yet fitted
+    assert any("Woman with children + companion: cost (PKR)" in t.columns for t in tables)
+    assert not any("More than distance explains" in t.columns for t in tables)  # not yet fitted
     at.toggle(key="aware").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     tables = [d.value for d in at.dataframe]
-    assert any("residual_unregistered_poor" in t.columns for t in tables)
+    assert any("More than distance explains" in t.columns for t in tables)
+    assert not any("_" in str(c) for t in tables for c in t.columns)  # headers for people
 
 
 def test_explore_filters_by_tehsil_and_mode(app_env: Path) -> None:
