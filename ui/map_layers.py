@@ -82,7 +82,7 @@ def finish_map(
     sits at the bottom left and folds away with its button. With ``bounds`` (minx, miny,
     maxx, maxy in EPSG:4326), the map is fitted to them in the browser once the legend is
     drawn, with the legend's width kept clear on the left and the layer button's on the
-    right, so no point of the data starts under either (a legend wider than half the map
+    right, so no point of the data starts under either (a legend wider than 30% of the map
     starts folded).
     """
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
@@ -233,7 +233,7 @@ class _Legend(MacroElement):
             function fit() {
                 var size = map.getSize();
                 div.style.maxHeight = Math.max(size.y - 70, 80) + "px";
-                if (div.offsetWidth > size.x / 2) { setOpen(false); }
+                if (div.offsetWidth > size.x * 0.3) { setOpen(false); }
                 if (!bounds) { return; }
                 map.fitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], {
                     paddingTopLeft: [div.offsetWidth + 24, 24],

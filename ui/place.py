@@ -254,28 +254,28 @@ def _results(loaded: LoadedRegion, plan: PlacementPlan, seconds: float, *, share
         delta_color="inverse",
         help="90% of households live closer to a centre than this.",
     )
-    left, right = st.columns([3, 2])
+    polygons = unit_geometries(region, "union_council", _uc_names(region))
+    units = polygons if len(polygons) else None
+    fmap = placement_map(
+        region.settlements,
+        after=plan.settlements_after,
+        sites=plan.sites,
+        centres=region.centres,
+        within_min=plan.within_min,
+        units=units,
+    )
+    st_folium(
+        fmap,
+        key="placement_map",
+        height=MAP_HEIGHT_PX,
+        use_container_width=True,
+        returned_objects=[],
+    )
+    left, right = st.columns(2)
     with left:
-        polygons = unit_geometries(region, "union_council", _uc_names(region))
-        units = polygons if len(polygons) else None
-        fmap = placement_map(
-            region.settlements,
-            after=plan.settlements_after,
-            sites=plan.sites,
-            centres=region.centres,
-            within_min=plan.within_min,
-            units=units,
-        )
-        st_folium(
-            fmap,
-            key="placement_map",
-            height=MAP_HEIGHT_PX,
-            use_container_width=True,
-            returned_objects=[],
-        )
-    with right:
         st.markdown("**Before and after**")
         st.dataframe(before_after_table(plan), hide_index=True)
+    with right:
         st.markdown(
             "**Coverage curve**: share of demand within reach as the chosen centres are added, "
             "in entry order"
