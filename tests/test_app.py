@@ -533,3 +533,36 @@ def _zip_folder(folder: Path, inner: str, *, damage: object = None) -> bytes:
             if data is not None:
                 zf.writestr(f"{inner}/{f.name}", data)
     return buf.getvalue()
+
+
+def test_saved_portfolio_and_frontier_show_on_the_compare_page(app_env: Path) -> None:
+    """The outreach plan (`accessgap plan`): totals, channels in plain words, the frontier."""
+    folder = app_env / "out" / "demo" / "portfolio"
+    folder.mkdir(parents=True)
+    doc = {
+        "budget_pkr": 1e8,
+        "horizon_years": 5,
+        "totals": {"expected_registrations": 4231.4, "pkr_per_registration": 23632.3},
+        "channels": {
+            "van": {
+                "options_available": 252,
+                "options_chosen": 115,
+                "cost_horizon_pkr": 3642367.5,
+                "expected_registrations": 477.5,
+                "pkr_per_registration": 7628.1,
+            }
+        },
+        "notes": [],
+    }
+    (folder / "portfolio.json").write_text(json.dumps(doc))
+    (folder / "frontier.csv").write_text(
+        "step,budget_pkr,expected_registrations\n1,10000000,2285.6\n2,20000000,3107.3\n"
+    )
+    at = _goto(_app(), "Compare scenarios")
+    assert "The best mix of channels" in _texts(at.markdown)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Expected new registrations"] == "4,231"
+    channels = at.dataframe[0].value
+    assert channels.loc[0, "Channel"] == "Mobile van days"
+    assert channels.loc[0, "Options chosen"] == "115 of 252"
+    assert at.get("vega_lite_chart"), "the frontier chart is missing"

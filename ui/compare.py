@@ -50,7 +50,7 @@ def render(loaded: LoadedRegion) -> None:
         st.info(
             "There are fewer than two saved scenario results on this server, so there is "
             "nothing to compare yet. Scenario results are prepared by the people who run this "
-            "server (see docs/app.md); they appear here as soon as they are saved."
+            "server; they appear here as soon as they are saved."
         )
         render_portfolio(root)
         return
