@@ -31,12 +31,15 @@ browser-deps:
 	    || echo "chromium or fonts-noto-core could not be installed: browser tests will be skipped"; \
 	else echo "chromium or the Urdu font is missing and we are not root: browser tests will be skipped"; fi
 
-# The whole suite (slow and browser tests included), on both cores of the machine.
+# The whole suite (slow and browser tests included), on both cores of the machine. The browser
+# tests leave screenshots of each user's task in test-artifacts/screenshots/ (CI's artifacts).
 test: $(STAMP) browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -n 2
+	$(VENV)/bin/pytest -n 2; status=$$?; \
+	  ls test-artifacts/screenshots/*.png >/dev/null 2>&1 \
+	    && echo "browser screenshots kept in test-artifacts/screenshots/"; exit $$status
 
 # The inner loop for developers: lint, then the tests in parallel without the slow and browser
 # ones. Resolve work only on `make test`, the whole suite.

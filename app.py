@@ -19,11 +19,16 @@ from ui.context import PENDING_KEY, REGION_KEY, LoadedRegion
 from ui.errors import show_error
 
 PAGES = ("Explore", "Place centres", "Plan vans", "Compare scenarios", "Your data")
+#: A compact page head (Streamlit's default top padding pushes the map below a laptop's fold).
+COMPACT_CSS = (
+    "<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}h3{padding-top:0.2rem}</style>"
+)
 
 
 def main() -> None:
     """Draw the sidebar, open the session's region and draw the chosen page."""
     st.set_page_config(page_title="accessgap", layout="wide")
+    st.html(COMPACT_CSS)
     allowed = data.allowed_regions(upload.session_uploads())
     requested = _requested_region(allowed)
     with st.sidebar:
@@ -108,7 +113,7 @@ def _open_region(path: str, allowed: Sequence[data.RegionChoice]) -> LoadedRegio
 
 def _region_banner(loaded: LoadedRegion) -> None:
     region = loaded.region
-    if region.synthetic:
+    if region.synthetic:  # the one synthetic banner (pages leave the library's note out)
         st.warning(f"**SYNTHETIC DATA**: {loaded.label}", icon="⚠️")
     st.sidebar.markdown(
         f"**{region.name}**  \n{len(region.settlements):,} settlements, "

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from access.analysis import GapResult
+from access.gaps import GapSettings
 from geodata.export import lonlat_table
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "area_figures",
     "burden_by_band",
     "settlements_in",
+    "travel_gap_scores",
     "worst_gaps",
 ]
 
@@ -78,41 +80,90 @@ def area_figures(
     return row.iloc[0] if len(row) else pd.Series(dtype=float)
 
 
-def worst_gaps(settlements: gpd.GeoDataFrame, mode: str, *, n: int = WORST_N) -> pd.DataFrame:
-    """The ``n`` settlements with the largest gap scores, ranked, for a table.
+def worst_gaps(
+    settlements: gpd.GeoDataFrame,
+    mode: str,
+    *,
+    settings: GapSettings | None = None,
+    n: int = WORST_N,
+) -> pd.DataFrame:
+    """The ``n`` settlements whose gap is most due to distance, ranked, for a table.
+
+    The gap score counts every rupee of registering, including the fixed part anyone pays at
+    the centre's door (the wait, ``visits x min(1, wait_h / work_day_h) x wage``): a big town
+    0 minutes from its centre has a large score only because it is big. The ranking here uses
+    the *travel part* of the score (the score minus what the same households would pay living
+    next door to the centre), so a settlement at its centre's door is never among the worst
+    gaps; settlements whose travel part is zero are left out.
 
     Parameters
     ----------
     settlements
-        Gap analysis rows (EPSG:4326 points) with ``gap_rank``.
+        Gap analysis rows (EPSG:4326 points) with ``burden_pkr``, ``gap_score`` and
+        ``unregistered_poor_households``.
     mode
         The travel mode whose minutes are shown.
+    settings
+        The gap analysis' settings (its ``wait_h``, ``work_day_h``, ``visits`` and
+        ``wage_pkr_per_day`` give the door cost); default :class:`GapSettings`.
     n
         Rows.
 
     Returns
     -------
     pandas.DataFrame
-        ``gap_rank``, ``settlement``, ``union_council``, ``tehsil``, ``households``,
-        ``coverage_%``, ``unregistered_poor``, ``minutes``, ``gap_score``, ``lat``, ``lon``.
+        ``rank`` (1 = worst), ``settlement``, ``union_council``, ``tehsil``, ``households``,
+        ``coverage_%``, ``unregistered_poor``, ``minutes``, ``travel_gap`` (travel part of the
+        gap score, PKR 000), ``gap_score`` (PKR 000), ``lat``, ``lon``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> s = gpd.GeoDataFrame({"name": ["town", "village"], "union_council": ["a", "b"],
+    ...     "tehsil": ["T", "T"], "households": [3000, 100], "coverage_share": [0.5, 0.2],
+    ...     "unregistered_poor_households": [600.0, 40.0], "travel_min_car": [0.0, 200.0],
+    ...     "burden_pkr": [700.0, 2800.0]}, geometry=[Point(0, 0), Point(1, 1)], crs=4326)
+    >>> s["gap_score"] = s["unregistered_poor_households"] * s["burden_pkr"] / 1000
+    >>> worst_gaps(s, "car")[["rank", "settlement", "travel_gap"]].values.tolist()
+    [[1, 'village', 84.0]]
     """
-    ranked = settlements[settlements["gap_rank"].notna()].sort_values("gap_rank").head(n)
+    travel = travel_gap_scores(settlements, settings=settings)
+    keep = travel.notna() & (travel > 0)
+    order = travel[keep].sort_values(ascending=False, kind="stable").index[:n]
+    ranked = settlements.loc[order]
     where = lonlat_table(gpd.GeoDataFrame(geometry=ranked.geometry, crs=ranked.crs))
     return pd.DataFrame(
         {
-            "gap_rank": ranked["gap_rank"].astype("Int64"),
-            "settlement": ranked["name"].astype(str),
-            "union_council": ranked["union_council"].astype(str),
-            "tehsil": ranked["tehsil"].astype(str),
-            "households": ranked["households"],
-            "coverage_%": 100 * ranked["coverage_share"],
-            "unregistered_poor": ranked["unregistered_poor_households"],
-            "minutes": ranked[f"travel_min_{mode}"],
-            "gap_score": ranked["gap_score"],
-            "lat": where["lat"],
-            "lon": where["lon"],
+            "rank": pd.array(np.arange(1, len(ranked) + 1), dtype="Int64"),
+            "settlement": ranked["name"].astype(str).to_numpy(),
+            "union_council": ranked["union_council"].astype(str).to_numpy(),
+            "tehsil": ranked["tehsil"].astype(str).to_numpy(),
+            "households": ranked["households"].to_numpy(),
+            "coverage_%": 100 * ranked["coverage_share"].to_numpy(float),
+            "unregistered_poor": ranked["unregistered_poor_households"].to_numpy(float),
+            "minutes": ranked[f"travel_min_{mode}"].to_numpy(float),
+            "travel_gap": travel.loc[order].to_numpy(float),
+            "gap_score": ranked["gap_score"].to_numpy(float),
+            "lat": where["lat"].to_numpy(),
+            "lon": where["lon"].to_numpy(),
         }
-    ).reset_index(drop=True)
+    )
+
+
+def travel_gap_scores(
+    settlements: pd.DataFrame, *, settings: GapSettings | None = None
+) -> pd.Series:
+    """The travel part of each settlement's gap score (PKR 000), same index.
+
+    ``unregistered_poor x (burden_pkr - door_pkr) / 1000`` where ``door_pkr`` is what a
+    household living at the centre's door pays (``visits x min(1, wait_h / work_day_h) x
+    wage_pkr_per_day``): zero at the door, NaN where the gap score is unknown.
+    """
+    s = settings or GapSettings()
+    door_pkr = s.visits * min(1.0, s.wait_h / s.work_day_h) * s.wage_pkr_per_day
+    burden = settlements["burden_pkr"].astype(float)
+    extra = (burden - door_pkr).clip(lower=0.0)
+    return settlements["unregistered_poor_households"].astype(float) * extra / 1000.0
 
 
 def burden_by_band(settlements: pd.DataFrame, mode: str) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ __all__ = [
     "labelled_table",
     "load_run",
     "reach_table",
+    "scenario_names",
 ]
 
 #: Rows of the comparison: (headline key, label, unit, better when "up" / "down" / "").
@@ -291,6 +292,34 @@ def reach_table(comparison: Comparison, metrics: Sequence[str] = REACH_METRICS) 
     chart = comparison.table.loc[rows, list(comparison.names)].T.astype(float)
     chart.columns = [comparison.table.at[k, "label"] for k in rows]
     return chart
+
+
+def scenario_names(folders: Mapping[str, Path]) -> dict[str, str]:
+    """The scenario name of each result folder (``metrics.json``), unique, for pickers.
+
+    Parameters
+    ----------
+    folders
+        Key (e.g. :func:`find_runs`' relative path) -> result folder.
+
+    Returns
+    -------
+    dict
+        Key -> the scenario's name; the key itself when ``metrics.json`` has none or cannot
+        be read; names that repeat get their key in brackets (``"baseline (old/baseline)"``).
+    """
+    names: dict[str, str] = {}
+    for key, folder in folders.items():
+        try:
+            doc = json.loads((Path(folder) / "metrics.json").read_text(encoding="utf-8"))
+            name = str(doc.get("scenario", {}).get("name") or "").strip()
+        except (OSError, ValueError, AttributeError):
+            name = ""
+        names[key] = name or key
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {k: (n if counts[n] == 1 or n == k else f"{n} ({k})") for k, n in names.items()}
 
 
 # ---------------------------------------------------------------------------------------

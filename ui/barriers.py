@@ -16,8 +16,9 @@ import streamlit as st
 from access.barriers import SPLIT_COLUMNS
 from access.gap_views import burden_by_band
 from geodata.errors import AccessGapError
+from ui.formatting import people_table
 
-__all__ = ["render_barriers"]
+__all__ = ["AWARENESS_HEADERS", "BURDEN_HEADERS", "CENTRE_HEADERS", "render_barriers"]
 
 _SPLIT_LABELS = {
     "served_households": "served",
@@ -79,7 +80,20 @@ def render_barriers(
             y_label="PKR",
             height=300,
         )
-        st.dataframe(table.round(2), hide_index=True)
+        st.dataframe(
+            people_table(
+                table,
+                BURDEN_HEADERS,
+                counts=("households", "man_pkr", "woman_pkr"),
+            ).assign(
+                **{
+                    "Adult man: hours": table["man_h"].round(1).to_numpy(),
+                    "Woman with children: hours": table["woman_h"].round(1).to_numpy(),
+                    "Visits": table["visits"].round(1).to_numpy(),
+                }
+            ),
+            hide_index=True,
+        )
 
     st.markdown("**Awareness priority: near a centre, still under-registered**")
     if st.toggle("Show the awareness priority list (fits the distance model)", key="aware"):
@@ -94,7 +108,16 @@ def render_barriers(
         else:
             _awareness_table(a)
     with st.expander("Centres: desks, demand and waiting"):
-        st.dataframe(b.centres.round(2), hide_index=True)
+        st.dataframe(
+            people_table(
+                b.centres,
+                CENTRE_HEADERS,
+                shares=("utilisation",),
+                durations=("wait_min",),
+                counts=("demand_visits", "served_visits", "visits_per_day", "capacity_per_day"),
+            ),
+            hide_index=True,
+        )
 
 
 def _awareness_table(a: Any) -> None:
@@ -103,13 +126,47 @@ def _awareness_table(a: Any) -> None:
         "unregistered poor households than distance predicts: a campaign, not a new centre. "
         f"Standing out: {', '.join(a.stand_out) or 'none'}."
     )
-    cols = [
-        a.settings.level,
-        "median_min",
-        "observed_unregistered_poor",
-        "expected_unregistered_poor",
-        "residual_unregistered_poor",
-        "awareness_z",
-        "stands_out",
-    ]
-    st.dataframe(a.priority()[cols].round(1), hide_index=True)
+    level = str(a.settings.level)
+    heads = {level: level.replace("_", " ").capitalize(), **AWARENESS_HEADERS}
+    table = people_table(
+        a.priority(),
+        heads,
+        durations=("median_min",),
+        counts=(
+            "observed_unregistered_poor",
+            "expected_unregistered_poor",
+            "residual_unregistered_poor",
+        ),
+    )
+    st.dataframe(table, hide_index=True)
+
+
+#: Headers of the burden table (units in each).
+BURDEN_HEADERS: dict[str, str] = {
+    "band": "Trip to the centre",
+    "households": "Households",
+    "man_pkr": "Adult man: cost (PKR)",
+    "woman_pkr": "Woman with children + companion: cost (PKR)",
+}
+#: Headers of the centres table.
+CENTRE_HEADERS: dict[str, str] = {
+    "centre_id": "Centre id",
+    "name": "Centre",
+    "desks": "Desks",
+    "demand_visits": "Visits asked for",
+    "served_visits": "Visits served",
+    "visits_per_day": "Visits a day",
+    "capacity_per_day": "Capacity a day",
+    "utilisation": "Busy (% of capacity)",
+    "wait_min": "Wait",
+    "saturated": "Full",
+}
+#: Headers of the awareness priority list.
+AWARENESS_HEADERS: dict[str, str] = {
+    "median_min": "Median trip",
+    "observed_unregistered_poor": "Unregistered poor households",
+    "expected_unregistered_poor": "Expected from distance",
+    "residual_unregistered_poor": "More than distance explains",
+    "awareness_z": "How unusual (z)",
+    "stands_out": "Stands out",
+}

@@ -27,6 +27,7 @@ def show_error(err: AccessGapError, *, what: str) -> None:
     if isinstance(err, SchemaError):
         n = len(err.problems)
         st.error(f"{what}: {n} problem{'s' if n != 1 else ''} found. Nothing was run on this data.")
-        st.dataframe(problems_table(err), hide_index=True, width="stretch")
+        # a static table wraps long cells: "what to do" is read in full, never cut
+        st.table(problems_table(err).set_index("file"))
     else:
         st.error(f"{what}: {err}")

@@ -13,30 +13,36 @@ from geodata.units import unit_geometries
 from ui import data
 from ui.barriers import render_barriers
 from ui.context import LoadedRegion
-from ui.maps import ExploreLayers, explore_map
+from ui.formatting import (
+    GAP_SCORE_HELP,
+    MODE_LABELS,
+    duration_text,
+    mode_label,
+    pct_text,
+    people_table,
+)
+from ui.maps import MAP_HEIGHT_PX, ExploreLayers, explore_map
 
-__all__ = ["render"]
+__all__ = ["UNIT_HEADERS", "WORST_HEADERS", "render", "units_table", "worst_table"]
 
 ALL = "(all)"
 
 
 def render(loaded: LoadedRegion) -> None:
-    """Draw the Explore page."""
+    """Draw the Explore page: the controls in one row, the map, then the figures and tables."""
     region = loaded.region
-    st.header("Explore access")
+    st.subheader("Explore access")
     with st.spinner("Computing travel times and gaps for every mode..."):
         gaps = data.gap_result(loaded.path, loaded.fingerprint, region)
-    for note in gaps.notes:
-        (st.warning if "SYNTHETIC" in note else st.info)(note)
-
     s = gaps.settlements
-    c1, c2, c3, c4 = st.columns(4)
-    mode = c1.selectbox("Travel mode", MODES, index=1, key="explore_mode")
+    c1, c2, c3, c4, c5 = st.columns([1.2, 1, 1, 1, 1.3])
+    mode = c1.selectbox("Travel mode", MODES, index=1, key="explore_mode", format_func=_mode_choice)
     colour_by = c2.selectbox(
         "Colour settlements by",
         ("travel", "gap"),
         format_func=lambda v: {"travel": "travel time", "gap": "gap score"}[v],
         key="explore_colour",
+        help=GAP_SCORE_HELP,
     )
     tehsils = [ALL, *sorted(s["tehsil"].dropna().astype(str).unique())]
     tehsil = c3.selectbox("Tehsil", tehsils, key="explore_tehsil")
@@ -44,20 +50,21 @@ def render(loaded: LoadedRegion) -> None:
     ucs = [ALL, *sorted(in_tehsil["union_council"].dropna().astype(str).unique())]
     uc = c4.selectbox("Union council", ucs, key="explore_uc")
     view = settlements_in(in_tehsil, union_council=_chosen(uc))
-    o1, o2 = st.columns(2)
     layers = ExploreLayers(
         mode=mode,
         colour_by=colour_by,
-        show_isochrones=o1.toggle(
-            "Show travel-time bands of existing centres (30/60/120 min)",
+        show_isochrones=c5.toggle(
+            "Travel-time bands (30/60/120 min)",
             value=False,
             key="explore_iso",
-            help="Computed once per region and mode, then cached.",
+            help="The areas within 30, 60 and 120 minutes of an existing centre. Computed "
+            "once per region and mode, then cached.",
         ),
-        all_roads=o2.toggle("Show minor roads and tracks", value=False, key="explore_roads"),
+        all_roads=c5.toggle("Minor roads and tracks", value=False, key="explore_roads"),
     )
-
-    _headline(area_figures(gaps, tehsil=_chosen(tehsil), union_council=_chosen(uc)), mode=mode)
+    for note in gaps.notes:
+        if "SYNTHETIC" not in note:  # the one synthetic banner is the app's
+            st.info(note)
 
     roads = data.major_roads(
         loaded.path,
@@ -67,7 +74,7 @@ def render(loaded: LoadedRegion) -> None:
     )
     iso = None
     if layers.show_isochrones:
-        with st.spinner(f"Computing travel-time bands ({mode})..."):
+        with st.spinner(f"Computing travel-time bands ({mode_label(mode)})..."):
             iso = data.isochrone_bands(loaded.path, loaded.fingerprint, mode, (30, 60, 120), region)
     units = unit_geometries(region, "union_council", gaps.units["union_council"])
     if units is not None and uc != ALL:
@@ -75,7 +82,7 @@ def render(loaded: LoadedRegion) -> None:
     elif units is not None and tehsil != ALL:
         units = units[units["tehsil"].astype(str) == tehsil]
 
-    worst = worst_gaps(view, mode)
+    worst = worst_gaps(view, mode, settings=gaps.settings)
     table_key = f"worst_gaps_{tehsil}_{uc}_{mode}"
     picked = _picked_row(worst, table_key)
     fmap = explore_map(
@@ -90,31 +97,33 @@ def render(loaded: LoadedRegion) -> None:
     st_folium(
         fmap,
         key=f"explore_map_{tehsil}_{uc}",
-        height=560,
+        height=MAP_HEIGHT_PX,
         use_container_width=True,
         returned_objects=[],
         center=None if picked is None else (float(picked["lat"]), float(picked["lon"])),
         zoom=None if picked is None else 13,
     )
     st.caption(
-        "Map layers can be switched on and off at the top right. No background map is needed; "
-        "the OpenStreetMap background (off by default) needs internet."
+        "Switch layers on and off with the layers button at the top right; the legend folds "
+        "away with its button. No background map is needed; the OpenStreetMap background "
+        "(off by default) needs internet."
     )
+    _headline(area_figures(gaps, tehsil=_chosen(tehsil), union_council=_chosen(uc)), mode=mode)
 
     st.subheader(f"Worst gaps ({'all' if uc == ALL and tehsil == ALL else 'selection'})")
-    st.caption("Ranked by gap score. Choose a row to zoom the map to that settlement.")
+    st.caption(
+        "Settlements ranked by the part of their gap score that distance causes (what the "
+        "trip costs beyond what a household next door to the centre pays), so a town at its "
+        f"centre's door is never among them. {GAP_SCORE_HELP} Choose a row to zoom the map to "
+        "that settlement."
+    )
     st.dataframe(
-        worst.drop(columns=["lat", "lon"]),
+        worst_table(worst, mode=mode),
         hide_index=True,
         key=table_key,
         on_select="rerun",
         selection_mode="single-row",
-        column_config={
-            "coverage_%": st.column_config.NumberColumn(format="%.1f"),
-            "minutes": st.column_config.NumberColumn(format="%.0f"),
-            "gap_score": st.column_config.NumberColumn(format="%.0f"),
-            "unregistered_poor": st.column_config.NumberColumn(format="%.0f"),
-        },
+        column_config=WORST_COLUMNS,
     )
     render_barriers(
         gaps,
@@ -122,10 +131,67 @@ def render(loaded: LoadedRegion) -> None:
         tehsil=_chosen(tehsil),
         awareness=lambda: data.awareness_result(loaded.path, loaded.fingerprint, region),
     )
-    with st.expander("Aggregates by union council"):
-        st.dataframe(gaps.units["union_council"], hide_index=True)
-    with st.expander("Aggregates by tehsil"):
-        st.dataframe(gaps.units["tehsil"], hide_index=True)
+    with st.expander("Figures by union council"):
+        st.dataframe(units_table(gaps.units["union_council"], "union_council"), hide_index=True)
+    with st.expander("Figures by tehsil"):
+        st.dataframe(units_table(gaps.units["tehsil"], "tehsil"), hide_index=True)
+
+
+def worst_table(worst: pd.DataFrame, *, mode: str) -> pd.DataFrame:
+    """The worst-gaps table with readable headers (units in each) and long trips in hours."""
+    table = worst.drop(columns=["lat", "lon"]).rename(columns=WORST_HEADERS)
+    trip = f"Trip {mode_label(mode)}"
+    table[trip] = [duration_text(v) for v in worst["minutes"].to_numpy(float)]
+    cols = [WORST_HEADERS.get(c, c) for c in worst.columns if c not in ("lat", "lon")]
+    return table[[trip if c == WORST_HEADERS["minutes"] else c for c in cols]]
+
+
+def units_table(units: pd.DataFrame, level: str) -> pd.DataFrame:
+    """An aggregate table (union councils or tehsils) with readable headers and units."""
+    heads = {level: level.replace("_", " ").capitalize(), **UNIT_HEADERS}
+    table = people_table(
+        units,
+        heads,
+        shares=tuple(c for c in UNIT_HEADERS if c.startswith(("share_", "coverage_"))),
+        durations=tuple(c for c in UNIT_HEADERS if c.startswith("median_min_")),
+        counts=tuple(c for c in UNIT_HEADERS if c.endswith("households") or c == "gap_score"),
+    )
+    return table
+
+
+#: Headers of the worst-gaps table (units in each).
+WORST_HEADERS: dict[str, str] = {
+    "rank": "Rank",
+    "settlement": "Settlement",
+    "union_council": "Union council",
+    "tehsil": "Tehsil",
+    "households": "Households",
+    "coverage_%": "On the registry (%)",
+    "unregistered_poor": "Unregistered poor households",
+    "minutes": "Trip",
+    "travel_gap": "Gap due to distance (PKR 000)",
+    "gap_score": "Gap score (PKR 000)",
+}
+WORST_COLUMNS = {
+    "Households": st.column_config.NumberColumn(format="localized"),
+    "On the registry (%)": st.column_config.NumberColumn(format="%.1f%%"),
+    "Unregistered poor households": st.column_config.NumberColumn(format="localized"),
+    "Gap due to distance (PKR 000)": st.column_config.NumberColumn(
+        format="localized", help="Travel part of the gap score, in thousands of rupees."
+    ),
+    "Gap score (PKR 000)": st.column_config.NumberColumn(format="localized", help=GAP_SCORE_HELP),
+}
+#: Headers of the aggregate tables (by union council, by tehsil).
+UNIT_HEADERS: dict[str, str] = {
+    "tehsil": "Tehsil",
+    "settlements": "Settlements",
+    "households": "Households",
+    "coverage_share": "On the registry (%)",
+    "unregistered_poor_households": "Unregistered poor households",
+    **{f"median_min_{m}": f"Median trip {MODE_LABELS[m]}" for m in MODES},
+    **{f"share_within_60_min_{m}": f"Households within 60 min {MODE_LABELS[m]} (%)" for m in MODES},
+    "gap_score": "Gap score (PKR 000)",
+}
 
 
 def _chosen(choice: str) -> str | None:
@@ -137,13 +203,17 @@ def _headline(r: pd.Series, *, mode: str) -> None:
     m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric("Households", f"{r.get('households', float('nan')):,.0f}")
     cov = r.get("coverage_share", float("nan"))
-    m2.metric("On the registry", "unknown" if not np.isfinite(cov) else f"{100 * cov:.1f}%")
+    m2.metric("On the registry", "unknown" if not np.isfinite(cov) else pct_text(cov))
     unp = r.get("unregistered_poor_households", float("nan"))
     m3.metric("Unregistered poor households", "unknown" if not np.isfinite(unp) else f"{unp:,.0f}")
     med = r.get(f"median_min_{mode}", float("nan"))
-    m4.metric(f"Median minutes ({mode})", "-" if not np.isfinite(med) else f"{med:.0f}")
+    m4.metric(
+        f"Median trip ({_mode_choice(mode)})",
+        duration_text(med),
+        help="Half the households live closer to their nearest centre than this.",
+    )
     share = r.get(f"share_within_60_min_{mode}", float("nan"))
-    m5.metric("Households within 60 min", "-" if not np.isfinite(share) else f"{100 * share:.0f}%")
+    m5.metric(f"Within 60 min ({_mode_choice(mode)})", pct_text(share), help="Share of households.")
 
 
 def _picked_row(worst: pd.DataFrame, key: str) -> pd.Series | None:
@@ -156,3 +226,7 @@ def _picked_row(worst: pd.DataFrame, key: str) -> pd.Series | None:
         return None
     row = worst.iloc[int(rows[0])]
     return pd.Series({"lat": row["lat"], "lon": row["lon"], "name": row["settlement"]})
+
+
+def _mode_choice(mode: str) -> str:
+    return {"walk": "on foot", "motorbike": "motorbike", "car": "car"}[mode]

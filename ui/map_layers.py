@@ -22,7 +22,11 @@ from jinja2 import Template
 
 from geodata.webmap import leaflet_assets, offline_map
 
+#: Zoom steps of the app's maps (fractional: the map fits the data, not the nearest level).
+ZOOM_SNAP = 0.25
+
 __all__ = [
+    "ZOOM_SNAP",
     "HtmlPopup",
     "base_map",
     "centres_layer",
@@ -33,14 +37,17 @@ __all__ = [
 
 
 def base_map(points: gpd.GeoDataFrame, *, width_px: int = 1000) -> folium.Map:
-    """An empty map zoomed to ``points``, Leaflet inlined, an optional OpenStreetMap layer.
+    """An empty map around ``points``, Leaflet inlined, an optional OpenStreetMap layer.
+
+    The map snaps to quarter zoom levels, so :func:`finish_map` can fit the data snugly
+    (whole zoom levels leave a district filling ~40% of the map).
 
     Parameters
     ----------
     points
         Features (EPSG:4326) the map must show.
     width_px
-        Width the map is drawn at (for the zoom level).
+        Width the map is drawn at (for the starting zoom, before the fit).
     """
     minx, miny, maxx, maxy = points.total_bounds
     m = offline_map(
@@ -50,6 +57,8 @@ def base_map(points: gpd.GeoDataFrame, *, width_px: int = 1000) -> folium.Map:
         ),
         control_scale=True,
         prefer_canvas=True,
+        zoom_snap=ZOOM_SNAP,
+        zoom_delta=0.5,
     )
     folium.TileLayer(
         "OpenStreetMap",
@@ -61,10 +70,23 @@ def base_map(points: gpd.GeoDataFrame, *, width_px: int = 1000) -> folium.Map:
     return m
 
 
-def finish_map(m: folium.Map, legend: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:
-    """Add the layer control and the legend (sections of (colour, label) items) to ``m``."""
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    m.add_child(_Legend(legend))
+def finish_map(
+    m: folium.Map,
+    legend: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+    *,
+    bounds: Sequence[float] | None = None,
+) -> None:
+    """Add the layer control and the legend (sections of (colour, label) items) to ``m``.
+
+    The layer control is a button at the top right (it opens on hover or tap). The legend
+    sits at the bottom left and folds away with its button. With ``bounds`` (minx, miny,
+    maxx, maxy in EPSG:4326), the map is fitted to them in the browser once the legend is
+    drawn, with the legend's width kept clear on the left and the layer button's on the
+    right, so no point of the data starts under either (a legend wider than 30% of the map
+    starts folded).
+    """
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    m.add_child(_Legend(legend, bounds=bounds))
 
 
 def points_layer(
@@ -171,38 +193,79 @@ def _zoom_for(dlon: float, dlat: float, *, lat: float, width_px: int, height_px:
 
 
 class _Legend(MacroElement):
-    """A Leaflet control with the legend, built from inline HTML (works offline)."""
+    """A foldable Leaflet legend built from inline HTML (works offline); fits the map too."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function() {
+            var map = {{ this._parent.get_name() }};
             var legend = L.control({position: "bottomleft"});
+            var div = L.DomUtil.create("div", "accessgap-legend");
             legend.onAdd = function() {
-                var div = L.DomUtil.create("div", "accessgap-legend");
-                div.style.background = "rgba(255,255,255,0.92)";
-                div.style.padding = "6px 8px";
+                div.style.background = "rgba(255,255,255,0.94)";
+                div.style.padding = "4px 8px";
                 div.style.font = "11px/1.3 sans-serif";
                 div.style.border = "1px solid #999";
                 div.style.borderRadius = "4px";
-                div.style.maxHeight = "45vh";
                 div.style.overflowY = "auto";
-                div.innerHTML = {{ this.html|tojson }};
+                div.style.maxWidth = "230px";
+                div.innerHTML = '<button type="button" class="accessgap-legend-toggle" '
+                    + 'aria-expanded="true" style="font:bold 11px sans-serif;border:0;'
+                    + 'background:none;padding:0;cursor:pointer">Legend &#9662;</button>'
+                    + '<div class="accessgap-legend-body">' + {{ this.html|tojson }} + '</div>';
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
-        var css = document.createElement("style");
-        css.textContent = ".leaflet-control-layers, .leaflet-tooltip, .leaflet-popup-content "
-            + "{font: 12px/1.4 sans-serif;}";
-        document.head.appendChild(css);
+            legend.addTo(map);
+            var body = div.querySelector(".accessgap-legend-body");
+            var button = div.querySelector(".accessgap-legend-toggle");
+            function setOpen(open) {
+                body.style.display = open ? "" : "none";
+                button.setAttribute("aria-expanded", open ? "true" : "false");
+                button.innerHTML = open ? "Legend &#9662;" : "Legend &#9656;";
+            }
+            button.addEventListener("click", function() {
+                setOpen(body.style.display === "none");
+            });
+            var bounds = {{ this.bounds|tojson }};
+            function fit() {
+                var size = map.getSize();
+                div.style.maxHeight = Math.max(size.y - 70, 80) + "px";
+                if (div.offsetWidth > size.x * 0.3) { setOpen(false); }
+                if (!bounds) { return; }
+                map.fitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], {
+                    paddingTopLeft: [div.offsetWidth + 24, 24],
+                    paddingBottomRight: [60, 24]
+                });
+            }
+            fit();
+            if (map.getSize().x === 0) { setTimeout(fit, 300); }
+            var css = document.createElement("style");
+            css.textContent = ".leaflet-control-layers, .leaflet-tooltip, .leaflet-popup-content "
+                + "{font: 12px/1.4 sans-serif;}"
+                // the layer button's icon is an image Leaflet loads from beside its CSS
+                // (absent offline): a word instead
+                + ".leaflet-control-layers-toggle{background-image:none!important;"
+                + "width:auto!important;height:auto!important;padding:4px 8px;"
+                + "color:#333;text-decoration:none;font:bold 11px/1.3 sans-serif}"
+                + ".leaflet-control-layers-toggle:before{content:'Layers'}";
+            document.head.appendChild(css);
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:
+    def __init__(
+        self,
+        sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+        *,
+        bounds: Sequence[float] | None = None,
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca is untyped
         self._name = "Legend"
+        self.bounds = None if bounds is None else [float(b) for b in bounds]
         parts = []
         for title, items in sections:
             if not items:

@@ -18,14 +18,23 @@ from ui.map_layers import HtmlPopup, base_map, centres_layer, finish_map, points
 
 __all__ = [
     "GAP_COLOURS",
+    "MAP_HEIGHT_PX",
     "TIME_BANDS",
     "ExploreLayers",
     "change_map",
     "explore_map",
     "placement_map",
     "time_class",
-    "vans_map",
 ]
+
+#: Height of the app's main maps (pixels): the Explore map fits a 1366x768 laptop's window.
+MAP_HEIGHT_PX = 500
+#: Centre status in a scenario's ``centres.geojson``: (status, colour, legend label).
+CENTRE_STATUS: tuple[tuple[str, str, str], ...] = (
+    ("existing", "#08306b", "existing centre"),
+    ("placed", "#ff7f0e", "new centre (placed)"),
+    ("added", "#d95f02", "new centre (added by hand)"),
+)
 
 #: Travel-time classes (upper bounds, minutes) and their colours, fastest first.
 TIME_BANDS: tuple[tuple[float, str, str], ...] = (
@@ -142,7 +151,7 @@ def explore_map(
             fill=False,
             tooltip=html.escape(str(highlight["name"])),
         ).add_to(m)
-    finish_map(m, legend)
+    finish_map(m, legend, bounds=_bounds(settlements if len(settlements) else centres))
     return m
 
 
@@ -218,56 +227,7 @@ def placement_map(
         ("Other settlements", [("#bdbdbd", f"not within {within_min:g} min of a new centre")]),
         ("Centres", [("#08306b", "existing centre (square)")]),
     ]
-    finish_map(m, legend)
-    return m
-
-
-def vans_map(
-    halts: gpd.GeoDataFrame,
-    *,
-    legs: gpd.GeoDataFrame,
-    centres: gpd.GeoDataFrame,
-    settlements: gpd.GeoDataFrame,
-) -> folium.Map:
-    """Van halts (visited or dropped), the road legs driven and the depots."""
-    m = base_map(settlements)
-    points_layer(
-        settlements.assign(households=settlements["households"]),
-        ["#d9d9d9"] * len(settlements),
-        name="Settlements",
-        fields=["name", "union_council", "households"],
-        aliases=["Settlement", "Union council", "Households"],
-        scale=np.full(len(settlements), 0.6),
-    ).add_to(m)
-    if len(legs):
-        folium.GeoJson(
-            legs,
-            name="Van routes",
-            style_function=lambda f: {
-                "color": SITE_PALETTE[int(f["properties"]["van"]) % len(SITE_PALETTE)],
-                "weight": 2.5,
-                "opacity": 0.85,
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["van"], aliases=["Van"]),
-        ).add_to(m)
-    visited = halts["status"].astype(str).eq("visited").to_numpy()
-    points_layer(
-        halts.assign(
-            households=halts["households_served"],
-            expected=halts["expected_registrations"].round(0),
-        ),
-        ["#6a3d9a" if v else "#e31a1c" for v in visited],
-        name="Halts",
-        fields=["name", "union_council", "households", "expected", "dwell_min", "status"],
-        aliases=["Halt", "Union council", "Households served", "Expected", "Dwell min", "Status"],
-        scale=np.full(len(halts), 1.4),
-    ).add_to(m)
-    centres_layer(centres, name="Depots (existing centres)", colour="#08306b").add_to(m)
-    legend = [
-        ("Halts", [("#6a3d9a", "visited"), ("#e31a1c", "dropped (see status)")]),
-        ("Centres", [("#08306b", "depot (square)")]),
-    ]
-    finish_map(m, legend)
+    finish_map(m, legend, bounds=_bounds(settlements))
     return m
 
 
@@ -284,11 +244,19 @@ CHANGE_CLASSES: tuple[tuple[float, str, str], ...] = (
 )
 
 
-def change_map(changes: pd.DataFrame, scenario: str) -> folium.Map:
+def change_map(
+    changes: pd.DataFrame,
+    scenario: str,
+    *,
+    centres: gpd.GeoDataFrame | None = None,
+    units: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
     """Settlements coloured by the change of travel minutes in ``scenario`` against the base.
 
     ``changes`` is ``Comparison.changes``: ``lon``, ``lat``, ``households``, ``name`` and
-    ``change_min_<scenario>``.
+    ``change_min_<scenario>``. ``centres`` (the scenario's open centres, its
+    ``centres.geojson`` with ``status``) are drawn as squares, new ones orange; ``units``
+    (union-council polygons) as outlines.
     """
     col = f"change_min_{scenario}"
     pts = gpd.GeoDataFrame(
@@ -304,6 +272,8 @@ def change_map(changes: pd.DataFrame, scenario: str) -> folium.Map:
         colours.append(next(c for upper, c, _ in CHANGE_CLASSES if v < upper))
     pts["change_min"] = pts["change_min"].round(1)
     m = base_map(pts, width_px=600)
+    if units is not None and len(units):
+        _outline_layer(units).add_to(m)
     points_layer(
         pts,
         colours,
@@ -311,16 +281,46 @@ def change_map(changes: pd.DataFrame, scenario: str) -> folium.Map:
         fields=["name", "households", "change_min"],
         aliases=["Settlement", "Households", "Change (min)"],
     ).add_to(m)
-    finish_map(
-        m,
-        [
-            (
-                f"Travel time change: {scenario}",
-                [(c, label) for _, c, label in CHANGE_CLASSES] + [UNREACHABLE],
-            )
-        ],
-    )
+    legend: list[tuple[str, list[tuple[str, str]]]] = [
+        (
+            "Trip time against the base",
+            [(c, label) for _, c, label in CHANGE_CLASSES] + [UNREACHABLE],
+        )
+    ]
+    if centres is not None and len(centres):
+        status = centres["status"].astype(str) if "status" in centres else None
+        for kind, colour, label in CENTRE_STATUS:
+            sel = centres if status is None else centres[status == kind]
+            if len(sel):
+                centres_layer(sel, name=f"Centres: {label}", colour=colour).add_to(m)
+                legend.append(("Centres", [(colour, f"{label} (square)")]))
+            if status is None:
+                break
+    finish_map(m, _merge_sections(legend), bounds=_bounds(pts))
     return m
+
+
+def _bounds(points: gpd.GeoDataFrame) -> list[float]:
+    return [float(v) for v in points.total_bounds]
+
+
+def _merge_sections(
+    sections: list[tuple[str, list[tuple[str, str]]]],
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Legend sections with the same title merged, first appearance order."""
+    merged: dict[str, list[tuple[str, str]]] = {}
+    for title, items in sections:
+        merged.setdefault(title, []).extend(items)
+    return list(merged.items())
+
+
+def _outline_layer(units: gpd.GeoDataFrame) -> folium.GeoJson:
+    return folium.GeoJson(
+        units[["union_council", "geometry"]],
+        name="Union councils",
+        style_function=lambda _f: {"color": "#888888", "weight": 0.8, "fillOpacity": 0.0},
+        tooltip=folium.GeoJsonTooltip(fields=["union_council"], aliases=["UC"]),
+    )
 
 
 def _coverage_layer(units: gpd.GeoDataFrame) -> folium.GeoJson:

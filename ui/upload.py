@@ -13,6 +13,7 @@ sidebar of this session only.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import stat
@@ -27,7 +28,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 import streamlit as st
 
-from geodata.errors import AccessGapError, DataFileError
+from geodata.errors import AccessGapError, DataFileError, Problem, SchemaError
 from ui import data
 from ui.context import PENDING_KEY, UPLOAD_SESSION_KEY, LoadedRegion
 from ui.errors import show_error
@@ -41,7 +42,11 @@ __all__ = [
     "safe_extract",
     "session_dir",
     "session_uploads",
+    "upload_error",
 ]
+
+#: Session-state key of the upload just opened (archive name, region name), for the message.
+UPLOADED_KEY = "uploaded_region"
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
@@ -55,7 +60,7 @@ def render(loaded: LoadedRegion | None) -> None:
     if loaded is not None:
         from geodata.region import summarize
 
-        st.markdown(f"Current region: **{loaded.region.name}** (`{loaded.path}`)")
+        st.markdown(f"Current region: **{loaded.region.name}**")
         summary = summarize(loaded.region)
         st.dataframe(
             pd.DataFrame({"figure": list(summary), "value": [str(v) for v in summary.values()]}),
@@ -71,20 +76,31 @@ def render(loaded: LoadedRegion | None) -> None:
         f"Up to {MAX_UPLOAD_BYTES // 2**20} MB. Your upload is kept in a folder of its own "
         "that other users do not see; it is saved only when every table is valid."
     )
+    done = st.session_state.pop(UPLOADED_KEY, None)
+    if done:
+        st.success(
+            f"'{done[0]}' is valid and open: **{done[1]}**. It is chosen in the sidebar "
+            "(listed as your upload); every page now shows it.",
+            icon="✅",
+        )
     upload = st.file_uploader("Region (.zip)", type=["zip"], key="region_zip")
     if upload is not None and st.button("Check and open the upload", type="primary"):
         try:
-            with st.spinner("Unpacking and validating..."):
-                saved = import_zip(upload.getvalue(), session_dir=session_dir())
+            with st.status(f"Checking '{upload.name}'...", expanded=False) as status:
+                status.write("Unpacking the archive, then checking every table and column")
+                saved = import_zip(
+                    upload.getvalue(), session_dir=session_dir(), archive_name=upload.name
+                )
+                status.update(label="Valid", state="complete")
         except AccessGapError as err:
             show_error(err, what=f"'{upload.name}' was not opened")
         else:
-            _switch_to(saved)
+            _switch_to(saved, upload.name)
     st.subheader("Regions on the server")
     st.markdown(
-        "The sidebar offers the regions this server's operator made available "
-        f"(`{data.REGIONS_ENV}`, see `docs/app.md`) and the regions you uploaded in this "
-        "session. Other folders on the server cannot be opened from the app."
+        "The sidebar offers the regions this server's operator made available and the "
+        "regions you uploaded in this session. Other folders on the server cannot be opened "
+        "from the app; ask the operator to offer a region that is too large to upload."
     )
 
 
@@ -105,13 +121,18 @@ def session_uploads() -> Path | None:
     return data.session_uploads_dir(st.session_state.get(UPLOAD_SESSION_KEY))
 
 
-def import_zip(payload: bytes, *, session_dir: Path) -> Path:
+def import_zip(payload: bytes, *, session_dir: Path, archive_name: str = "the upload") -> Path:
     """Unpack, validate and save a zipped region into ``session_dir``; return its folder.
+
+    Error messages speak of the files inside the archive (``sample/centres.parquet``), never
+    of the server's scratch folder, and say what to do in terms a person
+    with the zip can act on (:func:`upload_error`).
 
     Raises
     ------
     DataFileError
-        Not a zip, too large, unsafe member paths, no or several ``region.json``.
+        Not a zip, too large, unsafe member paths, no or several ``region.json``, a table
+        that cannot be read.
     SchemaError
         A table breaks its contract (every problem listed); nothing is saved.
     """
@@ -130,8 +151,43 @@ def import_zip(payload: bytes, *, session_dir: Path) -> Path:
         region = load_region(folder)
         slug = re.sub(r"[^a-z0-9]+", "-", region.name.lower()).strip("-")[:40] or "region"
         return save_region(region, session_dir / slug)
+    except AccessGapError as err:
+        raise upload_error(err, scratch=scratch, archive_name=archive_name) from err
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def upload_error(err: AccessGapError, *, scratch: Path, archive_name: str) -> AccessGapError:
+    """``err`` told in terms of the uploaded archive: no server path, no raw reader text.
+
+    Paths inside ``scratch`` become the member's path in the archive; the Parquet reader's
+    own words become "cannot be read as a Parquet table"; the checksum error's command-line
+    hint becomes what a person with the zip can do. A :class:`SchemaError` keeps its
+    problems, each rewritten the same way.
+
+    Examples
+    --------
+    >>> e = DataFileError("/srv/up/.incoming-x/r/settlements.parquet: cannot be read as "
+    ...                   "Parquet (Parquet magic bytes not found in footer. Either...); the "
+    ...                   "file is damaged, rebuild the region or copy it again")
+    >>> text = str(upload_error(e, scratch=Path("/srv/up/.incoming-x"), archive_name="r.zip"))
+    >>> text.startswith("r/settlements.parquet: cannot be read as a Parquet table")
+    True
+    >>> "/srv/up" in text or "magic bytes" in text
+    False
+    """
+    if isinstance(err, SchemaError):
+        problems = [
+            Problem(
+                _plain(p.message, scratch, archive_name),
+                source=_plain(p.source, scratch, archive_name) if p.source else archive_name,
+                row=p.row,
+                column=p.column,
+            )
+            for p in err.problems
+        ]
+        return SchemaError(problems)
+    return type(err)(_plain(str(err), scratch, archive_name))
 
 
 def safe_extract(payload: bytes, target: Path) -> Path:
@@ -231,7 +287,55 @@ def _extract(payload: bytes, root: Path) -> Path:
     return found[0].parent
 
 
-def _switch_to(path: Path) -> None:
+def _switch_to(path: Path, archive_name: str) -> None:
+    """Open the saved upload in the sidebar; the success message shows after the rerun."""
     st.session_state[PENDING_KEY] = str(path)
-    st.success(f"Opened {path}.")
+    st.session_state[UPLOADED_KEY] = (archive_name, _region_name(path))
     st.rerun()
+
+
+def _region_name(folder: Path) -> str:
+    try:
+        doc = json.loads((folder / "region.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return folder.name
+    name = doc.get("name") if isinstance(doc, dict) else None
+    return str(name) if isinstance(name, str) and name.strip() else folder.name
+
+
+#: What the readers say about a damaged table -> what a person with the zip reads.
+_UNREADABLE = re.compile(
+    r"cannot be read as (?:\(Geo\))?Parquet \(.*?\); the file is damaged, rebuild "
+    r"the region or copy it again",
+    re.S,
+)
+_STAMP = re.compile(
+    r"If you edited the region on purpose, re-stamp it with `[^`]*`; otherwise "
+    r"copy the region again",
+    re.S,
+)
+
+
+def _plain(text: str, scratch: Path, archive_name: str) -> str:
+    """A message with the scratch folder's paths made archive paths, reader text made plain."""
+    out = text
+    for root in {str(scratch), str(scratch.resolve())}:
+        out = re.sub(re.escape(root) + r"[/\\]?", "", out)
+    if out.startswith(("/", "\\")):
+        out = out.lstrip("/\\")
+    out = _UNREADABLE.sub(
+        "cannot be read as a Parquet table (the file is damaged or is not Parquet); export it "
+        "again, zip the region folder again and upload it",
+        out,
+    )
+    out = _STAMP.sub(
+        "If you edited it on purpose, rebuild (or re-stamp) the region where it was made and "
+        "zip it again; otherwise zip the original region folder again",
+        out,
+    )
+    out = out.replace(
+        "the region package is incomplete",
+        "the archive does not hold it; add "
+        "it to the region folder, zip the folder again and upload it",
+    )
+    return out
