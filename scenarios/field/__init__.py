@@ -29,8 +29,8 @@ from scenarios.field.options import (
 
 if TYPE_CHECKING:
     from scenarios.field.calendar import CALENDAR_COLUMNS, campaign_calendar, write_ics
-    from scenarios.field.schedule import field_calendar
     from scenarios.field.reviews import ReviewPlan, plan_reviews, write_reviews
+    from scenarios.field.schedule import field_calendar
     from scenarios.field.sweeps import SweepPlan, plan_sweeps, write_sweeps
     from scenarios.field.targets import read_targets, review_targets, sweep_targets
 

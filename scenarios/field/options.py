@@ -104,7 +104,8 @@ class ReviewOptions:
 
 
 def _sweep_field() -> VanOptions:
-    return VanOptions(min_onsite_ratio=0.0, max_drive_min_per_day=SWEEP_TRAVEL_CAP_MIN["walk"])
+    # its driving cap is the vans' (which settlements vans reach); teams have their own
+    return VanOptions(min_onsite_ratio=0.0)
 
 
 @dataclass(frozen=True)

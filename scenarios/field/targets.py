@@ -195,7 +195,8 @@ def sweep_targets(
     Beyond the threshold of every centre (:func:`beyond_threshold`) and, with
     ``served_by_vans`` (settlement ids served by the visited halts of a van plan), not among
     them; without a van plan, not within ``walk_radius_m`` of a road a van drives
-    (``access_m_car`` of the gap analysis).
+    (``access_m_car`` of the gap analysis) or more than ``max_drive_min_per_day`` car minutes
+    from every centre (a van drives at most one such leg a day, then stays overnight).
 
     Returns
     -------
@@ -211,10 +212,17 @@ def sweep_targets(
     else:
         access_m = s["access_m_car"].to_numpy(float) if "access_m_car" in s else np.zeros(len(s))
         car = s["travel_min_car"].to_numpy(float)
-        by_van = np.isfinite(car) & np.isfinite(access_m) & (access_m <= options.walk_radius_m)
+        cap = options.max_drive_min_per_day or np.inf
+        by_van = (
+            np.isfinite(car)
+            & (car <= cap)
+            & np.isfinite(access_m)
+            & (access_m <= options.walk_radius_m)
+        )
         note = (
             f"No van plan given: vans taken to reach every settlement within "
-            f"{options.walk_radius_m:g} m of a road a van drives."
+            f"{options.walk_radius_m:g} m of a road a van drives and within one day's driving "
+            f"({cap:g} car minutes) of a centre."
         )
     return np.flatnonzero(far & ~by_van), np.flatnonzero(far & by_van), [note]
 
