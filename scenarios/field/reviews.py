@@ -41,7 +41,7 @@ from scenarios.field.options import REVIEW_DEFAULTS, ReviewOptions
 from scenarios.field.targets import review_targets
 from scenarios.routing.adapter import drive_matrix, van_depots
 from scenarios.routing.campaign import plan_campaign
-from scenarios.routing.campaign_results import CampaignPlan
+from scenarios.routing.campaign_results import REASON_ROOM, CampaignPlan
 from scenarios.routing.options import VanOptions, weekdays_text
 
 __all__ = ["ReviewPlan", "per_visit", "plan_reviews", "review_dwell", "write_reviews"]
@@ -315,17 +315,18 @@ def _infeasible_message(
     halts = sorted({h for h, _, _ in missed})
     reasons = Counter(r for _, _, r in missed)
     shown = ", ".join(str(names.loc[h]) for h in halts[:8]) + (" ..." if len(halts) > 8 else "")
-    f = o.field
-    work = f.day_end_min - f.day_start_min - sum(e - s for s, e in f.breaks)
-    trip = durations[:n_dep, n_dep:].min(axis=0) * 2
-    need = float((dwell[n_dep:] + np.minimum(trip, f.max_drive_min_per_day or 10**9)).sum())
+    # van-days scale with the visits to make: the fullest sub-window's share of targets served
+    per_window = Counter(k for _, k, r in missed if r == REASON_ROOM)
+    worst = max(per_window.values(), default=0)
+    served = max(len(targets) - worst, 1)
+    vans_needed = math.ceil(o.vans * len(targets) / served)
     days = min(len(w) for w in windows)
-    vans_needed = math.ceil(need / max(work, 1) / max(days, 1))
     why = "; ".join(f"{n} x {r}" for r, n in reasons.most_common())
     return (
         f"{len(halts)} of {len(targets)} targets cannot get all {o.visits} visits in "
         f"{o.weeks} weeks with {o.vans} vans ({len(missed)} visits missed: {why}). "
-        f"Targets: {shown}. Change: more vans (about {vans_needed} needed for {days} working "
-        f"days a round), more weeks (--weeks), fewer visits (--visits) or fewer targets; "
-        "targets beyond the driving cap need a longer cap or overnight stays."
+        f"Targets: {shown}. Change: more vans (about {vans_needed} for {days} working days a "
+        "round), more weeks (--weeks), fewer visits (--visits) or fewer targets; targets "
+        "beyond the driving cap or a day's reach need a longer cap, overnight stays or another "
+        "channel (a sweep)."
     )

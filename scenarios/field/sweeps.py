@@ -348,6 +348,7 @@ def _team_words(reason: str) -> str:
         ("van's", "team's"),
         ("vans", "teams"),
         ("driving", "travel"),
+        ("drive there", "travel there"),
     ):
         reason = reason.replace(a, b)
     return reason
