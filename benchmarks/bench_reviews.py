@@ -44,9 +44,10 @@ def main() -> None:
     region, _ = build_sample_region(low_awareness_units=SAMPLE_LOW_AWARENESS_UNITS)
     region = replace(region, metadata={**region.metadata, "fingerprint": region.fingerprint()})
     gaps = gap_analysis(region, fit_model=False)
-    ids = tuple(sorted(region.settlements["settlement_id"].astype(str))[::2][:500])
+    near = gaps.settlements.loc[gaps.settlements["travel_min_car"] <= 180, "settlement_id"]
+    ids = tuple(sorted(near.astype(str))[::2][:500])
     options = ReviewOptions(
-        vans=10, weeks=13, visits=3, start_date=START, review_min=60, targets=ids
+        vans=10, weeks=13, visits=VISITS, start_date=START, review_min=60, targets=ids
     )
     t0 = time.perf_counter()
     plan = plan_reviews(region, options, gaps=gaps)
