@@ -48,6 +48,8 @@ OUT_KINDS = {
     "gaps": "gaps",
     "place": "placement",
     "vans": "vans",
+    "reviews": "reviews",
+    "sweeps": "sweeps",
     "run": "scenario",
     "compare": "report",
     "plan": "portfolio",

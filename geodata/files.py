@@ -46,6 +46,8 @@ _SIGNATURES = {
     "gaps": "gaps_summary.json",
     "placement": "placement.json",
     "vans": "vans.json",
+    "reviews": "reviews.json",
+    "sweeps": "sweeps.json",
     "scenario": "metrics.json",
     "report": "report.html",
     "portfolio": "portfolio.json",

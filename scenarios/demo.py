@@ -22,6 +22,14 @@ from geodata.files import claim_folder
 from geodata.region import save_region, summarize
 from geodata.sample import SampleParams
 from scenarios.compare import compare_runs
+from scenarios.field import (
+    ReviewOptions,
+    SweepOptions,
+    plan_reviews,
+    plan_sweeps,
+    write_reviews,
+    write_sweeps,
+)
 from scenarios.placement import PlacementOptions, place_centres, write_placement
 from scenarios.portfolio import plan_portfolio, write_portfolio
 from scenarios.routing import VanOptions, plan_vans, write_vans
@@ -64,7 +72,10 @@ def run_demo(
 
     Writes ``region/`` (the region package), ``gaps/`` (gap analysis), ``placement/`` (10 new
     Union Council centres by maximal coverage within 60 minutes by motorbike), ``vans/``
-    (3 vans, 10 days: itineraries per van and day), ``portfolio/`` (the best mix of centres,
+    (3 vans, 10 days: itineraries per van and day), ``reviews/`` (a quarter of mobile reviews
+    from the same Monday: ``calendar.csv``, ``calendar.ics``), ``sweeps/`` (door-to-door
+    sweeps of the far settlements the vans leave: team itineraries, left-out reasons),
+    ``portfolio/`` (the best mix of centres,
     desks, vans, sweeps and awareness for :data:`DEMO_BUDGET_PKR`, ``accessgap plan``),
     ``scenarios/<name>/`` (the five example scenarios of ``scenarios/examples``), ``report/``
     (their comparison with the plan's channels side by side: HTML, PDF, charts, maps),
@@ -90,6 +101,18 @@ def run_demo(
     write_placement(plan, out / "placement")
     van_plan = plan_vans(region, VanOptions(vans=3, days=10, start_date=DEMO_START_DATE), gaps=gaps)
     write_vans(van_plan, out / "vans")
+    # a quarter of reviews (one halt per union council beyond the vans' threshold, 3 visits)
+    # and sweeps of the far settlements the van plan leaves
+    reviews = plan_reviews(region, ReviewOptions(start_date=DEMO_START_DATE), gaps=gaps)
+    write_reviews(reviews, out / "reviews")
+    visited = van_plan.halts.loc[van_plan.halts["status"] == "visited", "served_ids"]
+    sweeps = plan_sweeps(
+        region,
+        SweepOptions(start_date=DEMO_START_DATE),
+        gaps=gaps,
+        served_by_vans=[i for ids in visited for i in str(ids).split(",") if i],
+    )
+    write_sweeps(sweeps, out / "sweeps")
     # a generous limit: the sample's MILP is proven optimal well within it, so the figures
     # do not depend on the machine's load
     mix = plan_portfolio(region, DEMO_BUDGET_PKR, gaps=gaps, time_limit_s=900.0)
@@ -104,6 +127,8 @@ def run_demo(
         "gaps": gaps.summary(),
         "placement": plan.summary(),
         "vans": van_plan.summary(),
+        "reviews": reviews.summary(),
+        "sweeps": sweeps.summary(),
         "portfolio": {
             k: v for k, v in mix.to_dict().items() if k in ("budget_pkr", "channels", "totals")
         }

@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING
 from scenarios.routing.options import APP_TIME_LIMIT_S, VAN_DEFAULTS, VanOptions, hhmm
 
 if TYPE_CHECKING:
-    from scenarios.routing.adapter import VanPlan, plan_vans, select_halts, write_vans
+    from scenarios.routing.adapter import (
+        VanPlan,
+        drive_matrix,
+        plan_vans,
+        select_halts,
+        van_depots,
+        write_vans,
+    )
     from scenarios.routing.campaign import dwell_minutes, plan_campaign
     from scenarios.routing.campaign_results import CampaignPlan, DroppedHalt, HaltVisit, VanDay
     from scenarios.routing.itinerary_files import ItineraryExport, export_itinerary
@@ -57,6 +64,7 @@ __all__ = [
     "VanOptions",
     "VanPlan",
     "VrptwResult",
+    "drive_matrix",
     "dwell_minutes",
     "export_itinerary",
     "hhmm",
@@ -68,6 +76,7 @@ __all__ = [
     "van_calendar",
     "van_day_stops",
     "van_day_table",
+    "van_depots",
     "visit_table",
     "write_vans",
 ]
@@ -77,6 +86,8 @@ _LAZY = {
     "VanPlan": "adapter",
     "plan_vans": "adapter",
     "select_halts": "adapter",
+    "drive_matrix": "adapter",
+    "van_depots": "adapter",
     "write_vans": "adapter",
     "dwell_minutes": "campaign",
     "plan_campaign": "campaign",

@@ -46,7 +46,7 @@ from scenarios.routing.itinerary_tables import van_day_stops
 from scenarios.routing.options import VAN_DEFAULTS, VanOptions, weekdays_text
 from scenarios.routing.van_calendar import van_calendar
 
-__all__ = ["VanPlan", "plan_vans", "select_halts", "write_vans"]
+__all__ = ["VanPlan", "drive_matrix", "plan_vans", "select_halts", "van_depots", "write_vans"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,26 +244,9 @@ def plan_vans(
             f"no settlement with unregistered households lies beyond {o.within_min:g} minutes "
             f"({o.mode}) of a centre; lower the threshold"
         )
-    depots = region.centres
-    if o.depots:
-        unknown = sorted(set(o.depots) - set(depots["centre_id"]))
-        if unknown:
-            raise AccessGapError(
-                f"depots {unknown} are not centres of the region ({', '.join(depots['centre_id'])})"
-            )
-        depots = depots[depots["centre_id"].isin(o.depots)]
+    depots = van_depots(region, o)
     n_dep = len(depots)
-    pts = gpd.GeoDataFrame(
-        {"id": [*depots["centre_id"], *halts["settlement_id"]]},
-        geometry=[*depots.geometry, *halts.geometry],
-        crs=depots.crs,
-    )
-    tm = travel_matrix(pts, region, settings=st)
-    minutes = tm.minutes.copy()
-    unreachable = ~np.isfinite(minutes)
-    big = int(o.day_end_min - o.day_start_min) * 10
-    durations = np.where(unreachable, big, np.ceil(np.nan_to_num(minutes))).astype(np.int64)
-    np.fill_diagonal(durations, 0)
+    pts, durations = drive_matrix(region, depots, halts, o, st)
     dwell = np.r_[
         np.zeros(n_dep, dtype=np.int64),
         dwell_minutes(
@@ -335,6 +318,56 @@ def plan_vans(
         unit_names=dict(zip(ucs["code"].astype(str), ucs["name"].astype(str), strict=True)),
         synthetic=region.synthetic,
     )
+
+
+def van_depots(region: Region, options: VanOptions) -> gpd.GeoDataFrame:
+    """The centres the vans start from: ``options.depots``, or every centre.
+
+    Raises
+    ------
+    AccessGapError
+        When a listed depot is not a centre of the region.
+    """
+    depots = region.centres
+    if options.depots:
+        unknown = sorted(set(options.depots) - set(depots["centre_id"]))
+        if unknown:
+            raise AccessGapError(
+                f"depots {unknown} are not centres of the region ({', '.join(depots['centre_id'])})"
+            )
+        depots = depots[depots["centre_id"].isin(options.depots)]
+    return depots
+
+
+def drive_matrix(
+    region: Region,
+    depots: gpd.GeoDataFrame,
+    halts: gpd.GeoDataFrame,
+    options: VanOptions,
+    settings: TravelSettings,
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Whole driving minutes among depots (first) and halts, from the travel engine.
+
+    A pair with no road between them gets ten working days' minutes, so no plan uses it.
+
+    Returns
+    -------
+    (points, durations)
+        The locations (``id``: centre then settlement ids, EPSG:4326) and the ``int64``
+        matrix.
+    """
+    pts = gpd.GeoDataFrame(
+        {"id": [*depots["centre_id"], *halts["settlement_id"]]},
+        geometry=[*depots.geometry, *halts.geometry],
+        crs=depots.crs,
+    )
+    minutes = travel_matrix(pts, region, settings=settings).minutes.copy()
+    big = int(options.day_end_min - options.day_start_min) * 10
+    durations = np.where(~np.isfinite(minutes), big, np.ceil(np.nan_to_num(minutes))).astype(
+        np.int64
+    )
+    np.fill_diagonal(durations, 0)
+    return pts, durations
 
 
 def write_vans(
