@@ -47,6 +47,13 @@ def reviews(
     max_drive: Annotated[
         int, typer.Option(help="Most driving minutes per van-day (0: no cap).")
     ] = _F.max_drive_min_per_day or 0,
+    notices: Annotated[
+        bool,
+        typer.Option(
+            help="Write notices/: an Urdu notice per union council (HTML, PDF) and an SMS "
+            "per village saying when the team comes."
+        ),
+    ] = True,
 ) -> None:
     """Plan quarterly mobile reviews: every target visited --visits times in --weeks weeks."""
     from scenarios.field import ReviewOptions, plan_reviews, read_targets, write_reviews
@@ -72,7 +79,14 @@ def reviews(
     )
     r = load_checked(region)
     plan = run_step("planning the reviews", plan_reviews, r, options)
-    run_step(f"writing {out_dir}", write_reviews, plan, out_dir)
+    run_step(
+        f"writing {out_dir}",
+        write_reviews,
+        plan,
+        out_dir,
+        notices=notices,
+        synthetic=r.synthetic,
+    )
     out.print_json(data=plan.summary(), default=float)
 
 
@@ -100,6 +114,13 @@ def sweeps(
     within: Annotated[
         float, typer.Option(help="Settlements beyond this many car minutes of every centre.")
     ] = SWEEP_DEFAULTS.field.within_min,
+    notices: Annotated[
+        bool,
+        typer.Option(
+            help="Write notices/: an Urdu notice per union council (HTML, PDF) and an SMS "
+            "per village saying when the team comes."
+        ),
+    ] = True,
 ) -> None:
     """Plan door-to-door sweeps of settlements neither centres nor vans reach."""
     from scenarios.field import SweepOptions, plan_sweeps, write_sweeps
@@ -119,7 +140,9 @@ def sweeps(
         raise typer.BadParameter(str(exc)) from None
     r = load_checked(region)
     plan = run_step("planning the sweeps", plan_sweeps, r, options, served_by_vans=served)
-    run_step(f"writing {out_dir}", write_sweeps, plan, out_dir)
+    run_step(
+        f"writing {out_dir}", write_sweeps, plan, out_dir, notices=notices, synthetic=r.synthetic
+    )
     out.print_json(data=plan.summary(), default=float)
 
 

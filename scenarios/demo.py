@@ -104,7 +104,7 @@ def run_demo(
     # a quarter of reviews (one halt per union council beyond the vans' threshold, 3 visits)
     # and sweeps of the far settlements the van plan leaves
     reviews = plan_reviews(region, ReviewOptions(start_date=DEMO_START_DATE), gaps=gaps)
-    write_reviews(reviews, out / "reviews")
+    write_reviews(reviews, out / "reviews", synthetic=region.synthetic)
     visited = van_plan.halts.loc[van_plan.halts["status"] == "visited", "served_ids"]
     sweeps = plan_sweeps(
         region,
@@ -112,7 +112,7 @@ def run_demo(
         gaps=gaps,
         served_by_vans=[i for ids in visited for i in str(ids).split(",") if i],
     )
-    write_sweeps(sweeps, out / "sweeps")
+    write_sweeps(sweeps, out / "sweeps", synthetic=region.synthetic)
     # a generous limit: the sample's MILP is proven optimal well within it, so the figures
     # do not depend on the machine's load
     mix = plan_portfolio(region, DEMO_BUDGET_PKR, gaps=gaps, time_limit_s=900.0)

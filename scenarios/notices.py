@@ -1,9 +1,9 @@
 """Announcements people can read: Urdu notices per union council and an SMS per village.
 
 Input: a visit calendar, one row per visit of a van or a team to a settlement, with the
-columns :data:`CALENDAR_COLUMNS` (the van planner's
-:func:`scenarios.routing.van_calendar` makes one; review and sweep calendars use the same
-columns). :func:`write_notices` writes into one folder:
+columns :data:`NOTICE_COLUMNS` (the field calendar of any plan,
+:func:`scenarios.routing.campaign_calendar`, has them: vans, reviews and sweeps alike).
+:func:`write_notices` writes into one folder:
 
 * ``notices.html``: one A4 page per union council, in Urdu (right to left), with English
   lines under each: when the van or team comes to each village (date, day, time window,
@@ -44,19 +44,20 @@ from scenarios.notice_text import (
 from scenarios.printing import PRINT_CSS, URDU_FONT_FAMILY, print_html
 
 __all__ = [
-    "CALENDAR_COLUMNS",
     "KINDS",
+    "NOTICE_COLUMNS",
     "NoticeFiles",
     "check_calendar",
     "notices_html",
     "sms_table",
+    "synthetic_notes",
     "write_notices",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Columns of a visit calendar (dates ``YYYY-MM-DD``, times ``HH:MM``).
-CALENDAR_COLUMNS = (
+#: Columns of a visit calendar a notice needs (dates ``YYYY-MM-DD``, times ``HH:MM``).
+NOTICE_COLUMNS = (
     "date",
     "team",
     "kind",
@@ -95,6 +96,11 @@ class NoticeFiles:
     units: tuple[str, ...]
 
 
+def synthetic_notes(synthetic: bool) -> tuple[str, ...]:
+    """The line at the foot of every notice of a synthetic region (none for real data)."""
+    return ("SYNTHETIC sample region: not a real place or campaign",) if synthetic else ()
+
+
 def check_calendar(calendar: pd.DataFrame, *, source: str = "calendar") -> pd.DataFrame:
     """Check a visit calendar; return it sorted by unit, date, time and settlement.
 
@@ -104,13 +110,13 @@ def check_calendar(calendar: pd.DataFrame, *, source: str = "calendar") -> pd.Da
         Missing columns, bad dates or times, unknown kinds (every problem listed, with its
         row).
     """
-    missing = [c for c in CALENDAR_COLUMNS if c not in calendar.columns]
+    missing = [c for c in NOTICE_COLUMNS if c not in calendar.columns]
     if missing:
         raise SchemaError(
             [Problem("required column is missing", source=source, column=c) for c in missing],
             source=source,
         )
-    cal = calendar.loc[:, list(CALENDAR_COLUMNS)].copy()
+    cal = calendar.loc[:, list(NOTICE_COLUMNS)].copy()
     problems: list[Problem] = []
     days = pd.to_datetime(cal["date"], format="%Y-%m-%d", errors="coerce")
     for r in cal.index[days.isna()][:10]:
@@ -171,7 +177,7 @@ def notices_html(calendar: pd.DataFrame, *, notes: Sequence[str] = ()) -> str:
     Parameters
     ----------
     calendar
-        Visit calendar (:data:`CALENDAR_COLUMNS`).
+        Visit calendar (:data:`NOTICE_COLUMNS`).
     notes
         Lines printed small at the foot of every page (e.g. that the data are synthetic).
 
@@ -207,7 +213,7 @@ def write_notices(
     Parameters
     ----------
     calendar
-        Visit calendar (:data:`CALENDAR_COLUMNS`).
+        Visit calendar (:data:`NOTICE_COLUMNS`).
     folder
         Folder to write into (created).
     notes

@@ -303,3 +303,24 @@ def test_ics_lines_fold_and_unfold(name):
     unescaped = re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), summary)
     plain = name.replace("\r\n", "\n").replace("\r", "\n")
     assert unescaped == f"SUMMARY:Review: van 1 at {plain} (UC-1)"
+
+
+def test_reviews_and_sweeps_write_notices_from_their_calendars(reviews, sweeps, tmp_path):
+    # the review and sweep calendars feed the same Urdu notices as vans: a page per union
+    # council with every visit of the team, and one SMS per visit
+    from scenarios.notices import synthetic_notes
+
+    write_reviews(reviews, tmp_path / "r", synthetic=True)
+    write_sweeps(sweeps, tmp_path / "s", notices=False)
+    html = (tmp_path / "r" / "notices" / "notices.html").read_text(encoding="utf-8")
+    for uc in reviews.calendar["unit_code"].unique():
+        assert uc in html
+    for name in reviews.calendar["settlement_ur"].dropna().unique():
+        assert name in html
+    assert synthetic_notes(True)[0] in html
+    sms = pd.read_csv(tmp_path / "r" / "notices" / "sms.csv")
+    assert len(sms) == len(reviews.calendar)
+    assert not (tmp_path / "s" / "notices").exists()
+    if len(sweeps.calendar):
+        write_sweeps(sweeps, tmp_path / "s2")
+        assert (tmp_path / "s2" / "notices" / "notices.html").is_file()

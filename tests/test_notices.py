@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from geodata.errors import SchemaError
 from geodata.sample.names import synthetic_name
 from scenarios.notice_text import sms_english, sms_length, sms_urdu
-from scenarios.notices import CALENDAR_COLUMNS, check_calendar, notices_html, write_notices
+from scenarios.notices import NOTICE_COLUMNS, check_calendar, notices_html, write_notices
 from scenarios.printing import chromium_path, urdu_fonts
 
 CNIC_UR = "شناختی کارڈ"
@@ -37,7 +37,7 @@ def calendar(n_units: int = 2, per_unit: int = 3) -> pd.DataFrame:
                     "depart": "12:30",
                 }
             )
-    return pd.DataFrame(rows, columns=list(CALENDAR_COLUMNS))
+    return pd.DataFrame(rows, columns=list(NOTICE_COLUMNS))
 
 
 def needs_chromium_and_urdu_font() -> None:
@@ -110,7 +110,7 @@ def test_write_notices_files_and_sms_table(tmp_path):
     assert len(sms) == 6 and sms["sms_ur_messages"].eq(1).all()
     assert sms["sms_ur_encoding"].eq("UCS-2").all() and sms["sms_en_encoding"].eq("GSM-7").all()
     assert (sms["sms_ur_length"] <= 70).all() and (sms["sms_en_length"] <= 160).all()
-    assert pd.read_csv(out.calendar).shape == (6, len(CALENDAR_COLUMNS))
+    assert pd.read_csv(out.calendar).shape == (6, len(NOTICE_COLUMNS))
 
 
 @pytest.mark.browser

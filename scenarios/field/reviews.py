@@ -39,6 +39,7 @@ from scenarios.field.calendar import (
 )
 from scenarios.field.options import REVIEW_DEFAULTS, ReviewOptions
 from scenarios.field.targets import review_targets
+from scenarios.notices import synthetic_notes, write_notices
 from scenarios.routing.adapter import drive_matrix, van_depots
 from scenarios.routing.campaign import plan_campaign
 from scenarios.routing.campaign_results import REASON_ROOM, CampaignPlan
@@ -214,13 +215,21 @@ def plan_reviews(
 
 
 def write_reviews(
-    plan: ReviewPlan, out_dir: str | Path, *, privacy: PrivacySettings | None = None
+    plan: ReviewPlan,
+    out_dir: str | Path,
+    *,
+    privacy: PrivacySettings | None = None,
+    notices: bool = True,
+    synthetic: bool = False,
 ) -> dict[str, Path]:
     """Write the reviews into ``out_dir`` atomically.
 
     Files: ``calendar.csv`` (one row per visit), ``calendar.ics`` (one event per visit),
     ``targets.csv`` (targets; registry-derived counts blanked for fewer than
-    ``privacy.min_group_households`` households served, lon/lat last) and ``reviews.json``.
+    ``privacy.min_group_households`` households served, lon/lat last), ``reviews.json`` and,
+    with ``notices``, ``notices/`` (:func:`scenarios.notices.write_notices`: an Urdu notice
+    per union council of when the team comes, an SMS per village; ``synthetic`` says so at
+    the foot of every page).
     """
     p = privacy or PrivacySettings()
 
@@ -239,6 +248,8 @@ def write_reviews(
             tmp / "targets.csv",
         )
         write_json(plan.summary(), tmp / "reviews.json")
+        if notices and len(plan.calendar):
+            write_notices(plan.calendar, tmp / "notices", notes=synthetic_notes(synthetic))
 
     return write_folder_atomically(out_dir, write, kind="reviews")
 

@@ -55,7 +55,7 @@ def field_calendar(*plans: VanPlan | ReviewPlan | SweepPlan) -> pd.DataFrame:
                 households=p.locations["halt"].map(h["households_served"]),
             )
             tables.append(
-                campaign_calendar(p.campaign, locs, p.dates, kind="van", team_prefix="van")
+                campaign_calendar(p.campaign, locs, p.dates, kind="van", team_prefix="Van")
             )
         else:
             raise AccessGapError(f"not a field plan: {type(p).__name__}")

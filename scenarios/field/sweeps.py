@@ -34,6 +34,7 @@ from geodata.region import Region
 from scenarios.field.calendar import campaign_calendar, write_ics
 from scenarios.field.options import SWEEP_DEFAULTS, SweepOptions
 from scenarios.field.targets import sweep_targets, unit_labels, unregistered
+from scenarios.notices import synthetic_notes, write_notices
 from scenarios.placement import p_median
 from scenarios.routing.campaign import plan_campaign
 from scenarios.routing.campaign_results import REASON_BLOCK_RUN, REASON_BLOCK_SHARE, CampaignPlan
@@ -238,12 +239,15 @@ def plan_sweeps(
     return SweepPlan(o, locations, campaign, dates, calendar, left_out, tuple(notes))
 
 
-def write_sweeps(plan: SweepPlan, out_dir: str | Path) -> dict[str, Path]:
+def write_sweeps(
+    plan: SweepPlan, out_dir: str | Path, *, notices: bool = True, synthetic: bool = False
+) -> dict[str, Path]:
     """Write the sweeps into ``out_dir`` atomically.
 
     Files: ``itinerary/`` (per team and day, the van formats: CSV, XLSX, GPX, GeoJSON, HTML,
     PDF), ``calendar.csv`` (one row per team visit), ``calendar.ics``, ``sweeps_left_out.csv``
-    (a reason per settlement not swept) and ``sweeps.json`` (summary).
+    (a reason per settlement not swept), ``sweeps.json`` (summary) and, with ``notices``,
+    ``notices/`` (Urdu notices per union council and an SMS per village, as for reviews).
     """
 
     def write(tmp: Path) -> None:
@@ -258,6 +262,8 @@ def write_sweeps(plan: SweepPlan, out_dir: str | Path) -> dict[str, Path]:
         write_ics(plan.calendar, tmp / "calendar.ics", name="NSER door-to-door sweeps")
         write_csv(plan.left_out, tmp / "sweeps_left_out.csv")
         write_json(plan.summary(), tmp / "sweeps.json")
+        if notices and len(plan.calendar):
+            write_notices(plan.calendar, tmp / "notices", notes=synthetic_notes(synthetic))
 
     return write_folder_atomically(out_dir, write, kind="sweeps")
 

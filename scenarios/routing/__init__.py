@@ -46,11 +46,12 @@ if TYPE_CHECKING:
         visit_table,
     )
     from scenarios.routing.search import DEFAULT_MAX_ITERATIONS, SOLVER_NAME
-    from scenarios.routing.van_calendar import van_calendar
+    from scenarios.routing.van_calendar import CALENDAR_COLUMNS, campaign_calendar
     from scenarios.routing.vrptw import DroppedStop, VrptwResult, solve_vrptw
 
 __all__ = [
     "APP_TIME_LIMIT_S",
+    "CALENDAR_COLUMNS",
     "DEFAULT_MAX_ITERATIONS",
     "REQUIRED_COLUMNS",
     "SOLVER_NAME",
@@ -64,6 +65,7 @@ __all__ = [
     "VanOptions",
     "VanPlan",
     "VrptwResult",
+    "campaign_calendar",
     "drive_matrix",
     "dwell_minutes",
     "export_itinerary",
@@ -73,7 +75,6 @@ __all__ = [
     "plan_vans",
     "select_halts",
     "solve_vrptw",
-    "van_calendar",
     "van_day_stops",
     "van_day_table",
     "van_depots",
@@ -107,7 +108,8 @@ _LAZY = {
     "DroppedStop": "vrptw",
     "VrptwResult": "vrptw",
     "solve_vrptw": "vrptw",
-    "van_calendar": "van_calendar",
+    "CALENDAR_COLUMNS": "van_calendar",
+    "campaign_calendar": "van_calendar",
 }
 
 

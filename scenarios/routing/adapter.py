@@ -38,13 +38,13 @@ from geodata.files import write_folder_atomically
 from geodata.privacy import PrivacySettings, suppress_small_groups
 from geodata.region import Region
 from geodata.static_map import MapLayers, map_layers
-from scenarios.notices import write_notices
+from scenarios.notices import synthetic_notes, write_notices
 from scenarios.routing.campaign import dwell_minutes, plan_campaign
 from scenarios.routing.campaign_results import CampaignPlan
 from scenarios.routing.itinerary_files import export_itinerary
 from scenarios.routing.itinerary_tables import van_day_stops
 from scenarios.routing.options import VAN_DEFAULTS, VanOptions, weekdays_text
-from scenarios.routing.van_calendar import van_calendar
+from scenarios.routing.van_calendar import campaign_calendar
 
 __all__ = ["VanPlan", "drive_matrix", "plan_vans", "select_halts", "van_depots", "write_vans"]
 
@@ -407,8 +407,13 @@ def write_vans(
             notes=_print_notes(plan),
         )
         if notices and plan.dates:
-            cal = van_calendar(
-                plan.campaign, plan.locations, plan.dates, unit_names=plan.unit_names
+            cal = campaign_calendar(
+                plan.campaign,
+                plan.locations,
+                plan.dates,
+                kind="van",
+                team_prefix="Van",
+                unit_names=plan.unit_names,
             )
             write_notices(cal, tmp / "notices", notes=_print_notes(plan))
         h = plan.halts
@@ -427,9 +432,7 @@ def write_vans(
 
 
 def _print_notes(plan: VanPlan) -> tuple[str, ...]:
-    if plan.synthetic:
-        return ("SYNTHETIC sample region: not a real place or campaign",)
-    return ()
+    return synthetic_notes(plan.synthetic)
 
 
 def _leg_geometries(
