@@ -255,3 +255,27 @@ def test_set_cover_share_is_counted_in_settlements() -> None:
     plan = SimpleNamespace(within_min=60.0, settlements_after=pd.DataFrame({"travel_min": t}))
     # 90 of 100 settlements within 60 min (the unreachable one counts as not within)
     assert settlement_share_within(plan) == pytest.approx(0.9)  # type: ignore[arg-type]
+
+
+def test_burden_bars_keep_the_bands_in_trip_order_and_the_worst_table_whole_households(
+    small_sample_region,
+) -> None:
+    # st.bar_chart sorted the bands as text (0-30, 120-240, 30-60, ...); the worst-gaps table
+    # showed expected households as 51.59
+    from access.analysis import gap_analysis, release_result
+    from access.gap_views import burden_by_band
+    from ui.barriers import burden_chart
+    from ui.explore import WORST_HEADERS, worst_table
+
+    gaps = release_result(gap_analysis(small_sample_region, fit_model=False))
+    table = burden_by_band(gaps.settlements, gaps.settings.burden_mode)
+    spec = burden_chart(table).to_dict()
+    bands = [str(b) for b in table["band"]]
+    assert spec["encoding"]["x"]["sort"] == bands and len(bands) >= 3
+    five = ["0-30 min", "30-60 min", "60-120 min", "120-240 min", ">240 min"]
+    hand = pd.DataFrame({"band": five, "man_pkr": [1.0] * 5, "woman_pkr": [2.0] * 5})
+    assert burden_chart(hand).to_dict()["encoding"]["x"]["sort"] == five != sorted(five)
+    mode = gaps.settings.burden_mode
+    shown = worst_table(worst_gaps(gaps.settlements, mode, settings=gaps.settings), mode=mode)
+    poor = shown[WORST_HEADERS["unregistered_poor"]].to_numpy(float)
+    assert np.array_equal(poor, poor.round())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -18,7 +19,13 @@ from access.gap_views import burden_by_band
 from geodata.errors import AccessGapError
 from ui.formatting import people_table
 
-__all__ = ["AWARENESS_HEADERS", "BURDEN_HEADERS", "CENTRE_HEADERS", "render_barriers"]
+__all__ = [
+    "AWARENESS_HEADERS",
+    "BURDEN_HEADERS",
+    "CENTRE_HEADERS",
+    "burden_chart",
+    "render_barriers",
+]
 
 _SPLIT_LABELS = {
     "served_households": "served",
@@ -71,15 +78,7 @@ def render_barriers(
     st.markdown("**What registering costs, by who travels** (mean per household, all visits)")
     table = burden_by_band(view, gaps.settings.burden_mode)
     if len(table):
-        st.bar_chart(
-            table.set_index("band")[["man_pkr", "woman_pkr"]].rename(
-                columns={"man_pkr": "adult man", "woman_pkr": "woman with children + companion"}
-            ),
-            stack=False,
-            color=["#2e86c1", "#8e44ad"],
-            y_label="PKR",
-            height=300,
-        )
+        st.altair_chart(burden_chart(table), use_container_width=True)
         st.dataframe(
             people_table(
                 table,
@@ -139,6 +138,35 @@ def _awareness_table(a: Any) -> None:
         ),
     )
     st.dataframe(table, hide_index=True)
+
+
+def burden_chart(table: pd.DataFrame) -> alt.Chart:
+    """Bars of the mean cost per household by trip band, the bands in their own order.
+
+    (``st.bar_chart`` sorts the bands as text: 0-30, 120-240, 30-60, ...)
+    """
+    who = {"man_pkr": "adult man", "woman_pkr": "woman with children + companion"}
+    order = [str(b) for b in table["band"]]
+    long = table.melt(id_vars="band", value_vars=list(who), var_name="who", value_name="PKR")
+    long["who"] = long["who"].map(who)
+    chart: alt.Chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("band:N", sort=order, title="Trip to the centre", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("who:N", sort=list(who.values())),
+            y=alt.Y("PKR:Q", title="PKR per household", axis=alt.Axis(format=",.0f")),
+            color=alt.Color(
+                "who:N",
+                sort=list(who.values()),
+                scale=alt.Scale(range=["#2e86c1", "#8e44ad"]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            tooltip=["band", "who", alt.Tooltip("PKR:Q", format=",.0f")],
+        )
+        .properties(height=300)
+    )
+    return chart
 
 
 #: Headers of the burden table (units in each).

@@ -138,10 +138,13 @@ def render(loaded: LoadedRegion) -> None:
 
 
 def worst_table(worst: pd.DataFrame, *, mode: str) -> pd.DataFrame:
-    """The worst-gaps table with readable headers (units in each) and long trips in hours."""
+    """The worst-gaps table: readable headers with units, long trips in hours, whole households."""
     table = worst.drop(columns=["lat", "lon"]).rename(columns=WORST_HEADERS)
     trip = f"Trip {mode_label(mode)}"
     table[trip] = [duration_text(v) for v in worst["minutes"].to_numpy(float)]
+    # expected counts are fractional: whole households for people
+    poor = WORST_HEADERS["unregistered_poor"]
+    table[poor] = worst["unregistered_poor"].to_numpy(float).round()
     cols = [WORST_HEADERS.get(c, c) for c in worst.columns if c not in ("lat", "lon")]
     return table[[trip if c == WORST_HEADERS["minutes"] else c for c in cols]]
 
