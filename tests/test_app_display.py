@@ -279,3 +279,19 @@ def test_burden_bars_keep_the_bands_in_trip_order_and_the_worst_table_whole_hous
     shown = worst_table(worst_gaps(gaps.settlements, mode, settings=gaps.settings), mode=mode)
     poor = shown[WORST_HEADERS["unregistered_poor"]].to_numpy(float)
     assert np.array_equal(poor, poor.round())
+
+
+def test_compare_maps_recognise_the_demo_region_read_from_disk(demo_dir) -> None:
+    # the demo's scenarios ran on the sample built in memory (the content's fingerprint);
+    # the app reads the saved region (its files' fingerprint): the outlines were never drawn
+    from geodata.region import load_region
+    from scenarios.comparison import load_run
+    from ui.compare import runs_on_region
+
+    region = load_region(demo_dir / "region")
+    runs = [load_run(demo_dir / "scenarios" / n) for n in ("baseline", "ten_uc_centres")]
+    assert {r.metrics["region"]["fingerprint"] for r in runs} != {region.fingerprint()}
+    assert runs_on_region(region, region.fingerprint(), runs)
+    stranger = runs[0].settlements.assign(settlement_id="X999")
+    other = [type(runs[0])(**{**runs[0].__dict__, "settlements": stranger})]
+    assert not runs_on_region(region, region.fingerprint(), other)

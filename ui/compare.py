@@ -13,6 +13,7 @@ saved.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,10 +22,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geodata.errors import AccessGapError
+from geodata.region import Region
 from geodata.units import unit_geometries
 from scenarios.compare import compare_runs
 from scenarios.comparison import (
     Comparison,
+    RunData,
     build_comparison,
     find_runs,
     load_run,
@@ -38,7 +41,7 @@ from ui.errors import show_error
 from ui.maps import change_map
 from ui.portfolio import render_portfolio
 
-__all__ = ["default_base", "render"]
+__all__ = ["default_base", "render", "runs_on_region"]
 
 
 def render(loaded: LoadedRegion) -> None:
@@ -105,6 +108,23 @@ def render(loaded: LoadedRegion) -> None:
     render_portfolio(root)
 
 
+def runs_on_region(region: Region, fingerprint: str, runs: Sequence[RunData]) -> bool:
+    """Whether every run is on ``region`` (so its outlines may be drawn under the runs).
+
+    The same region is recognised by its fingerprint, or, since a run on the sample built in
+    memory carries the content's fingerprint and a region read from disk its files', by the
+    same name with every settlement of the runs in it.
+    """
+    prints = {r.metrics.get("region", {}).get("fingerprint") for r in runs}
+    if prints == {fingerprint}:
+        return True
+    names = {r.metrics.get("region", {}).get("name") for r in runs}
+    ids = set(region.settlements["settlement_id"].astype(str))
+    return names == {region.name} and all(
+        set(r.settlements["settlement_id"].astype(str)) <= ids for r in runs
+    )
+
+
 def default_base(names: dict[str, str]) -> str:
     """The key of the scenario named "base" or "baseline" (any case), else the first key.
 
@@ -146,8 +166,7 @@ def _change_maps(loaded: LoadedRegion, comp: Comparison, changes: pd.DataFrame) 
 
 def _boundaries(loaded: LoadedRegion, comp: Comparison) -> gpd.GeoDataFrame | None:
     """Union-council outlines when the runs are on the region open in the app."""
-    prints = {r.metrics.get("region", {}).get("fingerprint") for r in comp.runs}
-    if prints != {loaded.fingerprint}:
+    if not runs_on_region(loaded.region, loaded.fingerprint, comp.runs):
         return None
     s = loaded.region.settlements
     units = unit_geometries(
