@@ -255,3 +255,27 @@ def test_set_cover_share_is_counted_in_settlements() -> None:
     plan = SimpleNamespace(within_min=60.0, settlements_after=pd.DataFrame({"travel_min": t}))
     # 90 of 100 settlements within 60 min (the unreachable one counts as not within)
     assert settlement_share_within(plan) == pytest.approx(0.9)  # type: ignore[arg-type]
+
+
+def test_reach_chart_orders_bands_by_time_in_one_hue_light_to_dark() -> None:
+    from matplotlib.colors import to_rgb
+
+    from ui.compare_tables import reach_chart
+
+    reach = pd.DataFrame(
+        {
+            "Households within 30 min": [10.0, 12.0],
+            "Households within 60 min": [20.0, 25.0],
+            "Households within 120 min": [30.0, 31.0],
+        },
+        index=["baseline", "ten centres"],
+    )
+    spec = reach_chart(reach).to_dict()
+    colour = spec["encoding"]["color"]
+    bands = list(reach.columns)
+    assert colour["sort"] == bands and colour["scale"]["domain"] == bands  # 30, 60, 120
+    assert spec["encoding"]["xOffset"]["sort"] == bands
+    rgb = [to_rgb(c) for c in colour["scale"]["range"]]
+    lightness = [sum(c) for c in rgb]
+    assert lightness == sorted(lightness, reverse=True)  # light to dark
+    assert all(b >= r and b >= g for r, g, b in rgb)  # one hue (blue), no red

@@ -57,6 +57,7 @@ __all__ = [
     "out_dir",
     "placement_plan",
     "region_ref",
+    "region_summary_page",
     "review_plan",
     "session_uploads_dir",
     "sweep_plan",
@@ -359,6 +360,14 @@ def offroad_text(region: Region) -> str:
     conf = dict(region.metadata.get("offroad") or {})
     neighbours = int(conf.get("neighbours", surface.neighbours))
     return f"Walking over terrain: {' + '.join(layers)}, {neighbours} neighbours"
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def region_summary_page(path: str, fingerprint: str, _region: Region) -> Any:
+    """:func:`scenarios.region_summary.region_summary` (HTML, and PDF bytes with Chromium)."""
+    from scenarios.region_summary import region_summary
+
+    return region_summary(_region)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
