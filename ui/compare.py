@@ -131,12 +131,12 @@ def _change_maps(loaded: LoadedRegion, comp: Comparison, changes: pd.DataFrame) 
     st.markdown(f"**Where trips got shorter or longer** ({comp.mode}, minutes against the base)")
     others = list(comp.names[1:])
     units = _boundaries(loaded, comp)
-    # one map when there is one scenario to show; two showing different ones by default. The
-    # keys name the scenarios on offer: another choice of scenarios starts from the defaults
-    # (a kept choice made both maps show the same scenario).
+    # two maps showing different scenarios by default when there are two. The keys name the
+    # scenarios on offer: another choice of scenarios starts from the defaults (a choice kept
+    # from a single-scenario comparison made both maps show the same scenario).
     offer = zlib.crc32("\n".join(others).encode())
     cols = st.columns(2)
-    for i, col in enumerate(cols[: min(2, len(others))]):
+    for i, col in enumerate(cols):
         with col:
             pick = st.selectbox(
                 "Scenario on this map",
