@@ -18,7 +18,14 @@ from ui import data, upload
 from ui.context import PENDING_KEY, REGION_KEY, LoadedRegion
 from ui.errors import show_error
 
-PAGES = ("Explore", "Place centres", "Plan vans", "Compare scenarios", "Your data")
+PAGES = (
+    "Explore",
+    "Place centres",
+    "Plan vans",
+    "Field plans",
+    "Compare scenarios",
+    "Your data",
+)
 #: A compact page head (Streamlit's default top padding pushes the map below a laptop's fold).
 COMPACT_CSS = (
     "<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}h3{padding-top:0.2rem}</style>"
@@ -66,6 +73,10 @@ def main() -> None:
         from ui import vans
 
         vans.render(loaded)
+    elif page == "Field plans":
+        from ui import field
+
+        field.render(loaded)
     else:
         from ui import compare
 
@@ -121,6 +132,9 @@ def _region_banner(loaded: LoadedRegion) -> None:
         f"{len(region.centres)} centres, {len(region.candidates)} candidate sites"
         + ("  \n:orange[**SYNTHETIC**]" if region.synthetic else "")
     )
+    surface = data.offroad_text(region)
+    if surface:
+        st.sidebar.caption(surface)
     if not region.coverage_known:
         st.info("Registry coverage is unknown for this region; gap figures cannot be computed.")
 

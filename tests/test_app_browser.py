@@ -4,7 +4,8 @@
   the map above the fold and fitted to the district, the legend folding away; then places
   centres and checks that neither the legend nor the layer button hides a site.
 - An outreach manager plans vans, looks at one van, and downloads the itinerary files (the
-  zip opens and holds the itinerary).
+  zip opens and holds the itinerary); then plans a quarter of mobile reviews and downloads
+  its calendar.
 - An official compares a baseline with a scenario: the base is "baseline", the reach chart
   is drawn, each map is titled by its scenario and shows its centres.
 
@@ -210,6 +211,32 @@ def test_outreach_manager_plans_vans_and_downloads_the_itinerary(
     assert not errors, errors
 
 
+def test_outreach_manager_plans_a_quarter_of_reviews_and_downloads_the_calendar(
+    server: Server, browser: Any
+) -> None:
+    page, errors = _open(browser, server)
+    page.get_by_text("Field plans", exact=True).first.click()
+    slider = page.locator('[data-testid="stSlider"]', has_text="Halts beyond").get_by_role("slider")
+    slider.first.wait_for(timeout=WAIT_MS)
+    slider.first.focus()
+    for _ in range(3):  # 60 -> 45 -> 30 -> 15 car minutes: the small region has no one further
+        slider.first.press("ArrowLeft")
+    page.get_by_role("button", name="Plan the reviews").click()
+    page.get_by_text("Review halts").wait_for(timeout=WAIT_MS)
+    frame = _map_frame(page)
+    assert "Van 1" in frame.locator(".accessgap-legend").inner_text()
+    page.get_by_text("Calendar", exact=True).scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "outreach_reviews_calendar.png"))
+    _idle(page)
+    button = page.get_by_role("button", name="calendar.csv")
+    with page.expect_download(timeout=WAIT_MS) as info:
+        button.click()
+    lines = Path(info.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("date,weekday,team,kind,visit") and len(lines) > 3
+    assert all(",review," in line for line in lines[1:])
+    assert not errors, errors
+
+
 def test_official_compares_a_scenario_with_the_baseline(server: Server, browser: Any) -> None:
     from scenarios.runner import run_scenario
 
@@ -241,7 +268,8 @@ def test_official_compares_a_scenario_with_the_baseline(server: Server, browser:
         frame = page.frame_locator(MAP_IFRAME).nth(i)
         frame.locator(".leaflet-marker-icon").first.wait_for(timeout=WAIT_MS)  # centres
         frame.locator(".accessgap-legend").wait_for(timeout=WAIT_MS)
-        assert "new centre (placed)" in frame.locator(".accessgap-legend").inner_text()
+        # a half-width map starts with its legend folded (wider than 30% of the map)
+        assert "new centre (placed)" in frame.locator(".accessgap-legend").text_content()
     assert page.locator(MAP_IFRAME).count() == 2
     page.wait_for_timeout(500)
     page.screenshot(path=str(SCREENSHOTS / "official_compare_maps.png"))

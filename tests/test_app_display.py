@@ -295,3 +295,27 @@ def test_compare_maps_recognise_the_demo_region_read_from_disk(demo_dir) -> None
     stranger = runs[0].settlements.assign(settlement_id="X999")
     other = [type(runs[0])(**{**runs[0].__dict__, "settlements": stranger})]
     assert not runs_on_region(region, region.fingerprint(), other)
+
+
+def test_reach_chart_orders_bands_by_time_in_one_hue_light_to_dark() -> None:
+    from matplotlib.colors import to_rgb
+
+    from ui.compare_tables import reach_chart
+
+    reach = pd.DataFrame(
+        {
+            "Households within 30 min": [10.0, 12.0],
+            "Households within 60 min": [20.0, 25.0],
+            "Households within 120 min": [30.0, 31.0],
+        },
+        index=["baseline", "ten centres"],
+    )
+    spec = reach_chart(reach).to_dict()
+    colour = spec["encoding"]["color"]
+    bands = list(reach.columns)
+    assert colour["sort"] == bands and colour["scale"]["domain"] == bands  # 30, 60, 120
+    assert spec["encoding"]["xOffset"]["sort"] == bands
+    rgb = [to_rgb(c) for c in colour["scale"]["range"]]
+    lightness = [sum(c) for c in rgb]
+    assert lightness == sorted(lightness, reverse=True)  # light to dark
+    assert all(b >= r and b >= g for r, g, b in rgb)  # one hue (blue), no red

@@ -13,6 +13,7 @@ saved.
 from __future__ import annotations
 
 import tempfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,13 +36,13 @@ from scenarios.comparison import (
     scenario_names,
 )
 from ui import data
-from ui.compare_tables import differences_styler, table_styler
+from ui.compare_tables import differences_styler, reach_chart, table_styler
 from ui.context import LoadedRegion
 from ui.errors import show_error
 from ui.maps import change_map
 from ui.portfolio import render_portfolio
 
-__all__ = ["default_base", "render", "runs_on_region"]
+__all__ = ["default_base", "render", "runs_on_region", "second_map_index"]
 
 
 def render(loaded: LoadedRegion) -> None:
@@ -93,13 +94,7 @@ def render(loaded: LoadedRegion) -> None:
     st.markdown("**Households within reach of a centre**")
     chart = reach_table(comp)
     if len(chart.columns):
-        st.bar_chart(
-            chart,
-            stack=False,
-            x_label="scenario",
-            y_label="households",
-            height=320,
-        )
+        st.altair_chart(reach_chart(chart), width="stretch")
     else:
         st.caption("These results hold no figures of households within reach.")
     if comp.changes is not None and len(comp.names) > 1:
@@ -141,18 +136,33 @@ def default_base(names: dict[str, str]) -> str:
     return next(iter(names))
 
 
+def second_map_index(n_others: int) -> int:
+    """The second change map's default: another scenario than the first map's when there is one.
+
+    Examples
+    --------
+    >>> second_map_index(1), second_map_index(3)
+    (0, 1)
+    """
+    return 1 if n_others >= 2 else 0
+
+
 def _change_maps(loaded: LoadedRegion, comp: Comparison, changes: pd.DataFrame) -> None:
     st.markdown(f"**Where trips got shorter or longer** ({comp.mode}, minutes against the base)")
     others = list(comp.names[1:])
     units = _boundaries(loaded, comp)
+    # two maps showing different scenarios by default when there are two. The keys name the
+    # scenarios on offer: another choice of scenarios starts from the defaults (a choice kept
+    # from a single-scenario comparison made both maps show the same scenario).
+    offer = zlib.crc32("\n".join(others).encode())
     cols = st.columns(2)
     for i, col in enumerate(cols):
         with col:
             pick = st.selectbox(
                 "Scenario on this map",
                 others,
-                index=min(i, len(others) - 1),
-                key=f"cmp_map_{i}",
+                index=second_map_index(len(others)) if i else 0,
+                key=f"cmp_map_{i}_{offer}",
             )
             st.markdown(f"**{pick}** against **{comp.names[0]}**")
             run = comp.runs[comp.names.index(pick)]

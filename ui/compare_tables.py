@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import math
 
+import altair as alt
 import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
 from scenarios.comparison import Comparison
 
-__all__ = ["BETTER", "WORSE", "cell_colour", "differences_styler", "row_name", "table_styler"]
+__all__ = [
+    "BETTER",
+    "REACH_PALETTE",
+    "WORSE",
+    "cell_colour",
+    "differences_styler",
+    "reach_chart",
+    "row_name",
+    "table_styler",
+]
+
+#: Travel-time bands of the reach chart, shortest first: light to dark of one hue (Blues).
+REACH_PALETTE: tuple[str, ...] = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
 
 #: Background of a cell where the scenario does better / worse than the base (RGB).
 BETTER = (26, 152, 80)
@@ -101,3 +114,47 @@ def _signed(x: object) -> str:
     if not math.isfinite(v):
         return "-"
     return f"{v:+,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:+,.1f}"
+
+
+def reach_chart(reach: pd.DataFrame) -> alt.Chart:
+    """Grouped bars: households within each travel-time band, per scenario.
+
+    The bands keep the order of ``reach``'s columns (:func:`scenarios.comparison.reach_table`:
+    30, 60, 120 min), shortest band lightest; a chart library sorting them as text would put
+    120 first.
+
+    Parameters
+    ----------
+    reach
+        Scenarios (rows) by bands (columns, labels), households.
+    """
+    bands = [str(c) for c in reach.columns]
+    long = (
+        reach.rename_axis("scenario")
+        .reset_index()
+        .melt(id_vars="scenario", var_name="band", value_name="households")
+    )
+    palette = list(REACH_PALETTE[-len(bands) :]) if len(bands) <= len(REACH_PALETTE) else None
+    colour = alt.Color(
+        "band:N",
+        sort=bands,
+        title="Travel time to a centre",
+        scale=alt.Scale(domain=bands, range=palette) if palette else alt.Scale(scheme="blues"),
+    )
+    chart: alt.Chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("scenario:N", sort=list(reach.index.astype(str)), title="scenario"),
+            xOffset=alt.XOffset("band:N", sort=bands),
+            y=alt.Y("households:Q", title="households", axis=alt.Axis(format=",.0f")),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("scenario:N"),
+                alt.Tooltip("band:N", title="band"),
+                alt.Tooltip("households:Q", format=",.0f"),
+            ],
+        )
+        .properties(height=320)
+    )
+    return chart

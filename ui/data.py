@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ import streamlit as st
 
 from geodata.errors import AccessGapError, DataFileError
 from geodata.region import Region
+from scenarios.field.options import ReviewOptions, SweepOptions
 from scenarios.routing.options import VanOptions
 
 if TYPE_CHECKING:
@@ -50,11 +52,15 @@ __all__ = [
     "gap_result",
     "isochrone_bands",
     "major_roads",
+    "offroad_text",
     "open_region",
     "out_dir",
     "placement_plan",
     "region_ref",
+    "region_summary_page",
+    "review_plan",
     "session_uploads_dir",
+    "sweep_plan",
     "upload_root",
     "van_plan",
 ]
@@ -141,24 +147,25 @@ def allowed_regions(session_uploads: Path | None = None) -> list[RegionChoice]:
         (``os.pathsep``-separated): a folder with a ``region.json`` is a region, another
         folder offers its direct sub-folders that hold one, and a missing folder is offered
         as it is (opening it says it is missing); then the session's uploads. Paths are
-        resolved (symlinks followed) and listed once. Hidden folders (leftovers of
-        interrupted writes, unpacking scratch) and anything inside the upload folder of
-        all sessions are never offered from the operator's list.
+        resolved (symlinks followed) and listed once. Each is labelled with the region's
+        name (never a server path; a shared name gets the folder's name). Hidden folders
+        (leftovers of interrupted writes, unpacking scratch) and anything inside the upload
+        folder of all sessions are never offered from the operator's list.
     """
     found: dict[str, RegionChoice] = {}
     default = _resolve(default_region_path())
-    found[str(default)] = RegionChoice(str(default), _label(default))
+    found[str(default)] = RegionChoice(str(default), _name(default))
     uploads = _resolve(upload_root())
     for entry in os.environ.get(REGIONS_ENV, "").split(os.pathsep):
         if not entry.strip():
             continue
         for folder in _regions_of(_resolve(entry.strip())):
             if not folder.is_relative_to(uploads):
-                found.setdefault(str(folder), RegionChoice(str(folder), _label(folder)))
+                found.setdefault(str(folder), RegionChoice(str(folder), _name(folder)))
     for folder in _uploads_of(session_uploads, uploads) if session_uploads else []:
         label = f"{_name(folder)} (your upload: {folder.name})"
         found.setdefault(str(folder), RegionChoice(str(folder), label, upload=True))
-    return list(found.values())
+    return _distinct_labels(list(found.values()))
 
 
 def find_allowed(path: str, allowed: Sequence[RegionChoice]) -> RegionChoice:
@@ -328,6 +335,65 @@ def van_plan(path: str, fingerprint: str, options: VanOptions, _region: Region) 
     return plan_vans(_region, options, gaps=gaps)
 
 
+def offroad_text(region: Region) -> str:
+    """What walking crosses off the roads, when the region's surface is in use; else ``""``.
+
+    ``"Walking over terrain: DEM + land cover, 16 neighbours"`` (from the surface
+    :func:`access.offroad_region.resolve_offroad` uses for walking and ``region.json``'s
+    ``offroad`` entry).
+    """
+    from access.offroad_region import resolve_offroad
+    from access.speeds import TravelSettings
+
+    surface = resolve_offroad(region, TravelSettings(mode="walk"))
+    if surface is None:
+        return ""
+    layers = [
+        label
+        for label, given in (
+            ("friction", surface.friction),
+            ("DEM", surface.elevation),
+            ("land cover", surface.landcover),
+        )
+        if given is not None
+    ]
+    conf = dict(region.metadata.get("offroad") or {})
+    neighbours = int(conf.get("neighbours", surface.neighbours))
+    return f"Walking over terrain: {' + '.join(layers)}, {neighbours} neighbours"
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def region_summary_page(path: str, fingerprint: str, _region: Region) -> Any:
+    """:func:`scenarios.region_summary.region_summary` (HTML, and PDF bytes with Chromium)."""
+    from scenarios.region_summary import region_summary
+
+    return region_summary(_region)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def review_plan(path: str, fingerprint: str, options: ReviewOptions, _region: Region) -> Any:
+    """:func:`scenarios.field.plan_reviews` for one set of options (gap analysis cached)."""
+    from scenarios.field import plan_reviews
+
+    return plan_reviews(_region, options, gaps=_gap_analysis(path, fingerprint, _region))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def sweep_plan(
+    path: str,
+    fingerprint: str,
+    options: SweepOptions,
+    served_by_vans: tuple[str, ...] | None,
+    _region: Region,
+) -> Any:
+    """:func:`scenarios.field.plan_sweeps` (``served_by_vans``: a van plan's villages)."""
+    from scenarios.field import plan_sweeps
+
+    gaps = _gap_analysis(path, fingerprint, _region)
+    served = list(served_by_vans) if served_by_vans is not None else None
+    return plan_sweeps(_region, options, gaps=gaps, served_by_vans=served)
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _load_region_cached(path: str, stamp: str) -> Region:
     """:func:`geodata.load_region` once per (path, stamp); errors are not cached.
@@ -377,5 +443,24 @@ def _name(folder: Path) -> str:
     return str(name) if isinstance(name, str) and name.strip() else folder.name
 
 
-def _label(folder: Path) -> str:
-    return f"{_name(folder)} ({folder})"
+def _distinct_labels(choices: list[RegionChoice]) -> list[RegionChoice]:
+    """Labels that tell the regions apart without a server path.
+
+    A name shared by several regions gets its folder's name (``"Sample (single)"``), then a
+    number if that is shared too (``"Sample (single, 2)"``).
+    """
+    names = Counter(c.label for c in choices)
+    out, seen = [], Counter[str]()
+    for c in choices:
+        label = c.label
+        if names[label] > 1 and not c.upload:
+            label = f"{label} ({Path(c.path).name})"
+        seen[label] += 1
+        if seen[label] > 1:
+            label = (
+                f"{label[:-1]}, {seen[label]})"
+                if label.endswith(")")
+                else f"{label} ({seen[label]})"
+            )
+        out.append(RegionChoice(c.path, label, c.upload))
+    return out

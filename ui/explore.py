@@ -135,6 +135,7 @@ def render(loaded: LoadedRegion) -> None:
         st.dataframe(units_table(gaps.units["union_council"], "union_council"), hide_index=True)
     with st.expander("Figures by tehsil"):
         st.dataframe(units_table(gaps.units["tehsil"], "tehsil"), hide_index=True)
+    _summary_download(loaded)
 
 
 def worst_table(worst: pd.DataFrame, *, mode: str) -> pd.DataFrame:
@@ -195,6 +196,40 @@ UNIT_HEADERS: dict[str, str] = {
     **{f"share_within_60_min_{m}": f"Households within 60 min {MODE_LABELS[m]} (%)" for m in MODES},
     "gap_score": "Gap score (PKR 000)",
 }
+
+
+def _summary_download(loaded: LoadedRegion) -> None:
+    """The region's printable summary (one A4 page) behind a button: it takes seconds."""
+    st.markdown("**Printable summary of the region**")
+    key = f"explore_summary_{loaded.fingerprint}"
+    if st.button("Prepare the printable summary", key="explore_summary"):
+        with st.status("Writing the summary...", expanded=False) as status:
+            status.write("Headline figures, the worst union councils and the map, then the PDF")
+            page = data.region_summary_page(loaded.path, loaded.fingerprint, loaded.region)
+            status.update(label="Summary ready", state="complete")
+        st.session_state[key] = (page.html.encode("utf-8"), page.pdf)
+    files = st.session_state.get(key)
+    if not files:
+        st.caption("One A4 page for a meeting: headline figures, the worst union councils, a map.")
+        return
+    page_html, pdf = files
+    if pdf:
+        st.download_button(
+            "Printable summary of the region (PDF)",
+            pdf,
+            "region_summary.pdf",
+            "application/pdf",
+            key="dl_summary_pdf",
+        )
+    else:
+        st.caption("No PDF on this server (no Chromium): print the HTML page from the browser.")
+    st.download_button(
+        "Summary of the region (HTML)",
+        page_html,
+        "region_summary.html",
+        "text/html",
+        key="dl_summary_html",
+    )
 
 
 def _chosen(choice: str) -> str | None:

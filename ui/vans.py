@@ -37,6 +37,7 @@ __all__ = [
     "HALT_HEADERS",
     "ITINERARY_HEADERS",
     "MODES",
+    "RESULT_KEY",
     "WITHIN_CHOICES",
     "day_labels",
     "halt_visits",
