@@ -36,6 +36,7 @@ CHANNEL_LABELS: dict[str, str] = {
     "access": "Other changes of access (closures, season, roads)",
     "desks": "Extra desks at existing centres",
     "van": "Mobile van halts",
+    "review": "Quarterly mobile reviews",
     "sweep": "Door-to-door sweeps",
     "awareness": "Awareness campaigns",
     "total": "Total",

@@ -11,14 +11,19 @@ names in the region), so a bad scenario fails before any output exists; then it 
 3. **scenario travel** with the scenario's season, closures and speeds, and its gap analysis;
 4. **vans**: :func:`scenarios.routing.plan_vans` on the scenario (halts beyond the threshold of
    the scenario's centres; driving by car under the scenario's season and closures);
-5. **metrics** (:mod:`scenarios.metrics`) and the output folder, written atomically.
+5. **field plans**: :func:`scenarios.field.plan_reviews` for ``reviews`` and
+   :func:`scenarios.field.plan_sweeps` for ``sweeps`` (the settlements the scenario's vans
+   leave), on the scenario's centres and travel, scored with the baseline's exclusion model;
+6. **metrics** (:mod:`scenarios.metrics`; the field plans' costs and registrations added by
+   :func:`scenarios.scenario_costing.field_channels`) and the output folder, written
+   atomically.
 
 Travel-time tables are cached by region fingerprint, travel settings and centre set (in
 memory, and as Parquet files with a SHA-256 check under ``cache_dir/travel``;
 :mod:`scenarios.travel_cache`); compiled road graphs go to ``cache_dir/graphs``. A cache entry
 that fails its check is rebuilt.
 
-:func:`compute_scenario` does steps 1-5 without writing and returns a frozen
+:func:`compute_scenario` does steps 1-6 without writing and returns a frozen
 :class:`~scenarios.scenario_writer.ScenarioOutcome`; the inputs are read and checked by
 :mod:`scenarios.scenario_inputs`, the figures come from :mod:`scenarios.metrics` and the folder
 is written by :mod:`scenarios.scenario_writer`.
@@ -30,7 +35,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +44,12 @@ import geopandas as gpd
 from access.analysis import GapResult, gap_analysis
 from access.speeds import Closures, SpeedProfile, TravelSettings, load_speed_profile
 from geodata.region import Region
+from scenarios.field import ReviewPlan, SweepPlan, plan_reviews, plan_sweeps
 from scenarios.metrics import scenario_metrics
 from scenarios.placement import PlacementPlan, place_centres
 from scenarios.routing import VanOptions, VanPlan, plan_vans, select_halts
 from scenarios.routing.campaign_results import dropped_advice
+from scenarios.scenario_costing import field_channels, portfolio_settings
 from scenarios.scenario_inputs import (
     DEFAULT_SETUP_PKR,
     as_scenario,
@@ -182,6 +189,9 @@ def compute_scenario(
     if spec.vans is not None:
         with _timed(timings, "vans"):
             options, van_plan = _scenario_vans(spec, scen_region, scen_gaps, travel, notes)
+    with _timed(timings, "field"):
+        field_gaps = replace(scen_gaps, model=base_gaps.model)  # judged by the baseline's model
+        reviews, sweeps = _scenario_field(spec, scen_region, field_gaps, travel, van_plan)
     with _timed(timings, "metrics"):
         table, metrics = scenario_metrics(
             valid,
@@ -195,6 +205,8 @@ def compute_scenario(
             closures,
             notes,
         )
+    if reviews is not None or sweeps is not None:
+        _field_metrics(metrics, reviews, sweeps, spec)
     return ScenarioOutcome(
         scenario=valid,
         region=base_region,
@@ -206,6 +218,8 @@ def compute_scenario(
         closure_polygons=closure_polys,
         placement=plan,
         vans=van_plan,
+        reviews=reviews,
+        sweeps=sweeps,
         timings=timings,
         cache=cache.counts,
     )
@@ -289,6 +303,51 @@ def _scenario_vans(
             )
         )
     return options, plan
+
+
+def _scenario_field(
+    spec: ScenarioSpec,
+    region: Region,
+    gaps: GapResult,
+    travel: _ScenarioTravel,
+    van_plan: VanPlan | None,
+) -> tuple[ReviewPlan | None, SweepPlan | None]:
+    """The reviews and sweeps of the spec; sweeps take what the scenario's vans leave."""
+    reviews = sweeps = None
+    if spec.reviews is not None:
+        o = spec.reviews.review_options()
+        reviews = plan_reviews(region, o, gaps=gaps, settings=travel.scenario(o.field.mode))
+    if spec.sweeps is not None:
+        served: list[str] = []
+        if van_plan is not None:
+            visited = van_plan.halts.loc[van_plan.halts["status"] == "visited", "served_ids"]
+            served = [i for ids in visited for i in str(ids).split(",") if i]
+        sweeps = plan_sweeps(region, spec.sweeps.sweep_options(), gaps=gaps, served_by_vans=served)
+    return reviews, sweeps
+
+
+def _field_metrics(
+    metrics: dict[str, Any],
+    reviews: ReviewPlan | None,
+    sweeps: SweepPlan | None,
+    spec: ScenarioSpec,
+) -> None:
+    """Add the field plans' figures and their ``costs.channels`` rows to ``metrics``."""
+    costs = metrics.setdefault("costs", {})
+    costs["channels"] = [
+        *costs.get("channels", []),
+        *field_channels(reviews, sweeps, portfolio_settings(spec)),
+    ]
+    keys = {
+        "reviews": ("targets", "union_councils", "visits", "van_days_used", "total_drive_min",
+                    "expected_registrations", "start_date", "end_date"),
+        "sweeps": ("settlements_swept", "households_swept", "team_days_used", "total_travel_min",
+                   "settlements_left_out", "expected_registrations", "start_date", "end_date"),
+    }  # fmt: skip
+    for name, plan in (("reviews", reviews), ("sweeps", sweeps)):
+        if plan is not None:
+            summary = plan.summary()
+            metrics[name] = {k: summary[k] for k in keys[name]} | {"notes": summary["notes"]}
 
 
 @contextmanager

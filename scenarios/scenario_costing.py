@@ -15,6 +15,13 @@ never above an option's capacity::
     van halt h    = sum_i stock_i x uptake(t_scen_i, walk_ih) over the settlements h serves,
                     scaled to h's capacity (desk minutes at the halt x desks x rate)
 
+Quarterly reviews and door-to-door sweeps (:mod:`scenarios.field`) are priced by
+:func:`field_channels` with the same settings; their registrations are their plans' (the
+portfolio's turnout for a one-off visit, :func:`scenarios.field.targets.field_registrations`)::
+
+    review        = van-days used x van_per_day_pkr + visits x review_min / 60 x staff rate
+    sweep         = team-days used x sweep_team_day_pkr
+
 ``reach_i`` counts the unregistered bottom-40% households today plus those formed over the
 horizon (permanent channels); ``stock_i`` (vans, one-off) is today's unregistered poor left
 after the access change. :func:`cost_scenario` returns per settlement the expected
@@ -34,6 +41,7 @@ from numpy.typing import NDArray
 from pyproj import CRS
 
 from access.exclusion import ExclusionModel
+from scenarios.field import ReviewPlan, SweepPlan
 from scenarios.portfolio.channels import OptionBlock, block_gain
 from scenarios.portfolio.settings import PortfolioSettings
 from scenarios.portfolio.turnout import households_to_reach
@@ -46,6 +54,7 @@ __all__ = [
     "ScenarioCosting",
     "cost_scenario",
     "costing_assumptions",
+    "field_channels",
     "halt_service",
     "portfolio_settings",
 ]
@@ -267,6 +276,41 @@ def costing_assumptions(settings: PortfolioSettings, model: ExclusionModel) -> d
     }
 
 
+def field_channels(
+    reviews: ReviewPlan | None, sweeps: SweepPlan | None, settings: PortfolioSettings
+) -> list[dict[str, Any]]:
+    """The ``review`` and ``sweep`` rows of ``costs.channels`` (one-off, as the portfolio's).
+
+    Parameters
+    ----------
+    reviews, sweeps
+        The scenario's field plans (``None``: no row).
+    settings
+        Van-day, review staff and team-day costs (:func:`portfolio_settings`).
+
+    Returns
+    -------
+    list of dict
+        Rows with the columns of :attr:`ScenarioCosting.channels`; ``options`` is the van-days
+        (reviews) or team-days (sweeps) used, registrations the plan's expected total.
+    """
+    rows: list[dict[str, Any]] = []
+    if reviews is not None:
+        r = reviews.summary()
+        staff = r["visits"] * reviews.options.review_min / 60.0 * settings.review_staff_hour_pkr
+        rows.append(
+            _one_off_row("review", r["van_days_used"], r["van_days_used"] * settings.van_per_day_pkr
+                         + staff, r["expected_registrations"])
+        )  # fmt: skip
+    if sweeps is not None:
+        w = sweeps.summary()
+        rows.append(
+            _one_off_row("sweep", w["team_days_used"], w["team_days_used"]
+                         * settings.sweep_team_day_pkr, w["expected_registrations"])
+        )  # fmt: skip
+    return rows
+
+
 def halt_service(
     van_plan: VanPlan,
     settlements: gpd.GeoDataFrame,
@@ -378,3 +422,15 @@ def _van_gain(
     )
     g = block_gain(block, model, t_scen, stock, poor, st)
     return np.asarray(g.sum(axis=1)).ravel()
+
+
+def _one_off_row(channel: str, options: int, one_off_pkr: float, reg: float) -> dict[str, Any]:
+    return {
+        "channel": channel,
+        "options": int(options),
+        "one_off_pkr": float(one_off_pkr),
+        "yearly_pkr": 0.0,
+        "cost_horizon_pkr": float(one_off_pkr),
+        "expected_registrations": float(reg),
+        "pkr_per_registration": one_off_pkr / reg if reg > 0 and one_off_pkr > 0 else None,
+    }

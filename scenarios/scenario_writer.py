@@ -10,7 +10,9 @@
 - ``centres.csv`` / ``centres.geojson`` (the open centres with their ``status``);
 - ``barriers.json`` (capacity split, burden by group, awareness, equity: issue #17);
 - ``closures.geojson`` and ``closed_roads.geojson`` when roads are closed;
-- ``placement/`` and ``vans/`` when the scenario places centres or plans vans;
+- ``placement/`` and ``vans/`` when the scenario places centres or plans vans; ``reviews/``
+  and ``sweeps/`` (:func:`scenarios.field.write_reviews`, :func:`~scenarios.field.write_sweeps`)
+  when it plans quarterly reviews or door-to-door sweeps;
 - ``run.json``: timings and cache use (not part of the results).
 """
 
@@ -32,6 +34,7 @@ from geodata.export import write_csv, write_json, write_points_csv
 from geodata.files import write_folder_atomically
 from geodata.region import Region
 from geodata.schema import ADMIN_LEVELS
+from scenarios.field import ReviewPlan, SweepPlan, write_reviews, write_sweeps
 from scenarios.placement import PlacementPlan, write_placement
 from scenarios.routing import VanPlan, write_vans
 from scenarios.spec import Scenario
@@ -77,6 +80,8 @@ class ScenarioOutcome:
         The placement of new centres, or ``None``.
     vans
         The van campaign, or ``None``.
+    reviews, sweeps
+        The quarterly reviews and door-to-door sweeps, or ``None``.
     timings
         Seconds per step.
     cache
@@ -93,6 +98,8 @@ class ScenarioOutcome:
     closure_polygons: gpd.GeoDataFrame | None = None
     placement: PlacementPlan | None = None
     vans: VanPlan | None = None
+    reviews: ReviewPlan | None = None
+    sweeps: SweepPlan | None = None
     timings: dict[str, float] = field(default_factory=dict)
     cache: dict[str, int] = field(default_factory=dict)
 
@@ -131,6 +138,10 @@ def write_scenario_folder(
             write_placement(outcome.placement, tmp / "placement")
         if outcome.vans is not None:
             write_vans(outcome.vans, tmp / "vans")
+        if outcome.reviews is not None:
+            write_reviews(outcome.reviews, tmp / "reviews")
+        if outcome.sweeps is not None:
+            write_sweeps(outcome.sweeps, tmp / "sweeps")
         seconds = {**outcome.timings, "write": time.perf_counter() - t0}
         _json(
             tmp / "run.json",

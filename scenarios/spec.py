@@ -54,6 +54,7 @@ from scenarios.placement.options import (
     PlacementOptions,
 )
 from scenarios.portfolio.settings import PortfolioSettings
+from scenarios.spec_field import ReviewsSpec, SweepsSpec
 from scenarios.spec_vans import VansSpec
 
 __all__ = [
@@ -205,6 +206,8 @@ class ScenarioSpec(_Strict):
     centres: CentresSpec = CentresSpec()
     placement: PlacementSpec | None = None
     vans: VansSpec | None = None
+    reviews: ReviewsSpec | None = None
+    sweeps: SweepsSpec | None = None
     costs: CostsSpec = CostsSpec()
     horizon_years: int = Field(default=_COSTING.horizon_years, ge=1, le=50)
     discount_rate: float = Field(default=_COSTING.discount_rate, ge=0, le=1)

@@ -173,7 +173,7 @@ def plan_reviews(
     o = options or REVIEW_DEFAULTS
     f = o.field
     st = settings or TravelSettings(mode=cast(Mode, f.mode))
-    g = gaps if gaps is not None else gap_analysis(region, fit_model=False)
+    g = gaps if gaps is not None else gap_analysis(region)
     targets, notes = review_targets(region, g, f, ids=o.targets)
     if len(targets) == 0:
         raise AccessGapError(

@@ -7,7 +7,9 @@ p-median (:func:`scenarios.placement.p_median`: least household-weighted travel 
 nearest base) and routes the teams over ``days`` working days with the van campaign planner
 (:func:`scenarios.routing.plan_campaign`: working hours, breaks, the Friday break, a daily
 travel cap, overnight stays in villages that take several days). Work at a settlement is its
-households over ``households_per_team_day`` team-days. :func:`write_sweeps` writes the team
+households over ``households_per_team_day`` team-days; its expected registrations are the
+portfolio's sweep channel's (:func:`~scenarios.field.targets.field_registrations` at home,
+burden 0: the same turnout model). :func:`write_sweeps` writes the team
 itineraries (the van formats), ``calendar.csv``, ``calendar.ics``, ``sweeps_left_out.csv``
 and ``sweeps.json``. See ``docs/field_operations.md``.
 """
@@ -33,7 +35,12 @@ from geodata.files import write_folder_atomically
 from geodata.region import Region
 from scenarios.field.calendar import campaign_calendar, write_ics
 from scenarios.field.options import SWEEP_DEFAULTS, SweepOptions
-from scenarios.field.targets import sweep_targets, unit_labels, unregistered
+from scenarios.field.targets import (
+    field_registrations,
+    sweep_targets,
+    unit_labels,
+    unregistered,
+)
 from scenarios.notices import synthetic_notes, write_notices
 from scenarios.placement import p_median
 from scenarios.routing.campaign import plan_campaign
@@ -183,7 +190,7 @@ def plan_sweeps(
     """
     o = options or SWEEP_DEFAULTS
     f = o.team_options()
-    g = gaps if gaps is not None else gap_analysis(region, fit_model=False)
+    g = gaps if gaps is not None else gap_analysis(region)
     s = g.settlements.reset_index(drop=True)
     target_pos, van_pos, notes = sweep_targets(g, o.field, served_by_vans=served_by_vans)
     if target_pos.size == 0:
@@ -228,12 +235,14 @@ def plan_sweeps(
         max_iterations=f.max_iterations,
         seed=f.seed,
     )
-    regs = np.rint(unreg[kept] * f.turnout).astype(np.int64)
+    exp, reg_notes = field_registrations(g, f, kept, np.zeros(kept.size))
+    regs = np.rint(exp).astype(np.int64)
     locations = _locations(region, s, kept, bases, regs)
     calendar = campaign_calendar(campaign, locations, dates, kind="sweep", team_prefix="team")
     left_out = _left_out(s, f, kept, capped, van_pos, campaign, n_b)
     notes += [
         *unreg_notes,
+        *reg_notes,
         f"Teams travel by {o.mode}; legs drawn as straight lines in the itineraries.",
     ]
     return SweepPlan(o, locations, campaign, dates, calendar, left_out, tuple(notes))

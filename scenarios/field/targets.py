@@ -9,6 +9,9 @@
   the walk radius).
 * :func:`unit_labels` -- code and name of each settlement's union council, from the region's
   boundaries.
+* :func:`field_registrations` -- expected registrations of a field visit with the outreach
+  portfolio's one turnout model (:mod:`scenarios.portfolio.turnout`), so a sweep or review
+  plan and the portfolio's channel give the same figure for the same settlements.
 
 See ``docs/field_operations.md``.
 """
@@ -27,17 +30,24 @@ from numpy.typing import NDArray
 from access.analysis import GapResult
 from geodata.errors import DataFileError, Problem, SchemaError
 from geodata.region import Region
+from scenarios.portfolio.settings import PortfolioSettings
+from scenarios.portfolio.turnout import households_to_reach, uptake
 from scenarios.routing.options import VanOptions
 
 __all__ = [
     "TARGET_COLUMNS",
     "beyond_threshold",
+    "field_registrations",
     "read_targets",
     "review_targets",
     "sweep_targets",
     "unit_labels",
     "unregistered",
+    "walk_min",
 ]
+
+#: Walking speed (km/h) of a household walking to a halt: the portfolio's (``walk_speed_kph``).
+WALK_SPEED_KPH: float = PortfolioSettings().walk_speed_kph
 
 #: Columns of a target table (with the geometry, EPSG:4326).
 TARGET_COLUMNS = (
@@ -140,6 +150,74 @@ def unregistered(gaps: GapResult, options: VanOptions) -> tuple[NDArray[np.float
     return s["households"].to_numpy(float) * share, [note]
 
 
+def field_registrations(
+    gaps: GapResult,
+    options: VanOptions,
+    rows: NDArray[np.int64],
+    burden_new_min: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], list[str]]:
+    """Expected registrations of a one-off field visit, per (settlement, burden) pair.
+
+    With the region's exclusion model (``gaps.model``, registry coverage needed) it is the
+    outreach portfolio's turnout for a one-off channel (:mod:`scenarios.portfolio.turnout`)::
+
+        E_i = U_i x max(0, 1 - p(burden_new_i) / p(t_i))
+
+    ``U_i`` the unregistered bottom-40% households today, ``t_i`` today's minutes to the
+    nearest centre in the model's mode, ``burden_new_i`` the burden with the visit (0 for a
+    sweep at home, the walk to the halt for a review). Without a model (no registry coverage)
+    it falls back to unregistered households x ``options.turnout`` with a note.
+
+    Parameters
+    ----------
+    gaps
+        The gap analysis (its settlements and, when fitted, its model).
+    options
+        The field rules (``turnout`` for the fallback).
+    rows
+        Positions in ``gaps.settlements`` of the settlements (repeats allowed).
+    burden_new_min
+        One-way minutes each of them faces with the visit.
+
+    Returns
+    -------
+    (numpy.ndarray, notes)
+        Expected registrations per pair (not rounded).
+    """
+    s = gaps.settlements
+    rows = np.asarray(rows, dtype=np.int64)
+    model = gaps.model
+    if model is None or "unregistered_poor_households" not in s:
+        unreg, _ = unregistered(gaps, options)
+        note = (
+            "No exclusion model (registry coverage needed): expected registrations are "
+            f"unregistered households x {options.turnout:g}."
+        )
+        return unreg[rows] * options.turnout, [note]
+    t_old = s[f"travel_min_{model.mode}"].to_numpy(float)[rows]
+    stock = households_to_reach(
+        model,
+        s["unregistered_poor_households"].to_numpy(float)[rows],
+        np.zeros(rows.size),
+        t_old,
+        growth_factor=0.0,
+        permanent=False,
+    )
+    share = uptake(model, t_old, np.asarray(burden_new_min, dtype=float))
+    return np.asarray(stock * share, dtype=np.float64), []
+
+
+def walk_min(distance_m: NDArray[np.float64]) -> NDArray[np.float64]:
+    """One-way walking minutes over a straight-line distance (x 1.3, at the portfolio's speed).
+
+    Examples
+    --------
+    >>> walk_min(np.array([0.0, 1000.0])).round(1).tolist()
+    [0.0, 19.5]
+    """
+    return np.asarray(distance_m, dtype=float) * 1.3 / (WALK_SPEED_KPH * 1000.0 / 60.0)
+
+
 def review_targets(
     region: Region, gaps: GapResult, options: VanOptions, *, ids: Sequence[str] = ()
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -181,7 +259,8 @@ def review_targets(
             {"i": cand, "unit": s["union_council"].astype(str).to_numpy()[cand], "hh": hh[cand]}
         ).sort_values(["unit", "hh", "i"], ascending=[True, False, True], kind="stable")
         heads = [int(i) for i in by_unit.groupby("unit", sort=True)["i"].first()]
-    return _target_table(region, s, heads, pool, unreg, options, same_unit=not ids), notes
+    table, reg_notes = _target_table(region, gaps, heads, pool, unreg, options, same_unit=not ids)
+    return table, notes + reg_notes
 
 
 def sweep_targets(
@@ -229,14 +308,15 @@ def sweep_targets(
 
 def _target_table(
     region: Region,
-    s: pd.DataFrame,
+    gaps: GapResult,
     heads: Sequence[int],
     pool: NDArray[np.bool_],
     unreg: NDArray[np.float64],
     options: VanOptions,
     *,
     same_unit: bool,
-) -> gpd.GeoDataFrame:
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    s = gaps.settlements.reset_index(drop=True)
     xy = s.geometry.to_crs(region.metric_crs())
     xy_arr = np.column_stack([xy.x.to_numpy(), xy.y.to_numpy()])
     unit = s["union_council"].astype(str).to_numpy()
@@ -245,13 +325,15 @@ def _target_table(
     score = s["gap_score"].fillna(0.0).to_numpy(float) if "gap_score" in s else unreg
     codes, names = unit_labels(region, [str(u) for u in unit[list(heads)]])
     rows = []
+    notes: list[str] = []
     for k, i in enumerate(heads):
-        near = np.hypot(*(xy_arr - xy_arr[i]).T) <= options.walk_radius_m
-        members = near & pool
+        dist = np.hypot(*(xy_arr - xy_arr[i]).T)
+        members = (dist <= options.walk_radius_m) & pool
         if same_unit:
             members &= unit == unit[i]
         members[i] = True
         idx = np.flatnonzero(members)
+        regs, notes = field_registrations(gaps, options, idx, walk_min(dist[idx]))
         rows.append(
             {
                 "settlement_id": str(s.at[i, "settlement_id"]),
@@ -265,14 +347,15 @@ def _target_table(
                 "served_ids": ",".join(s["settlement_id"].astype(str).to_numpy()[idx]),
                 "households_served": float(hh[idx].sum()),
                 "unregistered_households": float(unreg[idx].sum()),
-                "expected_registrations": round(float(unreg[idx].sum()) * options.turnout),
+                "expected_registrations": round(float(regs.sum())),
                 "priority": float(score[idx].sum()),
                 "travel_min_from_centre": float(t[i]),
                 "geometry": s.geometry.iloc[i],
             }
         )
     if not rows:
-        return gpd.GeoDataFrame(
+        empty = gpd.GeoDataFrame(
             columns=[*TARGET_COLUMNS, "geometry"], geometry="geometry", crs=s.crs
         )
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=s.crs)
+        return empty, notes
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=s.crs), notes

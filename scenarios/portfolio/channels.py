@@ -36,6 +36,8 @@ __all__ = [
     "cost_over_horizon",
     "desk_block",
     "desk_wait_saved_h",
+    "review_block",
+    "review_days",
     "sweep_block",
     "van_block",
 ]
@@ -54,7 +56,7 @@ class OptionBlock:
     Parameters
     ----------
     channel
-        ``"centre"``, ``"desks"``, ``"van"``, ``"sweep"``.
+        ``"centre"``, ``"desks"``, ``"van"``, ``"review"``, ``"sweep"``.
     table
         One row per option: ``option_id``, ``label``, ``setup_pkr``, ``yearly_pkr``,
         ``one_off_pkr``, ``capacity`` (registrations over the horizon; inf = no limit) and
@@ -303,6 +305,101 @@ def van_block(
     walk_min = dist * 1.3 / (settings.walk_speed_kph * 1000.0 / 60.0)
     srt = np.lexsort((far[b], col_of[a]))
     return far[b][srt], col_of[a][srt], walk_min[srt], far[order].astype(np.int64)
+
+
+def review_block(
+    unit: NDArray[np.object_],
+    xy_m: NDArray[np.float64],
+    burden_old_min: NDArray[np.float64],
+    households: NDArray[np.float64],
+    settings: PortfolioSettings,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+    """A quarter of mobile reviews per union council beyond reach: one halt, its walkers.
+
+    As the field reviews (:func:`scenarios.field.review_targets`): in each union council
+    with settlements beyond ``van_min_travel_min`` of every centre, the halt is its most
+    populous such settlement (lowest position on ties) and serves the council's settlements
+    beyond the threshold within ``walk_radius_m`` (burden: the walk, straight line x 1.3 at
+    ``walk_speed_kph``).
+
+    Parameters
+    ----------
+    unit
+        Per settlement, its union council.
+    xy_m
+        Settlement positions in a metric CRS, shape ``(n, 2)``.
+    burden_old_min, households
+        Per settlement: burden today and households.
+    settings
+        The threshold, walk radius and speed.
+
+    Returns
+    -------
+    tuple
+        ``rows, cols, burden_min`` of the pairs, and the settlement index of each halt (in
+        the order of the union councils).
+
+    Examples
+    --------
+    >>> xy = np.array([[0.0, 0.0], [1000.0, 0.0], [9000.0, 0.0], [0.0, 500.0]])
+    >>> r, c, b, halts = review_block(np.array(["A", "A", "A", "B"], dtype=object), xy,
+    ...                               np.array([90.0, 90.0, 90.0, 10.0]),
+    ...                               np.array([5.0, 9.0, 1.0, 50.0]), PortfolioSettings())
+    >>> halts.tolist(), r.tolist(), c.tolist(), b.round(1).tolist()
+    ([1], [0, 1], [0, 0], [19.5, 0.0])
+    """
+    far = ~(np.nan_to_num(burden_old_min, nan=np.inf) <= settings.van_min_travel_min)
+    cand = np.flatnonzero(far & (households > 0))
+    if cand.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), empty
+    u = unit[cand].astype(str)
+    order = np.lexsort((cand, -households[cand], u))
+    first = np.r_[True, u[order][1:] != u[order][:-1]]
+    heads = cand[order][first]
+    rows, cols, walk = [], [], []
+    for k, h in enumerate(heads):
+        dist = np.hypot(*(xy_m[cand] - xy_m[h]).T)
+        members = (u == str(unit[h])) & (dist <= settings.walk_radius_m)
+        rows.append(cand[members])
+        cols.append(np.full(int(members.sum()), k, dtype=np.int64))
+        walk.append(dist[members] * 1.3 / (settings.walk_speed_kph * 1000.0 / 60.0))
+    return (
+        np.concatenate(rows).astype(np.int64),
+        np.concatenate(cols),
+        np.concatenate(walk),
+        heads.astype(np.int64),
+    )
+
+
+def review_days(
+    expected: NDArray[np.float64], car_min: NDArray[np.float64], settings: PortfolioSettings
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Van-days, one-off cost and capacity of a quarter of reviews at each halt.
+
+    Each of the ``review_visits`` visits takes whole van-days for its share of the
+    registrations (at least one, ``van_registrations_per_day`` a day) plus the drive there and
+    back on working time (``min(2 x car, 480) / 480``, as van blocks); each visit adds
+    ``review_min`` of staff review time at ``review_staff_hour_pkr``::
+
+        days_per_visit = max(1, ceil(expected / visits / van_registrations_per_day))
+        van_days       = visits x (days_per_visit + min(2 car, 480) / 480)
+        cost_pkr       = van_days x van_per_day_pkr + visits x review_min / 60 x staff rate
+        capacity       = visits x days_per_visit x van_registrations_per_day
+
+    Examples
+    --------
+    >>> d, c, cap = review_days(np.array([300.0]), np.array([120.0]), PortfolioSettings())
+    >>> d.tolist(), c.tolist(), cap.tolist()
+    ([4.5], [116100.0], [360.0])
+    """
+    k = float(settings.review_visits)
+    per_visit = np.maximum(np.ceil(expected / k / settings.van_registrations_per_day), 1.0)
+    car = np.nan_to_num(np.asarray(car_min, float), nan=240.0, posinf=240.0)
+    days = k * (per_visit + np.minimum(2.0 * car, 480.0) / 480.0)
+    staff = k * settings.review_min / 60.0 * settings.review_staff_hour_pkr
+    cost = days * settings.van_per_day_pkr + staff
+    return days, cost, k * per_visit * settings.van_registrations_per_day
 
 
 def sweep_block(

@@ -3,7 +3,7 @@
 :func:`build_options` runs the gap analysis (or takes one), asks the travel engine for the
 candidates' travel times, builds each channel's :class:`~scenarios.portfolio.channels.OptionBlock`
 and prices and scores every option with the same horizon and turnout model. Rows ``0..n-1``
-are the settlements served by an access channel (centre, desks, van, sweep); rows
+are the settlements served by an access channel (centre, desks, van, review, sweep); rows
 ``n..2n-1`` are the same settlements reached by an awareness campaign, which acts on top of
 access (on what the best access option would leave) and so never competes with it.
 """
@@ -29,6 +29,8 @@ from scenarios.portfolio.channels import (
     cost_over_horizon,
     desk_block,
     desk_wait_saved_h,
+    review_block,
+    review_days,
     sweep_block,
     van_block,
 )
@@ -132,6 +134,7 @@ def build_options(
         _centre_block(region, s, t_old, model.mode, st),
         _desks(region, s, t_old, model.mode, st, gaps),
         _vans(s, xy_m, t_old, stock, model, poor, st),
+        *([_reviews(s, xy_m, t_old, stock, model, poor, st)] if st.review_channel else []),
         _sweeps(s, t_old, st),
     ]
     gains = [block_gain(b, model, t_old, stock, poor, st) for b in blocks]
@@ -319,6 +322,46 @@ def _vans(
         days * st.van_registrations_per_day,
     )
     return OptionBlock("van", table, rows, cols, burden, False)
+
+
+def _reviews(
+    s: pd.DataFrame,
+    xy_m: NDArray[np.float64],
+    t_old: NDArray[np.float64],
+    stock: NDArray[np.float64],
+    model: ExclusionModel,
+    poor: NDArray[np.float64],
+    st: PortfolioSettings,
+) -> OptionBlock:
+    """A quarter of mobile reviews in each union council beyond reach (one halt each)."""
+    hh = s["households"].to_numpy(float)
+    unit = s["union_council"].to_numpy(dtype=object)
+    rows, cols, burden, halts = review_block(unit, xy_m, t_old, hh, st)
+    where = s.iloc[halts]
+    n = halts.size
+    probe = OptionBlock(
+        "review",
+        _table([""] * n, [""] * n, None, 0.0, 0.0, 0.0, np.inf),
+        rows,
+        cols,
+        burden,
+        False,
+    )
+    expected = np.asarray(block_gain(probe, model, t_old, stock, poor, st).sum(axis=0)).ravel()
+    days, cost, capacity = review_days(expected, where["travel_min_car"].to_numpy(float), st)
+    table = _table(
+        [f"review:{u}" for u in where["union_council"].astype(str)],
+        [
+            f"{st.review_visits} reviews in a quarter at {name} ({d:.1f} van-days)"
+            for d, name in zip(days, where["name"], strict=True)
+        ],
+        where,
+        np.zeros(n),
+        np.zeros(n),
+        cost,
+        capacity,
+    )
+    return OptionBlock("review", table, rows, cols, burden, False)
 
 
 def _sweeps(s: pd.DataFrame, t_old: NDArray[np.float64], st: PortfolioSettings) -> OptionBlock:

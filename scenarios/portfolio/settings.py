@@ -16,7 +16,7 @@ from geodata.errors import Problem, SchemaError
 __all__ = ["CHANNELS", "PortfolioSettings"]
 
 #: The channels, in the order tables list them. ``awareness`` acts on top of the others.
-CHANNELS: tuple[str, ...] = ("centre", "desks", "van", "sweep", "awareness")
+CHANNELS: tuple[str, ...] = ("centre", "desks", "van", "review", "sweep", "awareness")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,11 @@ class PortfolioSettings:
         ``van_min_travel_min`` motorbike minutes of every centre, serving settlements within
         ``walk_radius_m`` (walked at ``walk_speed_kph``, straight line x 1.3), at most
         ``max_halts`` halts (by unregistered poor served).
+    review_channel, review_visits, review_min, review_staff_hour_pkr
+        Quarterly mobile reviews (``scenarios.field``): whether the channel is offered; visits
+        per union council in the quarter (one a month); minutes of record review per visit;
+        staff cost of an hour (PKR 600: a desk enumerator's PKR 1.2 M a year over 250 days of
+        8 hours). Halt, walk and van-day as van blocks.
     sweep_team_day_pkr, sweep_households_per_team_day
         Door-to-door sweeps: a two-enumerator team a day with transport, and households it
         visits a day. A sweep visits every household of its cluster (a union council's
@@ -84,6 +89,10 @@ class PortfolioSettings:
     walk_radius_m: float = 2000.0
     walk_speed_kph: float = 4.0
     max_halts: int = 400
+    review_channel: bool = True
+    review_visits: int = 3
+    review_min: float = 120.0
+    review_staff_hour_pkr: float = 600.0
     sweep_team_day_pkr: float = 12_000.0
     sweep_households_per_team_day: float = 40.0
     awareness_fixed_pkr: float = 150_000.0
@@ -111,7 +120,7 @@ class PortfolioSettings:
                 problems.append(Problem("must be at most 1", "portfolio settings", column=k))
         if self.horizon_years < 1:
             problems.append(Problem("must be at least 1", "portfolio settings", column="horizon"))
-        for k in ("desks_per_option", "max_halts"):
+        for k in ("desks_per_option", "max_halts", "review_visits"):
             if getattr(self, k) < 1:
                 problems.append(Problem("must be at least 1", "portfolio settings", column=k))
         for k in ("van_registrations_per_day", "sweep_households_per_team_day", "walk_speed_kph"):
