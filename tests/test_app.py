@@ -564,6 +564,6 @@ def test_saved_portfolio_and_frontier_show_on_the_compare_page(app_env: Path) ->
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Expected new registrations"] == "4,231"
     channels = at.dataframe[0].value
-    assert channels.loc[0, "Channel"] == "Mobile van days"
+    assert channels.loc[0, "Channel"] == "Mobile van halts"
     assert channels.loc[0, "Options chosen"] == "115 of 252"
     assert at.get("vega_lite_chart"), "the frontier chart is missing"

@@ -16,18 +16,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from scenarios.report_costing import CHANNEL_LABELS
 from ui.formatting import count_text
 
-__all__ = ["CHANNEL_LABELS", "find_portfolios", "frontier_chart_table", "render_portfolio"]
-
-#: Channels in plain words.
-CHANNEL_LABELS: dict[str, str] = {
-    "centre": "New centres",
-    "desks": "Extra desks at existing centres",
-    "van": "Mobile van days",
-    "sweep": "Door-to-door sweeps",
-    "awareness": "Awareness campaigns",
-}
+__all__ = ["find_portfolios", "frontier_chart_table", "render_portfolio"]
 
 
 def find_portfolios(root: Path, *, max_depth: int = 3) -> dict[str, Path]:

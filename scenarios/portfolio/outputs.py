@@ -27,6 +27,7 @@ CHANNEL_COLOURS: dict[str, str] = {
     "centre": "#1b9e77",
     "desks": "#7570b3",
     "van": "#d95f02",
+    "review": "#e6ab02",
     "sweep": "#e7298a",
     "awareness": "#66a61e",
 }
