@@ -243,7 +243,8 @@ def plan_sweeps(
     notes += [
         *unreg_notes,
         *reg_notes,
-        f"Teams travel by {o.mode}; legs drawn as straight lines in the itineraries.",
+        f"Teams travel {'on foot' if o.mode == 'walk' else 'by ' + o.mode}; legs drawn as "
+        "straight lines in the itineraries.",
     ]
     return SweepPlan(o, locations, campaign, dates, calendar, left_out, tuple(notes))
 
