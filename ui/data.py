@@ -370,12 +370,25 @@ def region_summary_page(path: str, fingerprint: str, _region: Region) -> Any:
     return region_summary(_region)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _fitted_gaps(path: str, fingerprint: str, _region: Region) -> Any:
+    """The gap analysis with its exclusion model fitted, for the field plans.
+
+    Field plans estimate registrations with the portfolio's turnout model, as the command
+    line and the demo do (without the model they fell back to 60% of unregistered
+    households).
+    """
+    from access.analysis import gap_analysis
+
+    return gap_analysis(_region)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def review_plan(path: str, fingerprint: str, options: ReviewOptions, _region: Region) -> Any:
     """:func:`scenarios.field.plan_reviews` for one set of options (gap analysis cached)."""
     from scenarios.field import plan_reviews
 
-    return plan_reviews(_region, options, gaps=_gap_analysis(path, fingerprint, _region))
+    return plan_reviews(_region, options, gaps=_fitted_gaps(path, fingerprint, _region))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -389,7 +402,7 @@ def sweep_plan(
     """:func:`scenarios.field.plan_sweeps` (``served_by_vans``: a van plan's villages)."""
     from scenarios.field import plan_sweeps
 
-    gaps = _gap_analysis(path, fingerprint, _region)
+    gaps = _fitted_gaps(path, fingerprint, _region)
     served = list(served_by_vans) if served_by_vans is not None else None
     return plan_sweeps(_region, options, gaps=gaps, served_by_vans=served)
 
