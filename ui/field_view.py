@@ -108,7 +108,8 @@ def _figures(s: dict[str, Any], *, reviews: bool) -> None:
     st.caption(f"From {s['start_date']} to {s['end_date']} ({s['working_days']}).")
     left = s.get("left_out_reasons") or {}
     if left:
-        st.caption("Not swept: " + "; ".join(f"{n} x {r}" for r, n in left.items()))
+        parts = [f"{n:,} {'village' if n == 1 else 'villages'} {r}" for r, n in left.items()]
+        st.caption("Not swept: " + "; ".join(parts) + ".")
 
 
 def _downloads(
