@@ -15,7 +15,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from geodata.errors import AccessGapError
 from scenarios.field.options import (
     REVIEW_DEFAULTS,
     SWEEP_DEFAULTS,
@@ -23,7 +22,8 @@ from scenarios.field.options import (
     ReviewOptions,
     SweepOptions,
 )
-from scenarios.routing.options import VanOptions, parse_date, parse_weekdays, weekdays_text
+from scenarios.routing.options import VanOptions, parse_weekdays, weekdays_text
+from scenarios.spec_vans import start_date_value, working_days_value
 
 __all__ = ["FieldRulesSpec", "ReviewsSpec", "SweepsSpec"]
 
@@ -41,21 +41,12 @@ class FieldRulesSpec(BaseModel):
     @field_validator("start_date", mode="before")
     @classmethod
     def _start_date(cls, v: Any) -> Any:
-        if v is None or isinstance(v, date):
-            return v
-        try:
-            return parse_date(str(v), field="start_date")
-        except AccessGapError as exc:
-            raise ValueError(str(exc)) from None
+        return start_date_value(v)
 
     @field_validator("working_days", mode="before")
     @classmethod
     def _working_days(cls, v: Any) -> str:
-        text = ",".join(map(str, v)) if isinstance(v, list | tuple) else str(v)
-        try:
-            return weekdays_text(parse_weekdays(text))
-        except AccessGapError as exc:
-            raise ValueError(str(exc)) from None
+        return working_days_value(v)
 
     def field_rules(self, base: VanOptions) -> VanOptions:
         """``base`` with this section's threshold, working days and overnight rule."""

@@ -22,7 +22,27 @@ from scenarios.routing.options import (
     weekdays_text,
 )
 
-__all__ = ["VansSpec"]
+__all__ = ["VansSpec", "start_date_value", "working_days_value"]
+
+
+def start_date_value(v: Any) -> Any:
+    """A scenario file's ``start_date`` as a date (``None`` stays); a ValueError names it."""
+    if v is None or isinstance(v, date):
+        return v
+    try:
+        return parse_date(str(v), field="start_date")
+    except AccessGapError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def working_days_value(v: Any) -> str:
+    """A scenario file's ``working_days`` (text or list) as canonical text (``Mon-Sat``)."""
+    text = ",".join(map(str, v)) if isinstance(v, list | tuple) else str(v)
+    try:
+        return weekdays_text(parse_weekdays(text))
+    except AccessGapError as exc:
+        raise ValueError(str(exc)) from None
+
 
 _HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
@@ -56,21 +76,12 @@ class VansSpec(BaseModel):
     @field_validator("start_date", mode="before")
     @classmethod
     def _start_date(cls, v: Any) -> Any:
-        if v is None or isinstance(v, date):
-            return v
-        try:
-            return parse_date(str(v), field="start_date")
-        except AccessGapError as exc:
-            raise ValueError(str(exc)) from None
+        return start_date_value(v)
 
     @field_validator("working_days", mode="before")
     @classmethod
     def _working_days(cls, v: Any) -> str:
-        text = ",".join(map(str, v)) if isinstance(v, list | tuple) else str(v)
-        try:
-            return weekdays_text(parse_weekdays(text))
-        except AccessGapError as exc:
-            raise ValueError(str(exc)) from None
+        return working_days_value(v)
 
     @model_validator(mode="before")
     @classmethod

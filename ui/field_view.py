@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from ui.errors import show_error
 from ui.field_map import field_map, team_number
 from ui.formatting import duration_text
 from ui.maps import MAP_HEIGHT_PX
+from ui.vans import folder_zip
 
 __all__ = ["CALENDAR_HEADERS", "calendar_table", "show_plan"]
 
@@ -202,12 +201,4 @@ def _notices_pdf(calendar: pd.DataFrame, notes: list[str]) -> bytes | None:
 
 def _sweeps_zip(plan: Any) -> bytes:
     """``write_sweeps`` into a scratch folder, zipped in memory."""
-    with tempfile.TemporaryDirectory(prefix="accessgap-sweeps-") as tmp:
-        out = Path(tmp) / "sweeps"
-        write_sweeps(plan, out)
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for f in sorted(out.rglob("*")):
-                if f.is_file():
-                    zf.write(f, f.relative_to(out).as_posix())
-        return buf.getvalue()
+    return folder_zip(lambda out: write_sweeps(plan, out), "sweeps")

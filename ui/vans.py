@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,7 @@ __all__ = [
     "RESULT_KEY",
     "WITHIN_CHOICES",
     "day_labels",
+    "folder_zip",
     "halt_visits",
     "halts_table",
     "render",
@@ -89,6 +91,19 @@ def render(loaded: LoadedRegion) -> None:
         return
     plan = data.van_plan(loaded.path, loaded.fingerprint, saved[2], loaded.region)
     _show(loaded, plan)
+
+
+def folder_zip(write: Callable[[Path], object], name: str) -> bytes:
+    """What ``write(folder)`` writes into a scratch folder, zipped in memory (paths inside)."""
+    with tempfile.TemporaryDirectory(prefix=f"accessgap-{name}-") as tmp:
+        out = Path(tmp) / name
+        write(out)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for f in sorted(out.rglob("*")):
+                if f.is_file():
+                    zf.write(f, f.relative_to(out).as_posix())
+        return buf.getvalue()
 
 
 def halt_visits(plan: VanPlan) -> pd.DataFrame:
@@ -293,12 +308,4 @@ def _filter(table: pd.DataFrame, van: int, day: int) -> pd.DataFrame:
 
 def _export_zip(plan: VanPlan) -> bytes:
     """``write_vans`` into a scratch folder, zipped in memory."""
-    with tempfile.TemporaryDirectory(prefix="accessgap-vans-") as tmp:
-        out = Path(tmp) / "vans"
-        write_vans(plan, out)
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for f in sorted(out.rglob("*")):
-                if f.is_file():
-                    zf.write(f, f.relative_to(out).as_posix())
-        return buf.getvalue()
+    return folder_zip(lambda out: write_vans(plan, out), "vans")
