@@ -264,7 +264,9 @@ def test_compare_page_without_and_with_scenario_results(
 def test_your_data_page_lists_the_region(app_env: Path) -> None:
     at = _goto(_app(), "Your data")
     assert "Upload a zipped region folder" in _texts(at.subheader)
-    assert at.dataframe and "settlements" in list(at.dataframe[0].value["figure"])
+    facts = at.dataframe[0].value
+    assert list(facts.columns) == ["Figure", "Value"] and "Settlements" in list(facts["Figure"])
+    assert not facts["Figure"].str.contains("_").any()  # words, not keys
 
 
 def test_missing_region_folder_is_a_readable_error(

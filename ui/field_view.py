@@ -19,7 +19,6 @@ from scenarios.printing import chromium_path
 from ui.context import LoadedRegion
 from ui.errors import show_error
 from ui.field_map import field_map, team_number
-from ui.formatting import duration_text
 from ui.maps import MAP_HEIGHT_PX
 from ui.vans import folder_zip
 
@@ -97,12 +96,12 @@ def _figures(s: dict[str, Any], *, reviews: bool) -> None:
         )
         m2.metric("Visits", f"{s['visits']:,}")
         m3.metric("Van-days used", f"{s['van_days_used']} of {s['van_days_available']}")
-        m5.metric("Driving", duration_text(float(s["total_drive_min"])))
+        m5.metric("Driving", f"{float(s['total_drive_min']) / 60:,.1f} h")
     else:
         m1.metric("Villages swept", f"{s['settlements_swept']:,}")
         m2.metric("Households visited", f"{s['households_swept']:,.0f}")
         m3.metric("Team-days used", f"{s['team_days_used']} of {s['teams'] * s['days']}")
-        m5.metric("Travel", duration_text(float(s["total_travel_min"])))
+        m5.metric("Travel", f"{float(s['total_travel_min']) / 60:,.1f} h")
     m4.metric("Expected registrations", f"{s['expected_registrations']:,}")
     st.caption(f"From {s['start_date']} to {s['end_date']} ({s['working_days']}).")
     left = s.get("left_out_reasons") or {}

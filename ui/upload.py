@@ -34,10 +34,12 @@ from ui.context import PENDING_KEY, UPLOAD_SESSION_KEY, LoadedRegion
 from ui.errors import show_error
 
 __all__ = [
+    "FACT_LABELS",
     "MAX_MEMBERS",
     "MAX_UNPACKED_BYTES",
     "MAX_UPLOAD_BYTES",
     "import_zip",
+    "region_facts",
     "render",
     "safe_extract",
     "session_dir",
@@ -61,11 +63,7 @@ def render(loaded: LoadedRegion | None) -> None:
         from geodata.region import summarize
 
         st.markdown(f"Current region: **{loaded.region.name}**")
-        summary = summarize(loaded.region)
-        st.dataframe(
-            pd.DataFrame({"figure": list(summary), "value": [str(v) for v in summary.values()]}),
-            hide_index=True,
-        )
+        st.dataframe(region_facts(summarize(loaded.region)), hide_index=True)
     st.markdown(
         "A region is one folder: `region.json` plus GeoParquet tables (roads, settlements, "
         "centres, candidates, boundaries; optional coverage and poverty). See "
@@ -88,9 +86,13 @@ def render(loaded: LoadedRegion | None) -> None:
         try:
             with st.status(f"Checking '{upload.name}'...", expanded=False) as status:
                 status.write("Unpacking the archive, then checking every table and column")
-                saved = import_zip(
-                    upload.getvalue(), session_dir=session_dir(), archive_name=upload.name
-                )
+                try:
+                    saved = import_zip(
+                        upload.getvalue(), session_dir=session_dir(), archive_name=upload.name
+                    )
+                except AccessGapError:
+                    status.update(label=f"'{upload.name}' is not a valid region", state="error")
+                    raise
                 status.update(label="Valid", state="complete")
         except AccessGapError as err:
             show_error(err, what=f"'{upload.name}' was not opened")
@@ -102,6 +104,49 @@ def render(loaded: LoadedRegion | None) -> None:
         "regions you uploaded in this session. Other folders on the server cannot be opened "
         "from the app; ask the operator to offer a region that is too large to upload."
     )
+
+
+#: The region's headline facts in words (keys of :func:`geodata.region.summarize`).
+FACT_LABELS: dict[str, str] = {
+    "name": "Name",
+    "synthetic": "Synthetic data",
+    "settlements": "Settlements",
+    "households": "Households",
+    "population": "Population",
+    "road_nodes": "Road junctions",
+    "road_edges": "Road segments",
+    "existing_centres": "Registration centres",
+    "candidate_sites": "Candidate sites for new centres",
+    "coverage_known": "Registry coverage known",
+    "n_province": "Provinces",
+    "n_district": "Districts",
+    "n_tehsil": "Tehsils",
+    "n_union_council": "Union councils",
+    "registered_households": "Households on the registry",
+    "coverage_share": "Households on the registry (%)",
+}
+
+
+def region_facts(summary: dict[str, object]) -> pd.DataFrame:
+    """The summary as a two-column table for people: labels, separators, yes/no, %.
+
+    >>> region_facts({"road_nodes": 7350, "coverage_share": 0.8401, "synthetic": True}).values
+    array([['Road junctions', '7,350'],
+           ['Households on the registry (%)', '84.0%'],
+           ['Synthetic data', 'yes']], dtype=object)
+    """
+    rows = []
+    for key, value in summary.items():
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif key == "coverage_share" and isinstance(value, int | float):
+            text = f"{100 * value:.1f}%"
+        elif isinstance(value, int | float):
+            text = f"{value:,}"
+        else:
+            text = "" if value is None else str(value)
+        rows.append((FACT_LABELS.get(key, key.replace("_", " ").capitalize()), text))
+    return pd.DataFrame(rows, columns=["Figure", "Value"])
 
 
 def session_dir() -> Path:

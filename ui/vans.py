@@ -184,14 +184,15 @@ def _show(loaded: LoadedRegion, plan: VanPlan) -> None:
     m2.metric("Households reached", f"{s['households_reached']:,.0f}")
     m3.metric("Expected registrations", f"{s['expected_registrations']:,.0f}")
     m4.metric("Van-days used", f"{s['van_days_used']}")
-    m5.metric("Driving", duration_text(s["total_drive_min"]))
+    m5.metric("Driving", f"{float(s['total_drive_min']) / 60:,.1f} h")
     for note in s.get("notes", []):
         st.info(note)
     if s.get("dropped_reasons"):
         st.caption(
             "Not visited: "
             + "; ".join(
-                f"{n} x {plain_reason(reason)}" for reason, n in s["dropped_reasons"].items()
+                f"{n:,} {'halt' if n == 1 else 'halts'}: {plain_reason(reason)}"
+                for reason, n in s["dropped_reasons"].items()
             )
         )
     visits = halt_visits(plan)
