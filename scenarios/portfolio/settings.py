@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from access.capacity import CapacitySettings
 from geodata.errors import Problem, SchemaError
 
 __all__ = ["CHANNELS", "PortfolioSettings"]
@@ -80,7 +81,7 @@ class PortfolioSettings:
     desk_setup_pkr: float = 500_000.0
     desk_yearly_pkr: float = 1_200_000.0
     desks_per_option: int = 1
-    existing_desk_registrations_per_day: float = 60.0
+    existing_desk_registrations_per_day: float = CapacitySettings.registrations_per_desk_day
     wait_h: float = 2.0
     working_days_per_year: float = 250.0
     van_per_day_pkr: float = 25_000.0
