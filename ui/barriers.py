@@ -160,7 +160,7 @@ def burden_chart(table: pd.DataFrame) -> alt.Chart:
                 "who:N",
                 sort=list(who.values()),
                 scale=alt.Scale(range=["#2e86c1", "#8e44ad"]),
-                legend=alt.Legend(orient="bottom", title=None),
+                legend=alt.Legend(orient="bottom", title=None, labelLimit=0),
             ),
             tooltip=["band", "who", alt.Tooltip("PKR:Q", format=",.0f")],
         )
