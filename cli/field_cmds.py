@@ -148,6 +148,8 @@ def sweeps(
 
 def _van_served(folder: Path) -> list[str]:
     """Settlement ids the visited halts of a van plan folder serve (its ``halts.csv``)."""
+    from scenarios.routing.adapter import served_by_visited_halts
+
     path = folder / "halts.csv"
     try:
         halts = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -159,5 +161,4 @@ def _van_served(folder: Path) -> list[str]:
         raise DataFileError(
             f"{path}: no status/served_ids columns; is it an accessgap vans folder?"
         )
-    visited = halts.loc[halts["status"].eq("visited"), "served_ids"]
-    return [i for ids in visited for i in ids.split(",") if i]
+    return served_by_visited_halts(halts)

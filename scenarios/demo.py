@@ -33,6 +33,7 @@ from scenarios.field import (
 from scenarios.placement import PlacementOptions, place_centres, write_placement
 from scenarios.portfolio import plan_portfolio, write_portfolio
 from scenarios.routing import VanOptions, plan_vans, write_vans
+from scenarios.routing.adapter import served_by_visited_halts
 from scenarios.runner import run_scenario
 
 __all__ = [
@@ -105,12 +106,11 @@ def run_demo(
     # and sweeps of the far settlements the van plan leaves
     reviews = plan_reviews(region, ReviewOptions(start_date=DEMO_START_DATE), gaps=gaps)
     write_reviews(reviews, out / "reviews", synthetic=region.synthetic)
-    visited = van_plan.halts.loc[van_plan.halts["status"] == "visited", "served_ids"]
     sweeps = plan_sweeps(
         region,
         SweepOptions(start_date=DEMO_START_DATE),
         gaps=gaps,
-        served_by_vans=[i for ids in visited for i in str(ids).split(",") if i],
+        served_by_vans=served_by_visited_halts(van_plan.halts),
     )
     write_sweeps(sweeps, out / "sweeps", synthetic=region.synthetic)
     # a generous limit: the sample's MILP is proven optimal well within it, so the figures

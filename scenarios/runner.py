@@ -48,6 +48,7 @@ from scenarios.field import ReviewPlan, SweepPlan, plan_reviews, plan_sweeps
 from scenarios.metrics import scenario_metrics
 from scenarios.placement import PlacementPlan, place_centres
 from scenarios.routing import VanOptions, VanPlan, plan_vans, select_halts
+from scenarios.routing.adapter import served_by_visited_halts
 from scenarios.routing.campaign_results import dropped_advice
 from scenarios.scenario_costing import field_channels, portfolio_settings
 from scenarios.scenario_inputs import (
@@ -318,10 +319,7 @@ def _scenario_field(
         o = spec.reviews.review_options()
         reviews = plan_reviews(region, o, gaps=gaps, settings=travel.scenario(o.field.mode))
     if spec.sweeps is not None:
-        served: list[str] = []
-        if van_plan is not None:
-            visited = van_plan.halts.loc[van_plan.halts["status"] == "visited", "served_ids"]
-            served = [i for ids in visited for i in str(ids).split(",") if i]
+        served = served_by_visited_halts(van_plan.halts) if van_plan is not None else []
         sweeps = plan_sweeps(region, spec.sweeps.sweep_options(), gaps=gaps, served_by_vans=served)
     return reviews, sweeps
 

@@ -19,6 +19,7 @@ import streamlit as st
 from geodata.errors import AccessGapError, InfeasibleError
 from scenarios.field import REVIEW_DEFAULTS, SWEEP_DEFAULTS, SWEEP_MODES
 from scenarios.field.options import ReviewOptions, SweepOptions
+from scenarios.routing.adapter import served_by_visited_halts
 from scenarios.routing.options import next_monday
 from ui import data
 from ui.context import LoadedRegion
@@ -209,6 +210,4 @@ def _van_served(loaded: LoadedRegion, saved: tuple[Any, ...]) -> tuple[str, ...]
     if saved[:2] != (loaded.path, loaded.fingerprint):
         return None
     plan = data.van_plan(loaded.path, loaded.fingerprint, saved[2], loaded.region)
-    halts = plan.halts
-    ids = halts.loc[halts["status"] == "visited", "served_ids"]
-    return tuple(i for v in ids for i in str(v).split(",") if i)
+    return tuple(served_by_visited_halts(plan.halts))

@@ -46,7 +46,15 @@ from scenarios.routing.itinerary_tables import van_day_stops
 from scenarios.routing.options import VAN_DEFAULTS, VanOptions, weekdays_text
 from scenarios.routing.van_calendar import campaign_calendar
 
-__all__ = ["VanPlan", "drive_matrix", "plan_vans", "select_halts", "van_depots", "write_vans"]
+__all__ = [
+    "VanPlan",
+    "drive_matrix",
+    "plan_vans",
+    "select_halts",
+    "served_by_visited_halts",
+    "van_depots",
+    "write_vans",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +136,19 @@ class VanPlan:
             else {},
             "notes": list(self.notes),
         }
+
+
+def served_by_visited_halts(halts: pd.DataFrame) -> list[str]:
+    """Settlement ids the visited halts of a van plan serve (its ``halts`` table or CSV).
+
+    The villages a sweep leaves to the vans (:func:`scenarios.field.plan_sweeps`).
+
+    >>> served_by_visited_halts(pd.DataFrame({"status": ["visited", "dropped: far"],
+    ...                                       "served_ids": ["S1,S2", "S3"]}))
+    ['S1', 'S2']
+    """
+    visited = halts.loc[halts["status"].astype(str).eq("visited"), "served_ids"]
+    return [i for ids in visited for i in str(ids).split(",") if i]
 
 
 def select_halts(
