@@ -248,11 +248,11 @@ def test_official_compares_a_scenario_with_the_baseline(server: Server, browser:
             )
     page, errors = _open(browser, server)
     page.get_by_text("Compare scenarios", exact=True).click()
+    _idle(page)
     chart = page.locator('[data-testid="stVegaLiteChart"]').first
-    chart.wait_for(timeout=WAIT_MS)
-    chart.scroll_into_view_if_needed()
+    _scroll_to(page, chart)
     marks = chart.locator("canvas, svg").first
-    marks.wait_for(timeout=WAIT_MS)
+    _scroll_to(page, marks)
     page.wait_for_timeout(500)
     drawn = marks.bounding_box()
     assert drawn is not None and drawn["width"] > 200 and drawn["height"] > 100, drawn
@@ -262,8 +262,7 @@ def test_official_compares_a_scenario_with_the_baseline(server: Server, browser:
     )
     assert "baseline" in shown, shown
     assert "runs/" not in shown  # named by the scenario, not the folder
-    page.get_by_text("ten_uc_centres against baseline").first.wait_for(timeout=WAIT_MS)
-    page.get_by_text("ten_uc_centres against baseline").first.scroll_into_view_if_needed()
+    _scroll_to(page, page.get_by_text("ten_uc_centres against baseline").first)
     for i in range(2):
         frame = page.frame_locator(MAP_IFRAME).nth(i)
         frame.locator(".leaflet-marker-icon").first.wait_for(timeout=WAIT_MS)  # centres
@@ -337,6 +336,21 @@ def _overlap(a: dict[str, float] | None, b: dict[str, float] | None) -> bool:
         or a["y"] + a["height"] <= b["y"]
         or b["y"] + b["height"] <= a["y"]
     )
+
+
+def _scroll_to(page: Any, locator: Any, attempts: int = 5) -> None:
+    """Scroll ``locator`` into view, again when a rerun replaced its element meanwhile."""
+    from playwright.sync_api import Error
+
+    for k in range(attempts):
+        try:
+            locator.wait_for(timeout=WAIT_MS)
+            locator.scroll_into_view_if_needed(timeout=10_000)
+            return
+        except Error:
+            if k == attempts - 1:
+                raise
+            _idle(page)
 
 
 def _idle(page: Any) -> None:
