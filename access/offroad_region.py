@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -64,6 +66,9 @@ _memo_lock = threading.Lock()
 _region_settings: OrderedDict[tuple[str, str], OffroadSettings] = OrderedDict()
 
 
+G = TypeVar("G", CombinedGraph, GridGraph)
+
+
 @dataclass(eq=False)
 class OffroadContext:
     """A region's surface and a mode's roads, with the combined graphs built on demand.
@@ -92,23 +97,17 @@ class OffroadContext:
 
     def graph(self, *, reverse: bool) -> CombinedGraph:
         """The combined graph, reversed (searches to places) or forward (memoised)."""
-        with self._lock:
-            if reverse not in self._graphs:
-                self._graphs[reverse] = combined_csr(
-                    self.surface,
-                    road_xy=self.road_xy,
-                    arc_tail=self.arc_tail,
-                    arc_head=self.arc_head,
-                    arc_time_s=self.arc_time_s,
-                    reverse=reverse,
-                )
-            return self._graphs[reverse]
+        return self._built(self._graphs, combined_csr, reverse)
 
     def grid(self, *, reverse: bool) -> GridGraph:
         """The grid-aware graph (cell moves on the fly, roads as a side CSR; memoised)."""
+        return self._built(self._grids, grid_graph, reverse)
+
+    def _built(self, memo: dict[bool, G], build: Callable[..., G], reverse: bool) -> G:
+        """``build`` over the surface and roads in one direction, once (under the lock)."""
         with self._lock:
-            if reverse not in self._grids:
-                self._grids[reverse] = grid_graph(
+            if reverse not in memo:
+                memo[reverse] = build(
                     self.surface,
                     road_xy=self.road_xy,
                     arc_tail=self.arc_tail,
@@ -116,7 +115,7 @@ class OffroadContext:
                     arc_time_s=self.arc_time_s,
                     reverse=reverse,
                 )
-            return self._grids[reverse]
+            return memo[reverse]
 
     def metric_xy(self, points: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
         """Metric ``(x, y)`` of points in EPSG:4326."""
