@@ -50,7 +50,7 @@ def test_plain_names_for_every_model_and_method() -> None:
 
     assert MODEL_LABELS["mclp"] == "Maximise households covered"
     assert set(MODEL_LABELS) == set(MODELS) == set(MODEL_HELP)
-    for method in ("milp", "heuristic", "heuristic+milp", "milp+heuristic"):
+    for method in ("milp", "heuristic", "heuristic+milp", "milp+heuristic", "mclp+capacity check"):
         assert method in METHOD_LABELS and "+" not in method_label(method)
     assert not any("_" in label for label in MODEL_LABELS.values())
 

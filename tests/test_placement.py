@@ -571,13 +571,14 @@ def _served_lp(cost, w, radius, open_cols, cap):
     return -res.fun
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(12))
 def test_capacitated_mclp_matches_brute_force(seed):
     rng = np.random.default_rng(seed)
     n, m, p = 9, 5, 2
     cost = rng.uniform(0, 10, (n, m))
     w = rng.integers(1, 10, n).astype(float)
-    cap = rng.uniform(5, 25, m)
+    # odd seeds: capacities that rarely bind (the uncapacitated plan is checked and kept)
+    cap = rng.uniform(5, 25, m) * (4.0 if seed % 2 else 1.0)
     fixed = (0,)
     res = pl.capacitated_max_coverage(cost, w, 5.0, p, cap, fixed=fixed)
     best = max(
@@ -599,6 +600,17 @@ def test_capacitated_mclp_with_ample_capacity_equals_mclp():
     a = pl.capacitated_max_coverage(cost, w, 4.0, 3, cap)
     b = pl.max_coverage(cost, w, 4.0, 3, method="milp")
     assert a.objective == pytest.approx(b.objective)
+
+
+def test_capacitated_mclp_takes_the_uncapacitated_plan_only_when_it_fits():
+    rng = np.random.default_rng(3)
+    cost = rng.uniform(0, 10, (30, 8))
+    w = rng.integers(1, 10, 30).astype(float)
+    ample = pl.capacitated_max_coverage(cost, w, 4.0, 3, np.full(8, w.sum()))
+    assert ample.method == "mclp+capacity check" and ample.proven_optimal
+    tight = pl.capacitated_max_coverage(cost, w, 4.0, 3, np.full(8, 10.0))
+    assert tight.method == "milp" and tight.objective <= 40.0 + 1e-9
+    assert tight.objective < ample.objective
 
 
 def test_capacity_binds_by_hand():

@@ -51,6 +51,7 @@ METHOD_LABELS: dict[str, str] = {
     "heuristic": "fast search",
     "heuristic+milp": "fast search, then exact optimisation on the hard part",
     "milp+heuristic": "exact optimisation ran out of time; fast search's answer kept",
+    "mclp+capacity check": "fast search; every centre's capacity checked",
 }
 #: Demand weights in plain words (``scenarios.placement.DEMANDS``).
 DEMAND_LABELS: dict[str, str] = {

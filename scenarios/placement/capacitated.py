@@ -7,12 +7,13 @@ import time
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import LinearConstraint
+from scipy.optimize import LinearConstraint, linprog
 
 from geodata.errors import InfeasibleError, Problem
+from scenarios.placement.coverage import max_coverage
 from scenarios.placement.inputs import check_p, check_radius, check_solver_options, read_arrays
 from scenarios.placement.milp import run_milp
-from scenarios.placement.results import PlacementResult, make_result
+from scenarios.placement.results import OPTIMALITY_TOL, PlacementResult, make_result
 
 __all__ = ["capacitated_max_coverage"]
 
@@ -40,8 +41,12 @@ def capacitated_max_coverage(
              sum_{j not fixed} y_j = p,  y_j = 1 for fixed j
              0 <= x_ij <= 1 (a row may be split between sites), y_j binary
 
-    over the pairs with cost ``<= radius``. ``assignment`` gives, per row, the open site that
-    serves the largest share of it (-1 when none). For large instances use
+    over the pairs with cost ``<= radius``. The uncapacitated optimum is an upper bound, so
+    the uncapacitated model (:func:`~scenarios.placement.max_coverage`) is solved first: when
+    it is proven optimal and its open sites can serve all the demand they cover within their
+    capacities (a small LP over those sites' pairs), that plan is optimal here too (method
+    ``"mclp+capacity check"``) and the MILP is skipped. ``assignment`` gives, per row, the
+    open site that serves the largest share of it (-1 when none). For large instances use
     :func:`~scenarios.placement.max_coverage` (uncapacitated) and check loads afterwards.
 
     Parameters
@@ -87,6 +92,15 @@ def capacitated_max_coverage(
     keep = pairs.data <= float(radius)
     pr, pc = rows[keep], pairs.indices[keep]
     k = pr.size
+    quick = _uncapacitated_if_it_fits(
+        cost, w, radius, int(p), cap, fixed_idx, pr, pc, n, time_limit_s
+    )
+    if quick is not None:
+        open_mask, objective, site = quick
+        return make_result(
+            "capacitated_max_coverage", open_mask, fixed_idx, objective, objective, site,
+            "mclp+capacity check", t0, "the uncapacitated optimum fits the capacities",
+        )  # fmt: skip
     lo_y = np.zeros(m)
     lo_y[fixed_idx] = 1.0
     res = run_milp(
@@ -109,11 +123,7 @@ def capacitated_max_coverage(
     objective = float(np.sum(w[pr] * share))
     dual = getattr(res, "mip_dual_bound", None)
     bound = objective if dual is None or not np.isfinite(dual) else max(objective, -float(dual))
-    site = np.full(n, -1, dtype=np.int64)
-    best = np.zeros(n)
-    for i, j, s in zip(pr.tolist(), pc.tolist(), share.tolist(), strict=True):
-        if s > best[i] + 1e-9:
-            best[i], site[i] = s, j
+    site = _largest_share(pr, pc, share, n)
     return make_result(
         "capacitated_max_coverage",
         open_mask,
@@ -125,6 +135,60 @@ def capacitated_max_coverage(
         t0,
         str(res.message),
     )
+
+
+def _uncapacitated_if_it_fits(
+    cost: ArrayLike | sp.sparray | sp.spmatrix,
+    w: NDArray[np.float64],
+    radius: float,
+    p: int,
+    cap: NDArray[np.float64],
+    fixed_idx: NDArray[np.int64],
+    pr: NDArray[np.int64],
+    pc: NDArray[np.int64],
+    n: int,
+    time_limit_s: float | None,
+) -> tuple[NDArray[np.bool_], float, NDArray[np.int64]] | None:
+    """The uncapacitated optimum when it is proven and fits the capacities, else None.
+
+    Returns the open mask, the demand served and each row's site of largest share.
+    """
+    free = max_coverage(cost, w, radius, p, fixed=fixed_idx, time_limit_s=time_limit_s)
+    if not free.proven_optimal:
+        return None
+    open_mask = np.zeros(cap.size, dtype=bool)
+    open_mask[list(free.open_sites)] = True
+    on = open_mask[pc]
+    qr, qc = pr[on], pc[on]
+    if qr.size == 0:
+        return (open_mask, 0.0, np.full(n, -1, dtype=np.int64)) if free.objective == 0 else None
+    sites, col = np.unique(qc, return_inverse=True)
+    k = qr.size
+    a_rows = sp.csr_array((np.ones(k), (qr, np.arange(k))), shape=(n, k))
+    a_cap = sp.csr_array((w[qr], (col, np.arange(k))), shape=(sites.size, k))
+    lp = linprog(
+        -w[qr],
+        A_ub=sp.vstack([a_rows, a_cap]).tocsr(),
+        b_ub=np.r_[np.ones(n), cap[sites]],
+        bounds=(0.0, 1.0),
+        method="highs",
+    )
+    served = -float(lp.fun) if lp.status == 0 else -np.inf
+    if served < free.objective * (1.0 - OPTIMALITY_TOL) - 1e-9:
+        return None
+    return open_mask, served, _largest_share(qr, qc, np.asarray(lp.x), n)
+
+
+def _largest_share(
+    pr: NDArray[np.int64], pc: NDArray[np.int64], share: NDArray[np.float64], n: int
+) -> NDArray[np.int64]:
+    """Per row, the site serving its largest share (-1 when none serves it)."""
+    site = np.full(n, -1, dtype=np.int64)
+    best = np.zeros(n)
+    for i, j, s in zip(pr.tolist(), pc.tolist(), share.tolist(), strict=True):
+        if s > best[i] + 1e-9:
+            best[i], site[i] = s, j
+    return site
 
 
 def _read_capacity(
