@@ -2,7 +2,7 @@
 
 - :mod:`access.queries` - :func:`nearest_centre`, :func:`coverage_matrix`,
   :func:`travel_matrix`, :func:`snap_to_network` (region-level adapters);
-- :mod:`access.routes` - :func:`route`, :func:`isochrones`;
+- :mod:`access.routes` - :func:`route`, :func:`routes`, :func:`isochrones`;
 - :mod:`access.core` - the array core they run: prepare -> search -> combine;
 - :mod:`access.search` - :func:`multi_source_dijkstra`, :func:`bounded_one_to_many` on CSR
   arrays, over the numba kernels of :mod:`access.kernels`;
@@ -25,7 +25,7 @@ from access.queries import (
     snap_to_network,
     travel_matrix,
 )
-from access.routes import Route, isochrones, route
+from access.routes import Route, isochrones, route, routes
 from access.search import (
     OneToMany,
     Seeds,
@@ -52,6 +52,7 @@ __all__ = [
     "multi_source_dijkstra",
     "nearest_centre",
     "route",
+    "routes",
     "snap_to_network",
     "travel_matrix",
 ]

@@ -33,13 +33,14 @@ from access.offroad_outputs import (
     travel_time_raster,
 )
 from access.offroad_region import resolve_offroad
-from access.search import multi_source_dijkstra
+from access.search import Seeds, ShortestPaths, multi_source_dijkstra
+from access.snapping import Snaps
 from access.speeds import TravelSettings
 from geodata.errors import UnreachableError
 from geodata.region import Region
 from geodata.schema import STORAGE_CRS
 
-__all__ = ["Route", "isochrones", "route"]
+__all__ = ["Route", "isochrones", "route", "routes"]
 
 
 @dataclass(frozen=True)
@@ -98,99 +99,70 @@ def route(
     >>> round(r.travel_min, 1), r.geometry.geom_type  # doctest: +SKIP
     """
     st = resolve_settings(settings, mode)
-    ctx = travel_context(region, st)
-    pts = gpd.GeoSeries([_as_point(origin), _as_point(destination)], crs=STORAGE_CRS)
-    o_xy, d_xy = ctx.project_points(pts)
-    over = surface_path(region, st, o_xy, d_xy)
-    if over is not None:
-        return _surface_route(ctx, over, origin, destination, st)
-    snaps = ctx.snap(gpd.GeoDataFrame(geometry=pts), max_snap_m=st.max_snap_m)
-    if (snaps.edge < 0).any():
-        raise UnreachableError("the mode has no usable road in this region; nothing to route on")
-    g = ctx.graph
-    acc = access_seconds(snaps, st)
-    ex = exit_seeds(g, snaps, acc)
-    o_slice = slice(ex.ptr[0], ex.ptr[1])
-    sp = multi_source_dijkstra(
-        g.indptr,
-        g.indices,
-        g.weight_s,
-        ex.node[o_slice],
-        source_costs=ex.cost[o_slice],
-        lengths=g.length_m,
-        source_lengths=ex.length[o_slice],
-    )
-    arr = arrival_seeds(g, snaps, acc)
-    d_sl = slice(arr.ptr[1], arr.ptr[2])
-    cand = arr.cost[d_sl] + sp.dist[arr.node[d_sl]]
-    best, kind, k = np.inf, "", -1
-    if cand.size and np.isfinite(cand.min()):
-        k = int(np.argmin(cand))
-        best, kind = float(cand[k]), "net"
-    d_i, d_j, d_cost, d_len = same_edge_pairs(g, snaps, snaps)
-    direct = (d_i == 0) & (d_j == 1)
-    if direct.any() and d_cost[direct][0] + acc[0] + acc[1] <= best:
-        best, kind = float(d_cost[direct][0] + acc[0] + acc[1]), "direct"
-    straight_m = float(np.hypot(*(snaps.point_xy[0] - snaps.point_xy[1])))
-    if straight_m <= st.max_snap_m and straight_m / st.offroad_speed_mps < best:
-        xy = snaps.point_xy[[0, 1]]
-        lon, lat = ctx.to_lonlat.transform(xy[:, 0], xy[:, 1])
-        return Route(
-            geometry=LineString(np.column_stack([lon, lat])),
-            travel_min=straight_m / st.offroad_speed_mps / 60.0,
-            network_m=0.0,
-            access_m=straight_m,
-        )
-    if not np.isfinite(best):
+    (found,) = routes(region, [_as_point(origin), _as_point(destination)], [(0, 1)], settings=st)
+    if found is not None:
+        return found
+    if resolve_offroad(region, st) is not None:
         raise UnreachableError(
-            f"no {st.mode} route from {origin} to {destination} on this road network "
-            "(check closures, one-way streets, or try another mode)"
+            f"no {st.mode} route from {origin} to {destination} over the surface and roads "
+            "(a point is off the surface or cut off by barriers: check the rasters' nodata)"
         )
-    coords: list[np.ndarray] = [o_xy[None, :], snaps.snap_xy[0][None, :]]
-    if kind == "direct":
-        e = int(snaps.edge[0])
-        coords.append(
-            _piece(ctx.geom(e), _gpos(ctx, e, snaps.fraction[0]), _gpos(ctx, e, snaps.fraction[1]))
-        )
-        net_m = float(d_len[direct][0])
-    else:
-        end_node = int(arr.node[d_sl][k])
-        arcs = []
-        x = end_node
-        while sp.pred[x] >= 0:
-            a = int(sp.pred[x])
-            arcs.append(a)
-            x = _arc_tail(g, a)
-        start_node = x
-        arcs.reverse()
-        e0 = int(snaps.edge[0])
-        coords.append(
-            _piece(ctx.geom(e0), _gpos(ctx, e0, snaps.fraction[0]), _node_gpos(ctx, e0, start_node))
-        )
-        for a in arcs:
-            e = int(g.arc_edge[a])
-            tail = _arc_tail(g, a)
-            coords.append(
-                _piece(ctx.geom(e), _node_gpos(ctx, e, tail), 1 - _node_gpos(ctx, e, tail))
-            )
-        e1 = int(snaps.edge[1])
-        coords.append(
-            _piece(ctx.geom(e1), _node_gpos(ctx, e1, end_node), _gpos(ctx, e1, snaps.fraction[1]))
-        )
-        net_m = float(sp.length[end_node] + arr.length[d_sl][k])
-    coords += [snaps.snap_xy[1][None, :], d_xy[None, :]]
-    xy = np.concatenate(coords)
-    keep = np.r_[True, np.any(np.abs(np.diff(xy, axis=0)) > 1e-9, axis=1)]
-    xy = xy[keep]
-    if xy.shape[0] == 1:
-        xy = np.vstack([xy, xy])
-    lon, lat = ctx.to_lonlat.transform(xy[:, 0], xy[:, 1])
-    return Route(
-        geometry=LineString(np.column_stack([lon, lat])),
-        travel_min=best / 60.0,
-        network_m=net_m,
-        access_m=float(snaps.access_m[0] + snaps.access_m[1]),
+    raise UnreachableError(
+        f"no {st.mode} route from {origin} to {destination} on this road network "
+        "(check closures, one-way streets, points far from any road, or try another mode)"
     )
+
+
+def routes(
+    region: Region,
+    points: Sequence[Point | tuple[float, float]] | gpd.GeoSeries,
+    pairs: Sequence[tuple[int, int]],
+    *,
+    settings: TravelSettings | None = None,
+    mode: str | None = None,
+) -> list[Route | None]:
+    """Fastest paths between many pairs of points: one snap, one search per origin.
+
+    The same answer as :func:`route` for each pair (which calls this), for a van's legs or
+    any list of trips: the points are projected and snapped once, the same-edge pairs found
+    once, and each distinct origin searched once.
+
+    Parameters
+    ----------
+    region
+        The region.
+    points
+        Points (lon/lat, EPSG:4326): Shapely Points, ``(lon, lat)`` tuples or a GeoSeries.
+    pairs
+        ``(origin, destination)`` positions in ``points``.
+    settings, mode
+        See :func:`nearest_centre`.
+
+    Returns
+    -------
+    list of Route or None
+        One per pair, in order; None when the destination cannot be reached (or a point is
+        farther than ``max_snap_m`` from any road the mode may use).
+    """
+    st = resolve_settings(settings, mode)
+    ctx = travel_context(region, st)
+    geoms = points if isinstance(points, gpd.GeoSeries) else [_as_point(p) for p in points]
+    pts = gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=STORAGE_CRS)
+    xy = np.asarray(ctx.project_points(pts), dtype=np.float64).reshape(-1, 2)
+    if resolve_offroad(region, st) is not None:
+        return [_surface_pair(region, ctx, st, xy, o, d) for o, d in pairs]
+    snaps = ctx.snap(gpd.GeoDataFrame(geometry=pts), max_snap_m=st.max_snap_m)
+    trips = _RoadTrips.prepare(ctx, snaps, st)
+    searched: dict[int, ShortestPaths] = {}
+    out: list[Route | None] = []
+    for o, d in pairs:
+        if snaps.edge[o] < 0 or snaps.edge[d] < 0:
+            out.append(None)
+            continue
+        if o not in searched:
+            searched[o] = trips.search(o)
+        out.append(trips.route(o, d, searched[o], xy))
+    return out
 
 
 def isochrones(
@@ -339,19 +311,8 @@ def _piece(line: LineString, start: float, end: float) -> np.ndarray:
     return xy[::-1] if start > end else xy
 
 
-def _surface_route(
-    ctx: TravelContext,
-    path: SurfacePath,
-    origin: Point | tuple[float, float],
-    destination: Point | tuple[float, float],
-    st: TravelSettings,
-) -> Route:
+def _surface_route(ctx: TravelContext, path: SurfacePath) -> Route:
     """A :class:`Route` from a path over the surface (cells and roads)."""
-    if not np.isfinite(path.seconds):
-        raise UnreachableError(
-            f"no {st.mode} route from {origin} to {destination} over the surface and roads "
-            "(a point is off the surface or cut off by barriers: check the rasters' nodata)"
-        )
     lon, lat = ctx.to_lonlat.transform(path.xy[:, 0], path.xy[:, 1])
     return Route(
         geometry=LineString(np.column_stack([lon, lat])),
@@ -359,3 +320,137 @@ def _surface_route(
         network_m=path.road_m,
         access_m=path.offroad_m,
     )
+
+
+def _surface_pair(
+    region: Region, ctx: TravelContext, st: TravelSettings, xy: np.ndarray, o: int, d: int
+) -> Route | None:
+    """One pair's :class:`Route` over the surface (None when unreached)."""
+    over = surface_path(region, st, xy[o], xy[d])
+    if over is None or not np.isfinite(over.seconds):
+        return None
+    return _surface_route(ctx, over)
+
+
+@dataclass(frozen=True)
+class _RoadTrips:
+    """Snapped points and their seeds on the road graph, ready for one search per origin."""
+
+    ctx: TravelContext
+    snaps: Snaps
+    st: TravelSettings
+    acc: np.ndarray
+    ex: Seeds
+    arr: Seeds
+    direct: dict[tuple[int, int], tuple[float, float]]
+
+    @classmethod
+    def prepare(cls, ctx: TravelContext, snaps: Snaps, st: TravelSettings) -> _RoadTrips:
+        g = ctx.graph
+        acc = access_seconds(snaps, st)
+        d_i, d_j, d_cost, d_len = same_edge_pairs(g, snaps, snaps)
+        direct: dict[tuple[int, int], tuple[float, float]] = {}
+        for i, j, c, ln in zip(
+            d_i.tolist(), d_j.tolist(), d_cost.tolist(), d_len.tolist(), strict=True
+        ):
+            if (i, j) not in direct:
+                direct[(i, j)] = (c, ln)
+        return cls(
+            ctx, snaps, st, acc, exit_seeds(g, snaps, acc), arrival_seeds(g, snaps, acc), direct
+        )
+
+    def search(self, o: int) -> ShortestPaths:
+        """The full search from point ``o``'s exit seeds."""
+        g, ex = self.ctx.graph, self.ex
+        sl = slice(ex.ptr[o], ex.ptr[o + 1])
+        return multi_source_dijkstra(
+            g.indptr,
+            g.indices,
+            g.weight_s,
+            ex.node[sl],
+            source_costs=ex.cost[sl],
+            lengths=g.length_m,
+            source_lengths=ex.length[sl],
+        )
+
+    def route(self, o: int, d: int, sp: ShortestPaths, xy: np.ndarray) -> Route | None:
+        """Pair ``(o, d)``'s :class:`Route` from origin ``o``'s search ``sp``."""
+        ctx, snaps, st, acc, arr = self.ctx, self.snaps, self.st, self.acc, self.arr
+        d_sl = slice(arr.ptr[d], arr.ptr[d + 1])
+        cand = arr.cost[d_sl] + sp.dist[arr.node[d_sl]]
+        best, kind, k = np.inf, "", -1
+        if cand.size and np.isfinite(cand.min()):
+            k = int(np.argmin(cand))
+            best, kind = float(cand[k]), "net"
+        on_edge = self.direct.get((o, d))
+        if on_edge is not None and on_edge[0] + acc[o] + acc[d] <= best:
+            best, kind = float(on_edge[0] + acc[o] + acc[d]), "direct"
+        straight_m = float(np.hypot(*(snaps.point_xy[o] - snaps.point_xy[d])))
+        if straight_m <= st.max_snap_m and straight_m / st.offroad_speed_mps < best:
+            line = snaps.point_xy[[o, d]]
+            lon, lat = ctx.to_lonlat.transform(line[:, 0], line[:, 1])
+            return Route(
+                geometry=LineString(np.column_stack([lon, lat])),
+                travel_min=straight_m / st.offroad_speed_mps / 60.0,
+                network_m=0.0,
+                access_m=straight_m,
+            )
+        if not np.isfinite(best):
+            return None
+        coords: list[np.ndarray] = [xy[o][None, :], snaps.snap_xy[o][None, :]]
+        if kind == "direct":
+            assert on_edge is not None
+            e = int(snaps.edge[o])
+            coords.append(
+                _piece(
+                    ctx.geom(e), _gpos(ctx, e, snaps.fraction[o]), _gpos(ctx, e, snaps.fraction[d])
+                )
+            )
+            net_m = float(on_edge[1])
+        else:
+            end_node = int(arr.node[d_sl][k])
+            coords += _road_pieces(
+                ctx,
+                sp,
+                int(snaps.edge[o]),
+                float(snaps.fraction[o]),
+                int(snaps.edge[d]),
+                float(snaps.fraction[d]),
+                end_node,
+            )
+            net_m = float(sp.length[end_node] + arr.length[d_sl][k])
+        coords += [snaps.snap_xy[d][None, :], xy[d][None, :]]
+        line = np.concatenate(coords)
+        keep = np.r_[True, np.any(np.abs(np.diff(line, axis=0)) > 1e-9, axis=1)]
+        line = line[keep]
+        if line.shape[0] == 1:
+            line = np.vstack([line, line])
+        lon, lat = ctx.to_lonlat.transform(line[:, 0], line[:, 1])
+        return Route(
+            geometry=LineString(np.column_stack([lon, lat])),
+            travel_min=best / 60.0,
+            network_m=net_m,
+            access_m=float(snaps.access_m[o] + snaps.access_m[d]),
+        )
+
+
+def _road_pieces(
+    ctx: TravelContext, sp: ShortestPaths, e0: int, f0: float, e1: int, f1: float, end_node: int
+) -> list[np.ndarray]:
+    """Coordinates from the origin's snap along the search's arcs to the destination's snap."""
+    g = ctx.graph
+    arcs = []
+    x = end_node
+    while sp.pred[x] >= 0:
+        a = int(sp.pred[x])
+        arcs.append(a)
+        x = _arc_tail(g, a)
+    start_node = x
+    arcs.reverse()
+    coords = [_piece(ctx.geom(e0), _gpos(ctx, e0, f0), _node_gpos(ctx, e0, start_node))]
+    for a in arcs:
+        e = int(g.arc_edge[a])
+        tail = _arc_tail(g, a)
+        coords.append(_piece(ctx.geom(e), _node_gpos(ctx, e, tail), 1 - _node_gpos(ctx, e, tail)))
+    coords.append(_piece(ctx.geom(e1), _node_gpos(ctx, e1, end_node), _gpos(ctx, e1, f1)))
+    return coords

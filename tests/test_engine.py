@@ -31,6 +31,7 @@ from access.engine import (
     isochrones,
     nearest_centre,
     route,
+    routes,
     snap_to_network,
     travel_matrix,
 )
@@ -269,6 +270,40 @@ def test_route_unreachable_raises(tiny):
     st = TravelSettings(mode="car", snap_to_main_component=False)
     with pytest.raises(UnreachableError, match="no car route"):
         route(tiny, ll(8500, 100), ll(2100, 500), settings=st)
+
+
+def test_routes_equal_route_pair_by_pair(tiny, small_sample_region):
+    # tiny: a hand-checked route both ways, and a point no car can reach (None, not an error)
+    st = TravelSettings(mode="car", snap_to_main_component=False)
+    s1, c1 = tiny.settlements.geometry.iloc[0], tiny.centres.geometry.iloc[0]
+    pts = [s1, c1, shapely.Point(ll(8500, 100))]
+    got = routes(tiny, pts, [(0, 1), (1, 0), (0, 2)], settings=st)
+    assert got[0] is not None and got[0].network_m == pytest.approx(2000, rel=1e-6)
+    assert got[2] is None
+    for (o, d), r in zip([(0, 1), (1, 0)], got, strict=False):
+        one = route(tiny, pts[o], pts[d], settings=st)
+        assert r is not None and r.travel_min == one.travel_min
+        assert r.geometry.equals_exact(one.geometry, 0.0)
+    # the sample: many legs from shared origins, each the same as its own route()
+    region = small_sample_region
+    pts = list(region.settlements.geometry.iloc[:6]) + list(region.centres.geometry.iloc[:2])
+    pairs = [(0, 6), (6, 0), (1, 2), (2, 1), (0, 7), (0, 3), (3, 3), (5, 6)]
+    for mode in ("car", "walk"):
+        series = gpd.GeoSeries(pts, crs="EPSG:4326")
+        got = routes(region, series, pairs, mode=mode)
+        tm = travel_matrix(series, region, mode=mode)
+        for (o, d), r in zip(pairs, got, strict=True):
+            assert r is not None
+            assert r.travel_min == pytest.approx(tm.minutes[o, d], rel=1e-9, abs=1e-9)
+        for (o, d), r in zip(pairs, got, strict=True):
+            one = route(region, pts[o], pts[d], mode=mode)
+            assert r is not None
+            assert (r.travel_min, r.network_m, r.access_m) == (
+                one.travel_min,
+                one.network_m,
+                one.access_m,
+            )
+            assert r.geometry.equals_exact(one.geometry, 0.0)
 
 
 def test_isochrones_tiny(tiny):

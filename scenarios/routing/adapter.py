@@ -30,7 +30,7 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from access.analysis import GapResult, gap_analysis
-from access.engine import route, travel_matrix
+from access.engine import routes, travel_matrix
 from access.speeds import Mode, TravelSettings
 from geodata.errors import AccessGapError
 from geodata.export import write_json, write_points_csv
@@ -459,15 +459,14 @@ def _print_notes(plan: VanPlan) -> tuple[str, ...]:
 def _leg_geometries(
     region: Region, campaign: CampaignPlan, pts: gpd.GeoDataFrame, st: TravelSettings
 ) -> dict[tuple[int, int], LineString]:
-    legs: dict[tuple[int, int], LineString] = {}
-    for vd in campaign.van_days:
-        for a, b in itertools.pairwise(van_day_stops(vd)):
-            if a == b or (a, b) in legs:
-                continue
-            try:
-                legs[(a, b)] = route(
-                    region, pts.geometry.iloc[a], pts.geometry.iloc[b], settings=st
-                ).geometry
-            except AccessGapError:
-                continue  # drawn as a straight line by the exports
-    return legs
+    """Each leg's road geometry (one snap and one search per halt; unreached legs left out)."""
+    pairs = list(
+        dict.fromkeys(
+            (a, b)
+            for vd in campaign.van_days
+            for a, b in itertools.pairwise(van_day_stops(vd))
+            if a != b
+        )
+    )
+    found = routes(region, pts.geometry, pairs, settings=st)  # unreached: straight lines
+    return {pair: r.geometry for pair, r in zip(pairs, found, strict=True) if r is not None}
