@@ -15,7 +15,11 @@ Two parts (``--part``):
     A synthetic national-scale road graph (default 2 M nodes: a perturbed 600 m grid with
     random link removal, a mix of minor classes and a trunk-road overlay every 24 km), 100k
     settlements, 1,000 centres and 5,000 candidates. Times ``nearest_centre`` (cold and warm),
-    peak memory, and the 120-minute candidate coverage matrix.
+    peak memory, and the 120-minute candidate coverage matrix three ways in one run: the
+    terminal core (``method="terminal_core"``: its build, first call and warm calls), the
+    old bounded kernel on the chain-contracted graph (``method="direct"``, the baseline;
+    new == old is asserted) and scipy ``csgraph.dijkstra(indices=, limit=)`` from the same
+    sites on the full reversed graph (``--scipy-sources N`` times N sites and extrapolates).
 
 Usage::
 
