@@ -43,11 +43,10 @@ from access.search import (
     GraphArrays,
     Seeds,
     bounded_one_to_many,
-    csr_keep_zeros,
-    min_duplicates,
     multi_source_dijkstra,
 )
 from access.snapping import Snaps
+from access.sparse_kernels import coo_min_csr
 from access.speeds import TravelSettings
 from access.terminal_core import (
     TerminalCore,
@@ -543,8 +542,14 @@ def combine_coverage_arrays(
         rows = np.concatenate([rows, problem.extra_rows])
         cols = np.concatenate([cols, problem.extra_cols])
         vals = np.concatenate([vals, problem.extra_cost_s])
-        rows, cols, vals = min_duplicates(rows, cols, vals)
-    return csr_keep_zeros(rows, cols, vals / 60.0, (problem.n_rows, problem.n_cols))
+    # linear-time bucketing by row (a lexsort of tens of millions of pairs took seconds)
+    indptr, indices, data = coo_min_csr(rows, cols, vals, problem.n_rows)
+    small = max(problem.n_cols, indices.size) < 2**31 - 1
+    idx = np.int32 if small else np.int64
+    return csr_matrix(
+        (data / 60.0, indices.astype(idx), indptr.astype(idx)),
+        shape=(problem.n_rows, problem.n_cols),
+    )
 
 
 # ---------------------------------------------------------------------------------------

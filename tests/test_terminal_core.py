@@ -20,7 +20,8 @@ from test_engine_properties import random_region
 from access.core import CoverageArrays
 from access.engine import Seeds, bounded_one_to_many, coverage_matrix
 from access.partition import assemble_coverage, coverage_chunk, coverage_chunks, prepare_coverage
-from access.search import GraphArrays
+from access.search import GraphArrays, csr_keep_zeros, min_duplicates
+from access.sparse_kernels import coo_min_csr
 from access.speeds import TravelSettings
 from access.terminal_core import build_terminal_core, core_one_to_many, terminal_nodes
 from geodata.errors import SchemaError
@@ -254,3 +255,16 @@ def test_islamabad_core_equals_direct(islamabad):  # noqa: F811
     core = coverage_matrix(islamabad, method="terminal_core", **kw)
     assert direct.nnz > 1000
     assert_same_matrix(core, direct)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), m=st.integers(0, 300), nr=st.integers(1, 20))
+def test_linear_csr_equals_sorted_min(seed, m, nr):
+    rng = np.random.default_rng(seed)
+    r, c = rng.integers(0, nr, m), rng.integers(0, 15, m)
+    v = np.round(rng.uniform(0, 3, m), 0)  # zeros and repeated pairs
+    want = csr_keep_zeros(*min_duplicates(r, c, v), (nr, 15))
+    indptr, indices, data = coo_min_csr(r.astype(np.int64), c.astype(np.int64), v, nr)
+    assert indptr.tolist() == want.indptr.tolist()
+    assert indices.tolist() == want.indices.tolist()
+    assert data.tolist() == want.data.tolist()
