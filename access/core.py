@@ -76,11 +76,15 @@ __all__ = [
 COVERAGE_METHODS = ("auto", "direct", "terminal_core")
 """How :func:`search_coverage_arrays` runs: on the contracted graph (``direct``), on a
 terminal core built for the settlements and sites (``terminal_core``), or ``auto``."""
-CORE_MIN_SOURCES = 2000
-"""``auto`` builds a terminal core from this many site columns ..."""
+CORE_MIN_SOURCES = 20_000
+"""``auto`` builds a terminal core from this many site columns ...
+
+Building the core of the national synthetic graph takes about as long as 5,000 direct
+120-minute searches, so for one matrix it pays only from about this many sites; ask for
+``method="terminal_core"`` when several matrices share the same settlements and sites
+(other cut-offs or speeds of the off-road legs: the core is memoised with the snaps)."""
 CORE_MIN_LIMIT_S = 1800.0
-"""... and a cut-off of at least this many seconds (below, the build costs more than it
-saves: it takes about as long as a few hundred long searches)."""
+"""... and a cut-off of at least this many seconds."""
 
 Memo = Callable[[str, Snaps, "Snaps | None", Callable[[], Any]], Any]
 """``memo(name, a, b, fn)`` returns ``fn()``, possibly remembered for the snaps ``a, b``
@@ -404,7 +408,8 @@ def prepare_coverage_arrays(
         terminal core.
     method
         One of :data:`COVERAGE_METHODS`; ``auto`` builds a terminal core from
-        :data:`CORE_MIN_SOURCES` sites and a cut-off of :data:`CORE_MIN_LIMIT_S`.
+        :data:`CORE_MIN_SOURCES` sites and a cut-off of :data:`CORE_MIN_LIMIT_S`
+        (``terminal_core`` always, ``direct`` never).
 
     Returns
     -------

@@ -183,10 +183,10 @@ def coverage_matrix(
     """Travel minutes settlement -> site for every pair within ``cutoff_min``.
 
     One bounded search per site on the reversed graph; each search stops at the cut-off.
-    For thousands of sites and long cut-offs the searches run on a *terminal core*: the
-    graph contracted to the sites' and settlements' nodes, built once per region, mode and
-    pair of point sets (:mod:`access.terminal_core`); the pairs are the same and the
-    minutes equal up to rounding in the last bits.
+    With ``method="terminal_core"`` the searches run on a *terminal core*: the graph
+    contracted to the sites' and settlements' nodes, built once per region, mode and pair
+    of point sets (:mod:`access.terminal_core`); the pairs are the same and the minutes
+    equal up to rounding in the last bits.
 
     Parameters
     ----------
@@ -201,8 +201,9 @@ def coverage_matrix(
     n_threads
         Threads for the searches (default: all cores).
     method
-        ``auto`` (a terminal core from 2,000 sites and a 30-minute cut-off), ``direct``
-        (never) or ``terminal_core`` (always); see :data:`access.core.COVERAGE_METHODS`.
+        ``auto`` (a terminal core from 20,000 sites and a 30-minute cut-off), ``direct``
+        (never) or ``terminal_core`` (always: worth it when several matrices share the
+        same settlements and sites); see :data:`access.core.COVERAGE_METHODS`.
         Ignored with an off-road surface.
 
     Returns
