@@ -43,14 +43,23 @@ from access.search import (
     GraphArrays,
     Seeds,
     bounded_one_to_many,
-    csr_keep_zeros,
-    min_duplicates,
     multi_source_dijkstra,
 )
 from access.snapping import Snaps
+from access.sparse_kernels import coo_min_csr
 from access.speeds import TravelSettings
+from access.terminal_core import (
+    TerminalCore,
+    build_terminal_core,
+    core_one_to_many,
+    terminal_nodes,
+)
+from geodata.errors import SchemaError
 
 __all__ = [
+    "CORE_MIN_LIMIT_S",
+    "CORE_MIN_SOURCES",
+    "COVERAGE_METHODS",
     "CoverageArrays",
     "Memo",
     "NearestAnswer",
@@ -63,6 +72,19 @@ __all__ = [
     "search_coverage_arrays",
     "search_nearest_arrays",
 ]
+
+COVERAGE_METHODS = ("auto", "direct", "terminal_core")
+"""How :func:`search_coverage_arrays` runs: on the contracted graph (``direct``), on a
+terminal core built for the settlements and sites (``terminal_core``), or ``auto``."""
+CORE_MIN_SOURCES = 20_000
+"""``auto`` builds a terminal core from this many site columns ...
+
+Building the core of the national synthetic graph takes about as long as 5,000 direct
+120-minute searches, so for one matrix it pays only from about this many sites; ask for
+``method="terminal_core"`` when several matrices share the same settlements and sites
+(other cut-offs or speeds of the off-road legs: the core is memoised with the snaps)."""
+CORE_MIN_LIMIT_S = 1800.0
+"""... and a cut-off of at least this many seconds."""
 
 Memo = Callable[[str, Snaps, "Snaps | None", Callable[[], Any]], Any]
 """``memo(name, a, b, fn)`` returns ``fn()``, possibly remembered for the snaps ``a, b``
@@ -148,6 +170,9 @@ class CoverageArrays:
         The cut-off, seconds.
     n_rows, n_cols
         Numbers of settlements and sites.
+    core
+        A terminal core of ``reverse`` for these sources and targets (``None``: search
+        ``reverse`` itself); see :mod:`access.terminal_core`.
     """
 
     reverse: GraphArrays
@@ -159,6 +184,7 @@ class CoverageArrays:
     limit_s: float
     n_rows: int
     n_cols: int
+    core: TerminalCore | None = None
 
 
 def prepare_nearest_arrays(
@@ -363,6 +389,7 @@ def prepare_coverage_arrays(
     *,
     limit_s: float,
     memo: Memo | None = None,
+    method: str = "auto",
 ) -> CoverageArrays:
     """The coverage problem of snapped settlements and sites within ``limit_s`` seconds.
 
@@ -377,12 +404,27 @@ def prepare_coverage_arrays(
     limit_s
         Cut-off, seconds (inclusive), all legs included.
     memo
-        Remembers the parts that depend on the snaps only (default: none).
+        Remembers the parts that depend on the snaps only (default: none), among them the
+        terminal core.
+    method
+        One of :data:`COVERAGE_METHODS`; ``auto`` builds a terminal core from
+        :data:`CORE_MIN_SOURCES` sites and a cut-off of :data:`CORE_MIN_LIMIT_S`
+        (``terminal_core`` always, ``direct`` never).
 
     Returns
     -------
     CoverageArrays
+
+    Raises
+    ------
+    SchemaError
+        For an unknown ``method``.
     """
+    if method not in COVERAGE_METHODS:
+        raise SchemaError(
+            f"method must be one of {', '.join(COVERAGE_METHODS)}, got {method!r}",
+            source="coverage_matrix",
+        )
     run = memo or _no_memo
     s_access = access_seconds(settlements, settings)
     c_access = access_seconds(sites, settings)
@@ -397,8 +439,21 @@ def prepare_coverage_arrays(
     cols = np.concatenate([d_j, w_j]).astype(np.int64)
     cost = np.concatenate([d_cost, w_cost])
     keep = cost <= limit_s
+    reverse = graph.core_reverse()
+    use_core = method == "terminal_core" or (
+        method == "auto" and len(sites) >= CORE_MIN_SOURCES and limit_s >= CORE_MIN_LIMIT_S
+    )
+    core = None
+    if use_core:
+        # the terminal nodes depend on the snaps only (not on speeds of the off-road legs)
+        core = run(
+            "terminal_core",
+            settlements,
+            sites,
+            lambda: build_terminal_core(reverse, terminal_nodes(reverse.n_nodes, src, tgt)),
+        )
     return CoverageArrays(
-        reverse=graph.core_reverse(),
+        reverse=reverse,
         sources=src,
         targets=tgt,
         extra_rows=rows[keep],
@@ -407,6 +462,7 @@ def prepare_coverage_arrays(
         limit_s=float(limit_s),
         n_rows=len(settlements),
         n_cols=len(sites),
+        core=core,
     )
 
 
@@ -418,11 +474,14 @@ def search_coverage_arrays(
     *,
     limit_s: float,
     n_threads: int | None = 1,
+    core: TerminalCore | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bounded searches from the site ``columns``; returns ``(rows, cols, seconds)``.
 
     ``rows`` are ``int32`` settlement positions, ``cols`` ``int32`` site columns (numbers
-    of ``sources`` items). ``n_threads=None`` uses every core.
+    of ``sources`` items). ``n_threads=None`` uses every core. With a terminal ``core``
+    (built for every node of ``sources`` and ``targets``) the searches run on it instead
+    of ``graph``: the same pairs, costs equal up to rounding.
 
     Examples
     --------
@@ -437,15 +496,20 @@ def search_coverage_arrays(
     ([0], [0], [5.0])
     """
     cols = np.asarray(columns, np.int64)
-    res = bounded_one_to_many(
-        graph.indptr,
-        graph.indices,
-        graph.weight_s,
-        sources.subset(cols),
-        limit=limit_s,
-        targets=targets,
-        n_threads=n_threads,
-    )
+    if core is not None:
+        res = core_one_to_many(
+            core, sources.subset(cols), targets, limit=limit_s, n_threads=n_threads
+        )
+    else:
+        res = bounded_one_to_many(
+            graph.indptr,
+            graph.indices,
+            graph.weight_s,
+            sources.subset(cols),
+            limit=limit_s,
+            targets=targets,
+            n_threads=n_threads,
+        )
     return (
         res.target.astype(np.int32),
         cols[res.source].astype(np.int32),
@@ -483,8 +547,14 @@ def combine_coverage_arrays(
         rows = np.concatenate([rows, problem.extra_rows])
         cols = np.concatenate([cols, problem.extra_cols])
         vals = np.concatenate([vals, problem.extra_cost_s])
-        rows, cols, vals = min_duplicates(rows, cols, vals)
-    return csr_keep_zeros(rows, cols, vals / 60.0, (problem.n_rows, problem.n_cols))
+    # linear-time bucketing by row (a lexsort of tens of millions of pairs took seconds)
+    indptr, indices, data = coo_min_csr(rows, cols, vals, problem.n_rows)
+    small = max(problem.n_cols, indices.size) < 2**31 - 1
+    idx = np.int32 if small else np.int64
+    return csr_matrix(
+        (data / 60.0, indices.astype(idx), indptr.astype(idx)),
+        shape=(problem.n_rows, problem.n_cols),
+    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,9 +23,9 @@ The work is plain arrays (frozen dataclasses, picklable) and every step runs the
 of :mod:`access.core`, as :func:`access.queries.nearest_centre` does, so the answers are
 equal by construction: :func:`prepare_nearest` snaps once, :func:`make_partitions` cuts halo
 subgraphs (compact ``int32`` node ids), :func:`solve_partition` is the unit of work (serial,
-threads or Dask: pass a ``map_fn``), :func:`combine_nearest` joins the pieces. Coverage
-matrices are split by site *columns* (:func:`prepare_coverage`, :func:`coverage_chunk`,
-:func:`assemble_coverage`), each chunk searched on the whole graph.
+threads or Dask: pass a ``map_fn``), :func:`combine_nearest` joins the pieces. Coverage is
+split by site *columns* (:func:`prepare_coverage`, :func:`coverage_chunk`, then
+:func:`assemble_coverage`), each chunk searched on the whole graph or its terminal core.
 
 Examples
 --------
@@ -517,15 +517,15 @@ def coverage_chunk(
     *,
     limit_s: float,
     n_threads: int | None = 1,
+    core: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bounded searches from the site ``columns``; returns ``(rows, cols, seconds)``.
 
-    The unit of work sent to workers: the core's
-    :func:`~access.core.search_coverage_arrays`, which ``coverage_matrix`` runs on every
-    column at once. ``n_threads=None`` uses every core.
+    The workers' unit of work: :func:`~access.core.search_coverage_arrays` (on the inputs'
+    terminal ``core`` if given), as ``coverage_matrix`` runs it. ``n_threads=None``: all cores.
     """
     return search_coverage_arrays(
-        graph, sources, targets, columns, limit_s=limit_s, n_threads=n_threads
+        graph, sources, targets, columns, limit_s=limit_s, n_threads=n_threads, core=core
     )
 
 

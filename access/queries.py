@@ -43,6 +43,7 @@ from access.attach import (
 )
 from access.context import point_table, resolve_settings, site_table, travel_context
 from access.core import (
+    COVERAGE_METHODS,
     combine_coverage_arrays,
     combine_nearest_arrays,
     prepare_coverage_arrays,
@@ -177,10 +178,15 @@ def coverage_matrix(
     settings: TravelSettings | None = None,
     mode: str | None = None,
     n_threads: int | None = None,
+    method: str = "auto",
 ) -> csr_matrix:
     """Travel minutes settlement -> site for every pair within ``cutoff_min``.
 
     One bounded search per site on the reversed graph; each search stops at the cut-off.
+    With ``method="terminal_core"`` the searches run on a *terminal core*: the graph
+    contracted to the sites' and settlements' nodes, built once per region, mode and pair
+    of point sets (:mod:`access.terminal_core`); the pairs are the same and the minutes
+    equal up to rounding in the last bits.
 
     Parameters
     ----------
@@ -194,6 +200,11 @@ def coverage_matrix(
         See :func:`nearest_centre`.
     n_threads
         Threads for the searches (default: all cores).
+    method
+        ``auto`` (a terminal core from 20,000 sites and a 30-minute cut-off), ``direct``
+        (never) or ``terminal_core`` (always: worth it when several matrices share the
+        same settlements and sites); see :data:`access.core.COVERAGE_METHODS`.
+        Ignored with an off-road surface.
 
     Returns
     -------
@@ -206,7 +217,7 @@ def coverage_matrix(
     CRSError
         When a layer is not in EPSG:4326 or the metric CRS is not projected.
     SchemaError
-        When ``cutoff_min`` is negative or NaN.
+        When ``cutoff_min`` is negative or NaN, or ``method`` is unknown.
 
     Examples
     --------
@@ -215,6 +226,11 @@ def coverage_matrix(
     """
     if not cutoff_min >= 0:
         raise SchemaError(f"cutoff_min must be >= 0, got {cutoff_min!r}", source="coverage_matrix")
+    if method not in COVERAGE_METHODS:
+        raise SchemaError(
+            f"method must be one of {', '.join(COVERAGE_METHODS)}, got {method!r}",
+            source="coverage_matrix",
+        )
     st = resolve_settings(settings, mode)
     offroad = resolve_offroad(region, st)
     if offroad is not None:
@@ -233,7 +249,13 @@ def coverage_matrix(
     s_snap = ctx.snap(region.settlements, max_snap_m=st.max_snap_m)
     c_snap = ctx.snap(site_gdf, max_snap_m=st.max_snap_m)
     problem = prepare_coverage_arrays(
-        ctx.graph, s_snap, c_snap, st, limit_s=float(cutoff_min) * 60.0, memo=ctx.derived
+        ctx.graph,
+        s_snap,
+        c_snap,
+        st,
+        limit_s=float(cutoff_min) * 60.0,
+        memo=ctx.derived,
+        method=method,
     )
     part = search_coverage_arrays(
         problem.reverse,
@@ -242,6 +264,7 @@ def coverage_matrix(
         np.arange(problem.n_cols, dtype=np.int64),
         limit_s=problem.limit_s,
         n_threads=n_threads,
+        core=problem.core,
     )
     return combine_coverage_arrays(problem, [part])
 

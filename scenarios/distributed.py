@@ -212,14 +212,15 @@ def coverage_matrix_dask(
                 c,
                 limit_s=inputs.limit_s,
                 n_threads=None,
+                core=inputs.core,
             )
             for c in chunks
         ]
         return assemble_coverage(inputs, parts)
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     chunks = coverage_chunks(inputs, n_chunks or 4 * n_workers)
-    graph_f, src_f, tgt_f = client.scatter(
-        [inputs.reverse, inputs.sources, inputs.targets], broadcast=True, hash=False
+    graph_f, src_f, tgt_f, core_f = client.scatter(
+        [inputs.reverse, inputs.sources, inputs.targets, inputs.core], broadcast=True, hash=False
     )
     futures = client.map(
         _chunk_task,
@@ -227,11 +228,12 @@ def coverage_matrix_dask(
         graph=graph_f,
         sources=src_f,
         targets=tgt_f,
+        core=core_f,
         limit_s=inputs.limit_s,
         pure=False,
     )
     parts = client.gather(futures)
-    del futures, graph_f, src_f, tgt_f
+    del futures, graph_f, src_f, tgt_f, core_f
     return assemble_coverage(inputs, parts)
 
 
@@ -277,9 +279,9 @@ def sweep_max_coverage(
 
 
 def _chunk_task(
-    columns: np.ndarray, *, graph: Any, sources: Any, targets: Any, limit_s: float
+    columns: np.ndarray, *, graph: Any, sources: Any, targets: Any, core: Any, limit_s: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return coverage_chunk(graph, sources, targets, columns, limit_s=limit_s, n_threads=1)
+    return coverage_chunk(graph, sources, targets, columns, limit_s=limit_s, n_threads=1, core=core)
 
 
 def _sweep_task(scenario: Scenario, *, cost: Any, weights: np.ndarray, **kw: Any) -> Any:
