@@ -238,9 +238,9 @@ def clear_memory_cache() -> None:
 
 
 def _build(region: Region, settings: TravelSettings, key: str) -> CompiledGraph:
-    nodes = region.roads.nodes
-    edges = region.roads.edges
-    node_ids = nodes["node_id"].to_numpy(np.int64)
+    arrays = region.roads.arrays()
+    edges = arrays.edges  # attribute columns (the edge GeoDataFrame itself when frame-backed)
+    node_ids = arrays.node_id
     index = pd.Index(node_ids)
     if not index.is_unique:
         raise SchemaError(
@@ -261,9 +261,11 @@ def _build(region: Region, settings: TravelSettings, key: str) -> CompiledGraph:
     speed = edge_speeds_kph(
         edges, mode=settings.mode, season=settings.season, profile=settings.profile
     )
-    closed = (
-        settings.closures.closed_mask(edges) if settings.closures else np.zeros(len(edges), bool)
-    )
+    closures = settings.closures
+    if not closures:
+        closed = np.zeros(len(edges), bool)
+    else:  # polygons need the geometries (read for an array-backed region)
+        closed = closures.closed_mask(region.roads.edges if closures.polygons else edges)
     usable = (speed > 0) & ~closed
     with np.errstate(divide="ignore"):
         time_s = np.where(usable, length / (np.where(usable, speed, 1.0) / 3.6), np.inf)
