@@ -22,7 +22,7 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString
 
-from access.graph import CompiledGraph, compile_graph
+from access.graph import CompiledGraph, compile_graph, forget_graph, graph_key
 from access.road_geometry import road_geometry, transform_in_threads
 from access.snapping import SnapIndex, Snaps, snap_xy
 from access.speeds import TravelSettings
@@ -33,6 +33,7 @@ from geodata.schema import STORAGE_CRS
 __all__ = [
     "TravelContext",
     "point_table",
+    "release_travel_context",
     "require_storage_crs",
     "resolve_settings",
     "site_table",
@@ -190,6 +191,19 @@ def travel_context(region: Region, settings: TravelSettings) -> TravelContext:
         while len(_snap_memo) > _SNAP_MEMO_SIZE:
             _snap_memo.popitem(last=False)
     return ctx
+
+
+def release_travel_context(region: Region, settings: TravelSettings) -> None:
+    """Forget the memoised context and compiled graph of ``region`` under ``settings``.
+
+    A batch run calls it when it is done with a mode, so a national region does not keep
+    three modes' graphs (~0.6 GB each) in memory. Contexts already handed out stay valid.
+    """
+    gkey = graph_key(region, settings)
+    with _snap_lock:
+        for key in [k for k in _snap_memo if k[0] == gkey]:
+            del _snap_memo[key]
+    forget_graph(gkey)
 
 
 def resolve_settings(settings: TravelSettings | None, mode: str | None) -> TravelSettings:

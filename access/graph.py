@@ -22,7 +22,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -32,7 +31,14 @@ from access.speeds import TravelSettings, edge_speeds_kph
 from geodata.errors import SchemaError
 from geodata.region import Region
 
-__all__ = ["GRAPH_FORMAT", "CompiledGraph", "clear_memory_cache", "compile_graph", "graph_key"]
+__all__ = [
+    "GRAPH_FORMAT",
+    "CompiledGraph",
+    "clear_memory_cache",
+    "compile_graph",
+    "forget_graph",
+    "graph_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +234,12 @@ def compile_graph(region: Region, *, settings: TravelSettings | None = None) -> 
     return graph
 
 
+def forget_graph(key: str) -> None:
+    """Drop the compiled graph ``key`` from the memory cache (the disk cache is untouched)."""
+    with _memo_lock:
+        _memo.pop(key, None)
+
+
 def clear_memory_cache() -> None:
     """Forget the compiled graphs held in memory (the disk cache is untouched)."""
     with _memo_lock:
@@ -241,13 +253,7 @@ def _build(region: Region, settings: TravelSettings, key: str) -> CompiledGraph:
     arrays = region.roads.arrays()
     edges = arrays.edges  # attribute columns (the edge GeoDataFrame itself when frame-backed)
     node_ids = arrays.node_id
-    index = pd.Index(node_ids)
-    if not index.is_unique:
-        raise SchemaError(
-            "node_id values are not unique; rebuild the road tables", source="road_nodes"
-        )
-    u = index.get_indexer(edges["u"].to_numpy(np.int64))
-    v = index.get_indexer(edges["v"].to_numpy(np.int64))
+    u, v = arrays.edge_ends()  # the same in every mode: looked up once per region
     bad = np.flatnonzero((u < 0) | (v < 0))
     if bad.size:
         raise SchemaError(

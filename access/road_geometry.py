@@ -36,6 +36,7 @@ from geodata.schema import STORAGE_CRS
 __all__ = ["RoadGeometry", "clear_road_geometry", "road_geometry", "transform_in_threads"]
 
 _MEMO_SIZE = 2
+_GRID_MEMO_SIZE = 2
 _memo: OrderedDict[tuple[str, str], RoadGeometry] = OrderedDict()
 _memo_lock = threading.Lock()
 
@@ -64,7 +65,7 @@ class RoadGeometry:
     vert_ptr: np.ndarray
     flip: np.ndarray
     lonlat_nodes: np.ndarray
-    _grids: dict[str, SegmentGrid | None] = field(default_factory=dict, repr=False)
+    _grids: OrderedDict[str, SegmentGrid | None] = field(default_factory=OrderedDict, repr=False)
     _nodes: list[np.ndarray] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -100,10 +101,13 @@ class RoadGeometry:
         key = hashlib.sha1(np.packbits(mask).tobytes()).hexdigest() + str(mask.size)
         with self._lock:
             if key in self._grids:
+                self._grids.move_to_end(key)
                 return self._grids[key]
         grid = segment_grid(self.segments, mask)
         with self._lock:
             self._grids[key] = grid
+            while len(self._grids) > _GRID_MEMO_SIZE:  # contexts keep their own grids
+                self._grids.popitem(last=False)
         return grid
 
 

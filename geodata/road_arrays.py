@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
-from geodata.errors import DataFileError
+from geodata.errors import DataFileError, SchemaError
 
 __all__ = ["EDGE_COLUMNS", "RoadArrays", "read_road_arrays", "road_arrays_from_frames"]
 
@@ -86,6 +86,27 @@ class RoadArrays:
     def vertex_edge(self) -> np.ndarray:
         """Edge position of every vertex (``int64``, like shapely's ``return_index``)."""
         return np.repeat(np.arange(self.n_edges, dtype=np.int64), np.diff(self.vertex_ptr))
+
+    def edge_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Node positions of each edge's ``u`` and ``v`` (``-1``: not a node), computed once.
+
+        Raises
+        ------
+        SchemaError
+            When node ids are not unique.
+        """
+        hit = self.__dict__.get("_ends")
+        if hit is None:
+            index = pd.Index(self.node_id)
+            if not index.is_unique:
+                raise SchemaError(
+                    "node_id values are not unique; rebuild the road tables", source="road_nodes"
+                )
+            u = index.get_indexer(self.edges["u"].to_numpy(np.int64))
+            v = index.get_indexer(self.edges["v"].to_numpy(np.int64))
+            u.flags.writeable = v.flags.writeable = False
+            hit = self.__dict__["_ends"] = (u, v)
+        return hit  # type: ignore[no-any-return]
 
     def nbytes(self) -> int:
         """Memory held by the arrays and the attribute table, in bytes."""
@@ -182,7 +203,11 @@ def _read(path: str | os.PathLike[str], columns: list[str]) -> pa.Table:
             f"{path}: column(s) {', '.join(missing)} are missing; rebuild the road tables"
         )
     try:
-        table = pq.read_table(path, columns=[c for c in [*columns, "geometry"] if c in present])
+        table = pq.read_table(
+            path,
+            columns=[c for c in [*columns, "geometry"] if c in present],
+            read_dictionary=[c for c in ("highway", "surface") if c in present],
+        )
         table.validate(full=True)
     except Exception as err:
         raise DataFileError(
@@ -261,16 +286,19 @@ def _decode_fast(arr: pa.Array, kind: str) -> tuple[np.ndarray, np.ndarray] | No
     npts = _u32(data, start + 5).astype(np.int64)
     if not ((code == 2).all() and (size == 9 + 16 * npts).all()):
         return None
-    keep = np.ones(data.size, bool)
-    for k in range(9):
-        keep[start + k] = False
-    xy = data[keep].view(np.float64).reshape(-1, 2)
     ptr = np.zeros(n + 1, np.int64)
     np.cumsum(npts, out=ptr[1:])
+    # byte position of every vertex: its geometry's start + 9 + 16 x its rank in the geometry
+    rank = np.arange(int(ptr[-1]), dtype=np.int64) - np.repeat(ptr[:-1], npts)
+    at = np.repeat(start + 9, npts) + 16 * rank
+    rows = np.lib.stride_tricks.as_strided(data, shape=(max(data.size - 15, 0), 16), strides=(1, 1))
+    xy = rows[at].view(np.float64).reshape(-1, 2)
     return xy, ptr
 
 
 def _u32(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Little-endian ``uint32`` read at byte positions ``at``."""
-    b = data[at[:, None] + np.arange(4)].astype(np.uint32)
-    return np.asarray(b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16) | (b[:, 3] << 24))
+    out = data[at].astype(np.uint32)
+    for k in (1, 2, 3):
+        out |= data[at + k].astype(np.uint32) << np.uint32(8 * k)
+    return out
