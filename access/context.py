@@ -84,11 +84,16 @@ class TravelContext:
         self.metric_xy = geo.segments.xy
         self.vert_ptr = geo.vert_ptr
         self.flip = geo.flip
-        self.node_xy = geo.node_xy
+        self._geo = geo
         self._lock = threading.Lock()
         self._snaps: OrderedDict[tuple[str, float], Snaps] = OrderedDict()
         self._derived: OrderedDict[tuple[str, int, int], tuple[Any, Any, Any]] = OrderedDict()
         self.index: SnapIndex = geo.index(graph.edge_snappable, np.isfinite(graph.edge_time_s))
+
+    @property
+    def node_xy(self) -> np.ndarray:
+        """Metric coordinates of every road node (projected on first use)."""
+        return self._geo.node_xy
 
     def derived(self, name: str, a: Snaps, b: Snaps | None, fn: Callable[[], T]) -> T:
         """Memoise ``fn()``, a value derived from memoised snaps ``a`` (and ``b``) only."""

@@ -66,7 +66,7 @@ class RoadGeometry:
     flip: np.ndarray
     lonlat_nodes: np.ndarray
     _grids: OrderedDict[str, SegmentGrid | None] = field(default_factory=OrderedDict, repr=False)
-    _nodes: list[np.ndarray] = field(default_factory=list, repr=False)
+    _nodes: list[np.ndarray] = field(default_factory=list, repr=False)  # metric node_xy
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -192,16 +192,57 @@ def _build(region: Region, crs: CRS, graph: CompiledGraph) -> RoadGeometry:
         )
     xy = arrays.vertex_xy
     ptr = arrays.vertex_ptr
-    metric = transform_in_threads(STORAGE_CRS, crs, xy)
+    nxy = arrays.node_xy
     # does each geometry run from u to v, or from v to u? (its first vertex, read from the
     # coordinates; an empty geometry counts as running from u)
-    nxy = arrays.node_xy
     empty = ptr[1:] == ptr[:-1]
-    start = np.where(empty[:, None], nxy[graph.edge_u], xy[np.minimum(ptr[:-1], len(xy) - 1)])
+    first = np.minimum(ptr[:-1], max(len(xy) - 1, 0))
+    start = np.where(empty[:, None], nxy[graph.edge_u], xy[first]) if len(xy) else nxy[graph.edge_u]
     du = np.hypot(*(start - nxy[graph.edge_u]).T)
     dv = np.hypot(*(start - nxy[graph.edge_v]).T)
+    flip = dv < du
     del start
+    node_metric = transform_in_threads(STORAGE_CRS, crs, nxy)
+    metric = _project_vertices(xy, ptr, nxy, node_metric, graph, flip, crs)
     table = segment_table(metric, arrays.vertex_edge(), arrays.n_edges)
+    node_metric.flags.writeable = False
     for a in (metric, table.start, table.seg_edge, table.seg_off, table.edge_length):
         a.flags.writeable = False
-    return RoadGeometry(crs=crs, segments=table, vert_ptr=ptr, flip=dv < du, lonlat_nodes=nxy)
+    return RoadGeometry(
+        crs=crs,
+        segments=table,
+        vert_ptr=ptr,
+        flip=flip,
+        lonlat_nodes=nxy,
+        _nodes=[node_metric],
+    )
+
+
+def _project_vertices(
+    xy: np.ndarray,
+    ptr: np.ndarray,
+    nxy: np.ndarray,
+    node_metric: np.ndarray,
+    graph: CompiledGraph,
+    flip: np.ndarray,
+    crs: CRS,
+) -> np.ndarray:
+    """Metric vertices: an end vertex equal to its node's lon/lat takes the node's projection.
+
+    pyproj maps equal inputs to equal outputs, so this equals projecting every vertex, and
+    an edge's two end vertices (most of a road graph's vertices) are not projected again.
+    """
+    metric = np.empty_like(xy)
+    done = np.zeros(len(xy), bool)
+    has = ptr[1:] > ptr[:-1]
+    for at, node in (
+        (ptr[:-1][has], np.where(flip, graph.edge_v, graph.edge_u)[has]),
+        (ptr[1:][has] - 1, np.where(flip, graph.edge_u, graph.edge_v)[has]),
+    ):
+        same = (xy[at].view(np.uint64) == nxy[node].view(np.uint64)).all(axis=1)  # bitwise
+        metric[at[same]] = node_metric[node[same]]
+        done[at[same]] = True
+    rest = np.flatnonzero(~done)
+    if rest.size:
+        metric[rest] = transform_in_threads(STORAGE_CRS, crs, xy[rest])
+    return metric

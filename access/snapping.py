@@ -187,16 +187,14 @@ class SegmentTable:
 
 
 def segment_table(xy: np.ndarray, idx: np.ndarray, n_edges: int) -> SegmentTable:
-    """The segments of edge geometries given by their vertices (``idx``: edge of each)."""
-    idx = np.asarray(idx, np.int64)
-    k = np.flatnonzero(idx[1:] == idx[:-1])  # segment k runs from vertex k to vertex k + 1
-    seg_edge = idx[k]
-    seg_len = np.hypot(xy[k + 1, 0] - xy[k, 0], xy[k + 1, 1] - xy[k, 1])
-    edge_length = np.bincount(seg_edge, weights=seg_len, minlength=n_edges)
-    csum = np.cumsum(seg_len) - seg_len
-    first = np.r_[True, seg_edge[1:] != seg_edge[:-1]] if k.size else np.zeros(0, bool)
-    start = np.maximum.accumulate(np.where(first, np.arange(k.size), 0)) if k.size else k
-    seg_off = csum - csum[start] if k.size else seg_len
+    """The segments of edge geometries given by their vertices (``idx``: edge of each).
+
+    One compiled pass; its sums run in the order numpy's ``cumsum`` and ``bincount`` use,
+    so the offsets and lengths equal theirs to the last bit.
+    """
+    idx = np.ascontiguousarray(idx, np.int64)
+    xy = np.ascontiguousarray(xy, np.float64)
+    k, seg_edge, seg_off, edge_length = _segments(xy, idx, int(n_edges))
     return SegmentTable(xy, k, seg_edge, seg_off, edge_length)
 
 
@@ -325,6 +323,37 @@ def _query(xy: np.ndarray, g: SegmentGrid) -> tuple[np.ndarray, np.ndarray, np.n
         g.shape[0],
         g.shape[1],
     )
+
+
+@njit(cache=True)
+def _segments(xy, idx, n_edges):  # type: ignore[no-untyped-def]
+    m = idx.shape[0]
+    cnt = 0
+    for i in range(m - 1):
+        if idx[i + 1] == idx[i]:
+            cnt += 1
+    k = np.empty(cnt, np.int64)  # segment c runs from vertex k[c] to vertex k[c] + 1
+    seg_edge = np.empty(cnt, np.int64)
+    seg_off = np.empty(cnt)
+    edge_length = np.zeros(n_edges)
+    c = 0
+    acc = 0.0  # cumsum of segment lengths
+    run0 = 0.0  # (cumsum - length) at the first segment of the current edge
+    for i in range(m - 1):
+        if idx[i + 1] != idx[i]:
+            continue
+        e = idx[i]
+        seg = np.hypot(xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1])
+        acc += seg
+        cs = acc - seg
+        if c == 0 or seg_edge[c - 1] != e:
+            run0 = cs
+        k[c] = i
+        seg_edge[c] = e
+        seg_off[c] = cs - run0
+        edge_length[e] += seg
+        c += 1
+    return k, seg_edge, seg_off, edge_length
 
 
 @njit(cache=True)
