@@ -22,8 +22,14 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString
 
-from access.graph import CompiledGraph, compile_graph, forget_graph, graph_key
-from access.road_geometry import road_geometry, transform_in_threads
+from access.graph import (
+    CompiledGraph,
+    clear_memory_cache,
+    compile_graph,
+    forget_graph,
+    graph_key,
+)
+from access.road_geometry import clear_road_geometry, road_geometry, transform_in_threads
 from access.snapping import SnapIndex, Snaps, snap_xy
 from access.speeds import TravelSettings
 from geodata.errors import CRSError, SchemaError
@@ -32,6 +38,7 @@ from geodata.schema import STORAGE_CRS
 
 __all__ = [
     "TravelContext",
+    "clear_travel_contexts",
     "point_table",
     "release_travel_context",
     "require_storage_crs",
@@ -196,6 +203,14 @@ def travel_context(region: Region, settings: TravelSettings) -> TravelContext:
         while len(_snap_memo) > _SNAP_MEMO_SIZE:
             _snap_memo.popitem(last=False)
     return ctx
+
+
+def clear_travel_contexts() -> None:
+    """Forget every memoised context, compiled graph and road geometry held in memory."""
+    with _snap_lock:
+        _snap_memo.clear()
+    clear_memory_cache()
+    clear_road_geometry()
 
 
 def release_travel_context(region: Region, settings: TravelSettings) -> None:

@@ -365,7 +365,7 @@ def load_region(
                 raise DataFileError(f"{f}: file is missing; the region package is incomplete")
         net = RoadNetwork.from_arrays(
             read_road_arrays(*road_files),
-            functools.partial(_read_roads, *road_files, limits),
+            functools.partial(_read_roads, *road_files, limits, validate, f"{folder}/"),
         )
     else:
         net = RoadNetwork(tables["road_nodes"], tables["road_edges"])
@@ -483,12 +483,19 @@ def _read_table(fpath: Path, *, spatial: bool, limits: ReadLimits | None) -> Any
 
 
 def _read_roads(
-    nodes: Path, edges: Path, limits: ReadLimits | None
+    nodes: Path, edges: Path, limits: ReadLimits | None, validate: bool, source: str
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    return (
+    """An array-backed region's road tables, as ``load_region`` would have returned them."""
+    net = RoadNetwork(
         _read_table(nodes, spatial=True, limits=limits),
         _read_table(edges, spatial=True, limits=limits),
     )
+    if validate:
+        net = RoadNetwork(
+            redact_text_columns(net.nodes, what="road_nodes"),
+            redact_text_columns(net.edges, what="road_edges"),
+        ).validated(source=source)
+    return net.nodes, net.edges
 
 
 def _content_hash(region: Region) -> str:
