@@ -45,13 +45,13 @@ from pyproj import Transformer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from access.context import travel_context  # noqa: E402
 from access.engine import (  # noqa: E402
     bounded_one_to_many,
     coverage_matrix,
     multi_source_dijkstra,
     nearest_centre,
 )
-from access.context import travel_context  # noqa: E402
 from access.graph import compile_graph  # noqa: E402
 from access.speeds import TravelSettings  # noqa: E402
 from geodata.region import Region, RoadNetwork  # noqa: E402
