@@ -106,7 +106,7 @@ class RoadArrays:
             v = index.get_indexer(self.edges["v"].to_numpy(np.int64))
             u.flags.writeable = v.flags.writeable = False
             hit = self.__dict__["_ends"] = (u, v)
-        return hit  # type: ignore[no-any-return]
+        return hit
 
     def nbytes(self) -> int:
         """Memory held by the arrays and the attribute table, in bytes."""
@@ -236,7 +236,8 @@ def _crs(path: str | os.PathLike[str]) -> object | None:
         return None
     col = json.loads(geo).get("columns", {}).get("geometry", {})
     # GeoParquet: a missing "crs" means OGC:CRS84 (lon/lat, as EPSG:4326 with x first)
-    return col.get("crs", "OGC:CRS84")
+    crs: object = col.get("crs", "OGC:CRS84")
+    return crs
 
 
 def _decode(
@@ -298,7 +299,7 @@ def _decode_fast(arr: pa.Array, kind: str) -> tuple[np.ndarray, np.ndarray] | No
 
 def _u32(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Little-endian ``uint32`` read at byte positions ``at``."""
-    out = data[at].astype(np.uint32)
+    out: np.ndarray = data[at].astype(np.uint32)
     for k in (1, 2, 3):
         out |= data[at + k].astype(np.uint32) << np.uint32(8 * k)
     return out

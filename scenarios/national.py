@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from access.context import release_travel_context
+from access.context import release_travel_context, resolve_settings
 from access.engine import nearest_centre
 from access.partition import Halo
-from access.speeds import TravelSettings
+from access.speeds import Mode, TravelSettings
 from access.synthetic import TRUTH_MODE
 from geodata.export import write_json
 from geodata.files import write_folder_atomically
@@ -71,7 +71,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_COVERAGE_MODE = "motorbike"
+_COVERAGE_MODE: Mode = "motorbike"
 
 #: Travel-time limit ``T`` per mode: times up to it are exact, farther ones "beyond limit".
 DEFAULT_LIMITS_MIN: Mapping[str, float] = {"walk": 360.0, "motorbike": 180.0, "car": 120.0}
@@ -326,7 +326,7 @@ def _run_into(
             secs[f"nearest_{mode}"] = time.perf_counter() - t
             nearest[mode] = df
             if mode != _COVERAGE_MODE:  # free its graph and index (~0.8 GB nationally)
-                release_travel_context(region, TravelSettings(mode=mode))
+                release_travel_context(region, resolve_settings(None, mode))
             figures[mode] = _nearest_figures(region, df, float(limit))
             t = time.perf_counter()
             _write_partitions(region, df, out / f"nearest_{mode}", by)
