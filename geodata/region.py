@@ -34,6 +34,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from pyproj import CRS
 
@@ -383,6 +384,8 @@ def load_region(
     )
     if validate:
         region = validate_region(region, source=f"{folder}/")
+    if roads == "arrays":  # arrow keeps freed read buffers pooled (~0.3 GB nationally)
+        pa.default_memory_pool().release_unused()
     return region
 
 

@@ -318,7 +318,9 @@ def _run_into(
     nearest: dict[str, pd.DataFrame] = {}
     figures: dict[str, Any] = {"executor": executor}
     with _client(scheduler, n_workers, processes, use_dask) as client:
-        for mode, limit in limits_min.items():
+        # the coverage mode last: every other mode's graph is freed before its own is built
+        for mode in sorted(limits_min, key=lambda m: m == _COVERAGE_MODE):
+            limit = limits_min[mode]
             t = time.perf_counter()
             df = nearest_centre_dask(
                 region, client=client, mode=mode, limit_min=float(limit), by=by, halo=halo
