@@ -65,6 +65,7 @@ __all__ = [
     "DEFAULT_LIMITS_MIN",
     "NationalRun",
     "build_national_region",
+    "national_demand",
     "national_params",
     "run_national",
 ]
@@ -292,6 +293,35 @@ def run_national(
     return replace(done[0], out_dir=Path(out_dir))
 
 
+def national_demand(region: Region, demand: str, travel_min: np.ndarray) -> np.ndarray:
+    """MCLP demand weights of every settlement; settlement-level tables take a vectorised path.
+
+    Equal to :func:`scenarios.placement.demand_weights`, which spreads admin-level tables too
+    but takes minutes on 80,000 settlements (``access.gaps.attach_registry``).
+    """
+    cov, pov = region.coverage, region.poverty
+    if (
+        demand == "unregistered_poor"
+        and cov is not None
+        and pov is not None
+        and (cov["level"] == "settlement").all()
+        and (pov["level"] == "settlement").all()
+    ):
+        sid = region.settlements["settlement_id"].astype(str)
+        reg = sid.map(
+            pd.Series(
+                cov["registered_households"].to_numpy(float), index=cov["unit_id"].astype(str)
+            )
+        )
+        poor = sid.map(
+            pd.Series(pov["poor_share"].to_numpy(float), index=pov["unit_id"].astype(str))
+        )
+        if reg.notna().all() and poor.notna().all():
+            hh = region.settlements["households"].to_numpy(float)
+            return np.asarray((hh - reg.to_numpy(float)) * poor.to_numpy(float))
+    return pl.demand_weights(region, demand, travel_min)
+
+
 def _run_into(
     out: Path,
     region: Region,
@@ -348,7 +378,9 @@ def _run_into(
         )
         secs["coverage_matrix"] = time.perf_counter() - t
         t = time.perf_counter()
-        weights = _demand(region, demand, nearest["motorbike"]["travel_min"].to_numpy(float))
+        weights = national_demand(
+            region, demand, nearest[_COVERAGE_MODE]["travel_min"].to_numpy(float)
+        )
         secs["demand"] = time.perf_counter() - t
         n_fixed = len(region.centres)
         t = time.perf_counter()
@@ -429,35 +461,6 @@ class _client:
     def __exit__(self, *exc: Any) -> None:
         if self._cm is not None:
             self._cm.__exit__(*exc)
-
-
-def _demand(region: Region, demand: str, travel_min: np.ndarray) -> np.ndarray:
-    """Demand weights; settlement-level tables take a vectorised path.
-
-    Equal to :func:`scenarios.placement.demand_weights`, which spreads admin-level tables too
-    but takes minutes on 80,000 settlements (``access.gaps.attach_registry``).
-    """
-    cov, pov = region.coverage, region.poverty
-    if (
-        demand == "unregistered_poor"
-        and cov is not None
-        and pov is not None
-        and (cov["level"] == "settlement").all()
-        and (pov["level"] == "settlement").all()
-    ):
-        sid = region.settlements["settlement_id"].astype(str)
-        reg = sid.map(
-            pd.Series(
-                cov["registered_households"].to_numpy(float), index=cov["unit_id"].astype(str)
-            )
-        )
-        poor = sid.map(
-            pd.Series(pov["poor_share"].to_numpy(float), index=pov["unit_id"].astype(str))
-        )
-        if reg.notna().all() and poor.notna().all():
-            hh = region.settlements["households"].to_numpy(float)
-            return np.asarray((hh - reg.to_numpy(float)) * poor.to_numpy(float))
-    return pl.demand_weights(region, demand, travel_min)
 
 
 def _covered(cost: csr_matrix, radius: float) -> np.ndarray:

@@ -180,6 +180,8 @@ def test_small_national_run_identical_from_arrays_and_frames(tmp_path):
             within_min=45.0,
             limits_min={"walk": 240.0, "motorbike": 90.0, "car": 60.0},
         )
+        # the whole run read the arrays only: no road GeoDataFrame was built
+        assert region.roads.array_backed == (roads == "arrays")
     a, b = runs["frames"], runs["arrays"]
     for mode in ("walk", "motorbike", "car"):
         assert a.nearest[mode].equals(b.nearest[mode]), mode
