@@ -325,10 +325,12 @@ def _dask(args: argparse.Namespace) -> None:
     fixed = np.arange(n_fixed)
     print(f"\n== Dask scaling (scale {args.scale:g}; sweep p = {[s.p for s in sweep]}) ==")
     t = time.perf_counter()
+    laps0: dict[str, float] = {}
     ref = coverage_matrix_dask(
-        region, client=None, sites=sites, cutoff_min=args.within_min, settings=st
+        region, client=None, sites=sites, cutoff_min=args.within_min, settings=st, timings=laps0
     )
     t_cov0 = time.perf_counter() - t
+    print("  serial matrix steps: " + json.dumps({k: round(v, 2) for k, v in laps0.items()}))
     hh = region.settlements["households"].to_numpy(float)
     weights = hh  # households: the sweep's speed does not depend on which demand
     t = time.perf_counter()
@@ -341,10 +343,20 @@ def _dask(args: argparse.Namespace) -> None:
             pids = list(client.run(os.getpid).values())
             with PeakRSS(pids=pids) as mem:
                 t = time.perf_counter()
+                laps: dict[str, float] = {}
                 cov = coverage_matrix_dask(
-                    region, client=client, sites=sites, cutoff_min=args.within_min, settings=st
+                    region,
+                    client=client,
+                    sites=sites,
+                    cutoff_min=args.within_min,
+                    settings=st,
+                    timings=laps,
                 )
                 t_cov = time.perf_counter() - t
+                print(
+                    f"  {n} worker(s), matrix steps: "
+                    + json.dumps({k: round(v, 2) for k, v in laps.items()})
+                )
                 peak_cov = max(mem.peak_each.values(), default=0)
                 t = time.perf_counter()
                 res = sweep_max_coverage(cov, weights, sweep, client=client, fixed=fixed)
