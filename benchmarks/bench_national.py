@@ -202,7 +202,7 @@ def _e2e_child(args: argparse.Namespace, roads: str) -> None:
         f"  TOTAL {total:.1f} s (target < {TARGET_S:g} s: {met_s}); peak RSS "
         f"{mem.peak / 1e9:.2f} GB (target < {TARGET_GB:g} GB: {met_gb})"
     )
-    if args.mclp_compare and roads != "previous":
+    if args.mclp_compare and roads == "arrays":
         _mclp_trade(args, region, run, gap)
     for mode, df in run.nearest.items():
         df.to_parquet(out / f"nearest_{mode}.parquet")
