@@ -14,8 +14,10 @@ region (``load_region(..., roads="arrays")``) never builds a GeoDataFrame here.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -155,9 +157,6 @@ def transform_in_threads(
     >>> bool(np.array_equal(transform_in_threads(4326, 32643, xy, chunk=1), one))
     True
     """
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
     n = xy.shape[0]
     out = np.empty((n, 2))
     if n == 0:
