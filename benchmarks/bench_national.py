@@ -2,9 +2,10 @@
 
 Usage (repository root)::
 
-    .venv/bin/python benchmarks/bench_national.py --scale 1.0 --mclp-seconds 45
+    .venv/bin/python benchmarks/bench_national.py --scale 1.0 --mclp-seconds 45 --mclp-compare 120
     .venv/bin/python benchmarks/bench_national.py --scale 0.1 --mclp-seconds 0   # identity check
     .venv/bin/python benchmarks/bench_national.py --part dask --scale 1.0
+    # add --previous-tree DIR (a checkout of the previous code) for the baseline pipeline
 
 ``--part e2e`` (issue #21: load, nearest centre in three modes, coverage matrix, MCLP of 500
 new centres, outputs; generation excluded): the synthetic national region is generated once
@@ -105,8 +106,10 @@ def main() -> None:
         help="after the timed run, solve the same MCLP again with this limit (the trade)",
     )
     ap.add_argument("--pipelines", default="frames,arrays", help="e2e pipelines to run, in order")
-    ap.add_argument("--sweep", type=int, default=8, help="deterministic MCLP scenarios (dask)")
-    ap.add_argument("--sweep-max-p", type=int, default=None, help="largest p of the sweep")
+    ap.add_argument("--sweep", type=int, default=4, help="deterministic MCLP scenarios (dask)")
+    ap.add_argument(
+        "--sweep-max-p", type=int, default=None, help="largest p of the sweep (default 60 x scale)"
+    )
     ap.add_argument("--cache-dir", default=str(ROOT / "out" / "national-cache"))
     ap.add_argument("--out", default=str(ROOT / "out" / "national"))
     ap.add_argument(
@@ -318,7 +321,7 @@ def _dask(args: argparse.Namespace) -> None:
     )
     n_fixed = len(region.centres)
     k = max(1, args.sweep)
-    p_max = args.sweep_max_p or max(4, _p_new(args) // 5)
+    p_max = args.sweep_max_p or max(4, round(60 * args.scale))
     sweep = [
         Scenario(p=max(1, round(p_max * (i + 1) / k)), within_min=args.within_min) for i in range(k)
     ]
