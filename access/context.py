@@ -11,11 +11,9 @@ again and again (settlements, centres). It also resolves the shared query argume
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -24,8 +22,15 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString
 
-from access.graph import CompiledGraph, compile_graph
-from access.snapping import SnapIndex, Snaps, build_snap_index_from_coords, snap_xy
+from access.graph import (
+    CompiledGraph,
+    clear_memory_cache,
+    compile_graph,
+    forget_graph,
+    graph_key,
+)
+from access.road_geometry import clear_road_geometry, road_geometry, transform_in_threads
+from access.snapping import SnapIndex, Snaps, snap_xy
 from access.speeds import TravelSettings
 from geodata.errors import CRSError, SchemaError
 from geodata.region import Region
@@ -33,7 +38,9 @@ from geodata.schema import STORAGE_CRS
 
 __all__ = [
     "TravelContext",
+    "clear_travel_contexts",
     "point_table",
+    "release_travel_context",
     "require_storage_crs",
     "resolve_settings",
     "site_table",
@@ -63,6 +70,8 @@ class TravelContext:
         Vertices of every edge row's geometry in ``crs`` (CSR over edge rows).
     flip
         Whether an edge row's geometry is drawn from ``v`` to ``u``.
+    node_xy
+        Metric coordinates of every road node.
     index
         The snapping index over usable edges.
     """
@@ -74,36 +83,24 @@ class TravelContext:
                 f"the region's metric CRS {crs.to_string()} is not projected; set "
                 "metadata['metric_crs'] to a UTM zone (e.g. 'EPSG:32643')"
             )
-        edges = region.roads.edges
-        require_storage_crs(edges, "road edges")
+        geo = road_geometry(region, crs, graph)
         self.crs = crs
         self.graph = graph
         self.to_metric = Transformer.from_crs(STORAGE_CRS, crs, always_xy=True)
         self.to_lonlat = Transformer.from_crs(crs, STORAGE_CRS, always_xy=True)
-        geoms = np.asarray(edges.geometry.values, dtype=object)
-        xy, idx = shapely.get_coordinates(geoms, return_index=True)
-        self.metric_xy = transform_in_threads(STORAGE_CRS, crs, xy)
-        self.vert_ptr = np.zeros(len(edges) + 1, np.int64)
-        np.cumsum(np.bincount(idx, minlength=len(edges)), out=self.vert_ptr[1:])
-        # does each geometry run from u to v, or from v to u?
-        nodes = region.roads.nodes
-        nxy = shapely.get_coordinates(np.asarray(nodes.geometry.values, dtype=object))
-        # each geometry's first vertex, read from the coordinates above (``get_point`` on every
-        # geometry took a fifth of a national region's first query); an empty one counts as u
-        empty = self.vert_ptr[1:] == self.vert_ptr[:-1]
-        start = np.where(
-            empty[:, None], nxy[graph.edge_u], xy[np.minimum(self.vert_ptr[:-1], len(xy) - 1)]
-        )
-        du = np.hypot(*(start - nxy[graph.edge_u]).T)
-        dv = np.hypot(*(start - nxy[graph.edge_v]).T)
-        self.flip = dv < du
+        self.metric_xy = geo.segments.xy
+        self.vert_ptr = geo.vert_ptr
+        self.flip = geo.flip
+        self._geo = geo
         self._lock = threading.Lock()
         self._snaps: OrderedDict[tuple[str, float], Snaps] = OrderedDict()
         self._derived: OrderedDict[tuple[str, int, int], tuple[Any, Any, Any]] = OrderedDict()
-        usable = np.isfinite(graph.edge_time_s)
-        self.index: SnapIndex = build_snap_index_from_coords(
-            self.metric_xy, idx, len(edges), snappable=graph.edge_snappable, usable=usable
-        )
+        self.index: SnapIndex = geo.index(graph.edge_snappable, np.isfinite(graph.edge_time_s))
+
+    @property
+    def node_xy(self) -> np.ndarray:
+        """Metric coordinates of every road node (projected on first use)."""
+        return self._geo.node_xy
 
     def derived(self, name: str, a: Snaps, b: Snaps | None, fn: Callable[[], T]) -> T:
         """Memoise ``fn()``, a value derived from memoised snaps ``a`` (and ``b``) only."""
@@ -208,6 +205,27 @@ def travel_context(region: Region, settings: TravelSettings) -> TravelContext:
     return ctx
 
 
+def clear_travel_contexts() -> None:
+    """Forget every memoised context, compiled graph and road geometry held in memory."""
+    with _snap_lock:
+        _snap_memo.clear()
+    clear_memory_cache()
+    clear_road_geometry()
+
+
+def release_travel_context(region: Region, settings: TravelSettings) -> None:
+    """Forget the memoised context and compiled graph of ``region`` under ``settings``.
+
+    A batch run calls it when it is done with a mode, so a national region does not keep
+    three modes' graphs (~0.6 GB each) in memory. Contexts already handed out stay valid.
+    """
+    gkey = graph_key(region, settings)
+    with _snap_lock:
+        for key in [k for k in _snap_memo if k[0] == gkey]:
+            del _snap_memo[key]
+    forget_graph(gkey)
+
+
 def resolve_settings(settings: TravelSettings | None, mode: str | None) -> TravelSettings:
     """``settings`` (default ``TravelSettings()``) with ``mode`` replacing its mode if given."""
     st = settings or TravelSettings()
@@ -304,36 +322,3 @@ def point_table(
             source="travel_matrix",
         )
     return gpd.GeoSeries([lookup[i] for i in ids], crs=STORAGE_CRS), ids
-
-
-def transform_in_threads(
-    src: Any, dst: Any, xy: np.ndarray, *, threads: int | None = None, chunk: int = 1_000_000
-) -> np.ndarray:
-    """``xy`` from CRS ``src`` to ``dst`` (``always_xy``), in chunks over threads.
-
-    pyproj releases the GIL while it transforms; a transformer is not shared between threads,
-    so each chunk makes its own. The result equals one transformer's, value for value.
-
-    >>> xy = np.array([[73.05, 33.70], [67.0, 30.2]])
-    >>> one = np.column_stack(Transformer.from_crs(4326, 32643, always_xy=True).transform(*xy.T))
-    >>> bool(np.array_equal(transform_in_threads(4326, 32643, xy, chunk=1), one))
-    True
-    """
-    n = xy.shape[0]
-    out = np.empty((n, 2))
-    if n == 0:
-        return out
-    workers = max(1, min(threads or os.cpu_count() or 1, -(-n // chunk)))
-    bounds = np.linspace(0, n, workers + 1).astype(np.int64)
-
-    def part(k: int) -> None:
-        a, b = bounds[k], bounds[k + 1]
-        t = Transformer.from_crs(src, dst, always_xy=True)
-        out[a:b, 0], out[a:b, 1] = t.transform(xy[a:b, 0], xy[a:b, 1])
-
-    if workers == 1:
-        part(0)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(part, range(workers)))
-    return out

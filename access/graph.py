@@ -22,7 +22,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -32,7 +31,14 @@ from access.speeds import TravelSettings, edge_speeds_kph
 from geodata.errors import SchemaError
 from geodata.region import Region
 
-__all__ = ["GRAPH_FORMAT", "CompiledGraph", "clear_memory_cache", "compile_graph", "graph_key"]
+__all__ = [
+    "GRAPH_FORMAT",
+    "CompiledGraph",
+    "clear_memory_cache",
+    "compile_graph",
+    "forget_graph",
+    "graph_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +234,12 @@ def compile_graph(region: Region, *, settings: TravelSettings | None = None) -> 
     return graph
 
 
+def forget_graph(key: str) -> None:
+    """Drop the compiled graph ``key`` from the memory cache (the disk cache is untouched)."""
+    with _memo_lock:
+        _memo.pop(key, None)
+
+
 def clear_memory_cache() -> None:
     """Forget the compiled graphs held in memory (the disk cache is untouched)."""
     with _memo_lock:
@@ -238,16 +250,10 @@ def clear_memory_cache() -> None:
 
 
 def _build(region: Region, settings: TravelSettings, key: str) -> CompiledGraph:
-    nodes = region.roads.nodes
-    edges = region.roads.edges
-    node_ids = nodes["node_id"].to_numpy(np.int64)
-    index = pd.Index(node_ids)
-    if not index.is_unique:
-        raise SchemaError(
-            "node_id values are not unique; rebuild the road tables", source="road_nodes"
-        )
-    u = index.get_indexer(edges["u"].to_numpy(np.int64))
-    v = index.get_indexer(edges["v"].to_numpy(np.int64))
+    arrays = region.roads.arrays()
+    edges = arrays.edges  # attribute columns (the edge GeoDataFrame itself when frame-backed)
+    node_ids = arrays.node_id
+    u, v = arrays.edge_ends()  # the same in every mode: looked up once per region
     bad = np.flatnonzero((u < 0) | (v < 0))
     if bad.size:
         raise SchemaError(
@@ -261,9 +267,11 @@ def _build(region: Region, settings: TravelSettings, key: str) -> CompiledGraph:
     speed = edge_speeds_kph(
         edges, mode=settings.mode, season=settings.season, profile=settings.profile
     )
-    closed = (
-        settings.closures.closed_mask(edges) if settings.closures else np.zeros(len(edges), bool)
-    )
+    closures = settings.closures
+    if not closures:
+        closed = np.zeros(len(edges), bool)
+    else:  # polygons need the geometries (read for an array-backed region)
+        closed = closures.closed_mask(region.roads.edges if closures.polygons else edges)
     usable = (speed > 0) & ~closed
     with np.errstate(divide="ignore"):
         time_s = np.where(usable, length / (np.where(usable, speed, 1.0) / 3.6), np.inf)

@@ -44,7 +44,6 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
@@ -214,17 +213,14 @@ def prepare_nearest(
     s_snap = ctx.snap(region.settlements, max_snap_m=st.max_snap_m)
     c_snap = ctx.snap(sites, max_snap_m=st.max_snap_m)
     g = ctx.graph
-    nodes = region.roads.nodes
-    nxy = shapely.get_coordinates(np.asarray(nodes.geometry.values, dtype=object))
     core = np.flatnonzero(g.core_id >= 0)  # contracted-graph node k is full node core[k]
-    mx, my = ctx.to_metric.transform(nxy[core, 0], nxy[core, 1])
     return NearestInputs(
         mode=st.mode,
         forward=g.core_forward(),
         reverse=g.core_reverse(),
         problem=prepare_nearest_arrays(g, s_snap, c_snap, st, memo=ctx.derived),
         settlement_xy=np.asarray(s_snap.point_xy, np.float64),
-        node_xy=np.column_stack([mx, my]),
+        node_xy=ctx.node_xy[core],
         settlement_ids=region.settlements["settlement_id"].astype(str).to_numpy(dtype=object),
         site_ids=sites["centre_id"].astype(str).to_numpy(dtype=object),
         flags=tuple(point_flags(s_snap, np.ones(len(s_snap), bool))),

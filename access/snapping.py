@@ -35,7 +35,19 @@ import numpy as np
 import shapely
 from numba import njit
 
-__all__ = ["SegmentGrid", "SnapIndex", "Snaps", "build_snap_index", "snap_points"]
+__all__ = [
+    "SegmentGrid",
+    "SegmentTable",
+    "SnapIndex",
+    "Snaps",
+    "build_snap_index",
+    "build_snap_index_from_coords",
+    "build_snap_index_from_segments",
+    "segment_grid",
+    "segment_table",
+    "snap_points",
+    "snap_xy",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,50 +156,93 @@ def build_snap_index_from_coords(
     -------
     SnapIndex
     """
-    idx = np.asarray(idx, np.int64)
-    same = idx[1:] == idx[:-1]
-    k = np.flatnonzero(same)  # segment k runs from vertex k to vertex k + 1
-    seg_edge = idx[k]
-    seg_len = np.hypot(xy[k + 1, 0] - xy[k, 0], xy[k + 1, 1] - xy[k, 1])
-    edge_length = np.bincount(seg_edge, weights=seg_len, minlength=n_edges)
-    csum = np.cumsum(seg_len) - seg_len
-    first = np.r_[True, seg_edge[1:] != seg_edge[:-1]] if k.size else np.zeros(0, bool)
-    start = np.maximum.accumulate(np.where(first, np.arange(k.size), 0)) if k.size else k
-    seg_off = csum - csum[start] if k.size else seg_len
+    return build_snap_index_from_segments(
+        segment_table(xy, idx, n_edges), snappable=snappable, usable=usable
+    )
 
-    def grid(mask: np.ndarray) -> SegmentGrid | None:
-        sel = np.flatnonzero(mask[seg_edge]) if k.size else k
-        if not sel.size:
-            return None
-        kk = k[sel]
-        x1, y1, x2, y2 = xy[kk, 0], xy[kk, 1], xy[kk + 1, 0], xy[kk + 1, 1]
-        minx, miny = min(x1.min(), x2.min()), min(y1.min(), y2.min())
-        maxx, maxy = max(x1.max(), x2.max()), max(y1.max(), y2.max())
-        area = max((maxx - minx) * (maxy - miny), 1.0)
-        cell = max(float(np.sqrt(area / sel.size)) * 2.0, 1.0)
-        nx = int((maxx - minx) // cell) + 1
-        ny = int((maxy - miny) // cell) + 1
-        cell_ptr, cell_seg = _bucket(x1, y1, x2, y2, minx, miny, cell, nx, ny)
-        return SegmentGrid(
-            x1,
-            y1,
-            x2,
-            y2,
-            seg_edge[sel].astype(np.int64),
-            seg_off[sel],
-            cell_ptr,
-            cell_seg,
-            (float(minx), float(miny)),
-            cell,
-            (nx, ny),
-        )
 
+@dataclass(frozen=True, eq=False)
+class SegmentTable:
+    """Every straight segment of every edge geometry (the mode-independent part of an index).
+
+    Attributes
+    ----------
+    xy
+        ``(m, 2)`` metric vertex coordinates.
+    start
+        Vertex position where each segment starts (it ends at ``start + 1``).
+    seg_edge
+        Edge row of each segment.
+    seg_off
+        Metres along the edge's geometry before each segment.
+    edge_length
+        Length of each edge's geometry.
+    """
+
+    xy: np.ndarray
+    start: np.ndarray
+    seg_edge: np.ndarray
+    seg_off: np.ndarray
+    edge_length: np.ndarray
+
+
+def segment_table(xy: np.ndarray, idx: np.ndarray, n_edges: int) -> SegmentTable:
+    """The segments of edge geometries given by their vertices (``idx``: edge of each).
+
+    One compiled pass; its sums run in the order numpy's ``cumsum`` and ``bincount`` use,
+    so the offsets and lengths equal theirs to the last bit.
+    """
+    idx = np.ascontiguousarray(idx, np.int64)
+    xy = np.ascontiguousarray(xy, np.float64)
+    k, seg_edge, seg_off, edge_length = _segments(xy, idx, int(n_edges))
+    return SegmentTable(xy, k, seg_edge, seg_off, edge_length)
+
+
+def build_snap_index_from_segments(
+    table: SegmentTable, *, snappable: np.ndarray, usable: np.ndarray | None = None
+) -> SnapIndex:
+    """Build the snapping index of the ``snappable`` (and ``usable``) edges of ``table``.
+
+    Returns
+    -------
+    SnapIndex
+    """
     snappable = np.asarray(snappable, bool)
     island = (np.asarray(usable, bool) & ~snappable) if usable is not None else None
     return SnapIndex(
-        edge_length=edge_length,
-        main=grid(snappable),
-        island=grid(island) if island is not None and island.any() else None,
+        edge_length=table.edge_length,
+        main=segment_grid(table, snappable),
+        island=segment_grid(table, island) if island is not None and island.any() else None,
+    )
+
+
+def segment_grid(table: SegmentTable, mask: np.ndarray) -> SegmentGrid | None:
+    """The uniform grid over the segments of the edges in ``mask`` (``None``: none)."""
+    k, xy, seg_edge = table.start, table.xy, table.seg_edge
+    sel = np.flatnonzero(mask[seg_edge]) if k.size else k
+    if not sel.size:
+        return None
+    kk = k[sel]
+    x1, y1, x2, y2 = xy[kk, 0], xy[kk, 1], xy[kk + 1, 0], xy[kk + 1, 1]
+    minx, miny = min(x1.min(), x2.min()), min(y1.min(), y2.min())
+    maxx, maxy = max(x1.max(), x2.max()), max(y1.max(), y2.max())
+    area = max((maxx - minx) * (maxy - miny), 1.0)
+    cell = max(float(np.sqrt(area / sel.size)) * 2.0, 1.0)
+    nx = int((maxx - minx) // cell) + 1
+    ny = int((maxy - miny) // cell) + 1
+    cell_ptr, cell_seg = _bucket(x1, y1, x2, y2, minx, miny, cell, nx, ny)
+    return SegmentGrid(
+        x1,
+        y1,
+        x2,
+        y2,
+        seg_edge[sel].astype(np.int64),
+        table.seg_off[sel],
+        cell_ptr,
+        cell_seg,
+        (float(minx), float(miny)),
+        cell,
+        (nx, ny),
     )
 
 
@@ -268,6 +323,37 @@ def _query(xy: np.ndarray, g: SegmentGrid) -> tuple[np.ndarray, np.ndarray, np.n
         g.shape[0],
         g.shape[1],
     )
+
+
+@njit(cache=True)
+def _segments(xy, idx, n_edges):  # type: ignore[no-untyped-def]
+    m = idx.shape[0]
+    cnt = 0
+    for i in range(m - 1):
+        if idx[i + 1] == idx[i]:
+            cnt += 1
+    k = np.empty(cnt, np.int64)  # segment c runs from vertex k[c] to vertex k[c] + 1
+    seg_edge = np.empty(cnt, np.int64)
+    seg_off = np.empty(cnt)
+    edge_length = np.zeros(n_edges)
+    c = 0
+    acc = 0.0  # cumsum of segment lengths
+    run0 = 0.0  # (cumsum - length) at the first segment of the current edge
+    for i in range(m - 1):
+        if idx[i + 1] != idx[i]:
+            continue
+        e = idx[i]
+        seg = np.hypot(xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1])
+        acc += seg
+        cs = acc - seg
+        if c == 0 or seg_edge[c - 1] != e:
+            run0 = cs
+        k[c] = i
+        seg_edge[c] = e
+        seg_off[c] = cs - run0
+        edge_length[e] += seg
+        c += 1
+    return k, seg_edge, seg_off, edge_length
 
 
 @njit(cache=True)

@@ -473,8 +473,8 @@ def edge_speeds_kph(
         raise SchemaError(f"season {season!r} is unknown; use one of {', '.join(SEASONS)}")
     prof = profile or default_speed_profile()
     hw = edges["highway"].astype(object).where(edges["highway"].notna(), prof.fallback_class)
-    hw_arr = np.asarray(hw, dtype=object)
-    classes, inv = np.unique(hw_arr.astype(str), return_inverse=True)
+    # one lookup per distinct class (hashing, not sorting millions of strings)
+    inv, classes = pd.factorize(np.asarray(hw, dtype=object))
     base_cls = np.array([prof.speed_kph(str(c), mode) for c in classes], dtype=np.float64)
     speed = base_cls[inv]
     cap = prof.maxspeed_cap_kph.get(mode)
@@ -494,8 +494,9 @@ def edge_speeds_kph(
     if "surface" in edges.columns:
         surf = edges["surface"].astype(object)
         has = surf.notna().to_numpy()
-        surf_s = np.asarray(surf.where(surf.notna(), ""), dtype=object).astype(str)
-        explicit_unpaved = np.isin(np.char.lower(surf_s), list(prof.unpaved_surfaces))
+        s_inv, s_classes = pd.factorize(np.asarray(surf.where(surf.notna(), ""), dtype=object))
+        lowered = np.array([str(c).lower() in prof.unpaved_surfaces for c in s_classes], bool)
+        explicit_unpaved = lowered[s_inv] if s_inv.size else np.zeros(0, bool)
         unpaved = np.where(has, explicit_unpaved, default_unpaved)
     else:
         unpaved = default_unpaved

@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -192,16 +193,21 @@ def coverage_matrix_dask(
     settings: TravelSettings | None = None,
     mode: str | None = None,
     n_chunks: int | None = None,
+    timings: dict[str, float] | None = None,
 ) -> csr_matrix:
     """:func:`access.engine.coverage_matrix` computed in chunks of site columns.
 
     The reversed graph and seeds are scattered once to every worker; each task runs the
     bounded searches of one chunk (single-threaded: the workers are the parallelism).
     ``client=None`` runs the chunks here. The matrix equals ``coverage_matrix``'s.
+    ``timings``, when given, receives the seconds of each step (``prepare`` in this process,
+    ``scatter``, ``search`` on the workers, ``assemble``).
     """
+    clock = _Clock(timings)
     inputs = prepare_coverage(
         region, sites=sites, cutoff_min=cutoff_min, settings=settings, mode=mode
     )
+    clock.lap("prepare")
     if client is None:
         chunks = coverage_chunks(inputs, n_chunks or 1)
         parts = [
@@ -216,12 +222,16 @@ def coverage_matrix_dask(
             )
             for c in chunks
         ]
-        return assemble_coverage(inputs, parts)
+        clock.lap("search")
+        out = assemble_coverage(inputs, parts)
+        clock.lap("assemble")
+        return out
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     chunks = coverage_chunks(inputs, n_chunks or 4 * n_workers)
     graph_f, src_f, tgt_f, core_f = client.scatter(
         [inputs.reverse, inputs.sources, inputs.targets, inputs.core], broadcast=True, hash=False
     )
+    clock.lap("scatter")
     futures = client.map(
         _chunk_task,
         chunks,
@@ -234,7 +244,10 @@ def coverage_matrix_dask(
     )
     parts = client.gather(futures)
     del futures, graph_f, src_f, tgt_f, core_f
-    return assemble_coverage(inputs, parts)
+    clock.lap("search")
+    out = assemble_coverage(inputs, parts)
+    clock.lap("assemble")
+    return out
 
 
 def sweep_max_coverage(
@@ -276,6 +289,20 @@ def sweep_max_coverage(
 
 
 # ---------------------------------------------------------------------------------------
+
+
+class _Clock:
+    """Seconds between laps, written into ``out`` (nothing when ``out`` is ``None``)."""
+
+    def __init__(self, out: dict[str, float] | None) -> None:
+        self.out = out
+        self.t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.out is not None:
+            self.out[name] = self.out.get(name, 0.0) + now - self.t
+        self.t = now
 
 
 def _chunk_task(

@@ -34,16 +34,17 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
+from access.context import release_travel_context, resolve_settings
 from access.engine import nearest_centre
 from access.partition import Halo
-from access.speeds import TravelSettings
+from access.speeds import Mode, TravelSettings
 from access.synthetic import TRUTH_MODE
 from geodata.export import write_json
 from geodata.files import write_folder_atomically
@@ -64,11 +65,14 @@ __all__ = [
     "DEFAULT_LIMITS_MIN",
     "NationalRun",
     "build_national_region",
+    "national_demand",
     "national_params",
     "run_national",
 ]
 
 log = logging.getLogger(__name__)
+
+_COVERAGE_MODE: Mode = "motorbike"
 
 #: Travel-time limit ``T`` per mode: times up to it are exact, farther ones "beyond limit".
 DEFAULT_LIMITS_MIN: Mapping[str, float] = {"walk": 360.0, "motorbike": 180.0, "car": 120.0}
@@ -141,9 +145,15 @@ def national_params(
 
 
 def build_national_region(
-    params: SampleParams, *, cache_dir: str | Path | None = None
+    params: SampleParams,
+    *,
+    cache_dir: str | Path | None = None,
+    roads: Literal["frames", "arrays"] = "arrays",
 ) -> tuple[Region, dict[str, float]]:
     """Generate (or load from ``cache_dir``) the national synthetic region with coverage.
+
+    A cached region is loaded with its roads as arrays (``roads="arrays"``, see
+    :func:`geodata.region.load_region`): about a sixth of the memory of GeoDataFrames.
 
     Returns
     -------
@@ -158,7 +168,7 @@ def build_national_region(
         folder = Path(cache_dir) / f"national-{hashlib.sha256(doc).hexdigest()[:16]}"
         if (folder / "region.json").is_file():
             t = time.perf_counter()
-            region = load_region(folder, validate=False)
+            region = load_region(folder, validate=False, roads=roads)
             secs["load"] = time.perf_counter() - t
             return region, secs
     t = time.perf_counter()
@@ -283,6 +293,35 @@ def run_national(
     return replace(done[0], out_dir=Path(out_dir))
 
 
+def national_demand(region: Region, demand: str, travel_min: np.ndarray) -> np.ndarray:
+    """MCLP demand weights of every settlement; settlement-level tables take a vectorised path.
+
+    Equal to :func:`scenarios.placement.demand_weights`, which spreads admin-level tables too
+    but takes minutes on 80,000 settlements (``access.gaps.attach_registry``).
+    """
+    cov, pov = region.coverage, region.poverty
+    if (
+        demand == "unregistered_poor"
+        and cov is not None
+        and pov is not None
+        and (cov["level"] == "settlement").all()
+        and (pov["level"] == "settlement").all()
+    ):
+        sid = region.settlements["settlement_id"].astype(str)
+        reg = sid.map(
+            pd.Series(
+                cov["registered_households"].to_numpy(float), index=cov["unit_id"].astype(str)
+            )
+        )
+        poor = sid.map(
+            pd.Series(pov["poor_share"].to_numpy(float), index=pov["unit_id"].astype(str))
+        )
+        if reg.notna().all() and poor.notna().all():
+            hh = region.settlements["households"].to_numpy(float)
+            return np.asarray((hh - reg.to_numpy(float)) * poor.to_numpy(float))
+    return pl.demand_weights(region, demand, travel_min)
+
+
 def _run_into(
     out: Path,
     region: Region,
@@ -309,13 +348,17 @@ def _run_into(
     nearest: dict[str, pd.DataFrame] = {}
     figures: dict[str, Any] = {"executor": executor}
     with _client(scheduler, n_workers, processes, use_dask) as client:
-        for mode, limit in limits_min.items():
+        # the coverage mode last: every other mode's graph is freed before its own is built
+        for mode in sorted(limits_min, key=lambda m: m == _COVERAGE_MODE):
+            limit = limits_min[mode]
             t = time.perf_counter()
             df = nearest_centre_dask(
                 region, client=client, mode=mode, limit_min=float(limit), by=by, halo=halo
             )
             secs[f"nearest_{mode}"] = time.perf_counter() - t
             nearest[mode] = df
+            if mode != _COVERAGE_MODE:  # free its graph and index (~0.8 GB nationally)
+                release_travel_context(region, resolve_settings(None, mode))
             figures[mode] = _nearest_figures(region, df, float(limit))
             t = time.perf_counter()
             _write_partitions(region, df, out / f"nearest_{mode}", by)
@@ -331,11 +374,13 @@ def _run_into(
             client=client,
             sites=sites,
             cutoff_min=within_min,
-            settings=TravelSettings(mode="motorbike"),
+            settings=TravelSettings(mode=_COVERAGE_MODE),
         )
         secs["coverage_matrix"] = time.perf_counter() - t
         t = time.perf_counter()
-        weights = _demand(region, demand, nearest["motorbike"]["travel_min"].to_numpy(float))
+        weights = national_demand(
+            region, demand, nearest[_COVERAGE_MODE]["travel_min"].to_numpy(float)
+        )
         secs["demand"] = time.perf_counter() - t
         n_fixed = len(region.centres)
         t = time.perf_counter()
@@ -416,35 +461,6 @@ class _client:
     def __exit__(self, *exc: Any) -> None:
         if self._cm is not None:
             self._cm.__exit__(*exc)
-
-
-def _demand(region: Region, demand: str, travel_min: np.ndarray) -> np.ndarray:
-    """Demand weights; settlement-level tables take a vectorised path.
-
-    Equal to :func:`scenarios.placement.demand_weights`, which spreads admin-level tables too
-    but takes minutes on 80,000 settlements (``access.gaps.attach_registry``).
-    """
-    cov, pov = region.coverage, region.poverty
-    if (
-        demand == "unregistered_poor"
-        and cov is not None
-        and pov is not None
-        and (cov["level"] == "settlement").all()
-        and (pov["level"] == "settlement").all()
-    ):
-        sid = region.settlements["settlement_id"].astype(str)
-        reg = sid.map(
-            pd.Series(
-                cov["registered_households"].to_numpy(float), index=cov["unit_id"].astype(str)
-            )
-        )
-        poor = sid.map(
-            pd.Series(pov["poor_share"].to_numpy(float), index=pov["unit_id"].astype(str))
-        )
-        if reg.notna().all() and poor.notna().all():
-            hh = region.settlements["households"].to_numpy(float)
-            return np.asarray((hh - reg.to_numpy(float)) * poor.to_numpy(float))
-    return pl.demand_weights(region, demand, travel_min)
 
 
 def _covered(cost: csr_matrix, radius: float) -> np.ndarray:
