@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from pyproj import CRS
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -81,6 +82,10 @@ class DrivableNetwork:
     def __len__(self) -> int:
         """Number of drivable nodes."""
         return int(self.node_id.shape[0])
+
+    def in_crs(self, crs: Any) -> bool:
+        """Whether ``xy`` is in ``crs`` (a network made for another CRS must be remade)."""
+        return bool(CRS.from_user_input(self.crs).equals(CRS.from_user_input(crs)))
 
     def distance_to_road(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
         """Metres from each point (metric ``(k, 2)``) to the nearest drivable node."""

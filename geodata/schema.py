@@ -460,6 +460,8 @@ _BOOL_WORDS: dict[Any, bool] = {
 
 def _check_bool(s: pd.Series, col: Column, src: str) -> tuple[pd.Series | None, list[Problem]]:
     """A true/false column as bool (None when a value is missing or not true/false)."""
+    if s.dtype == bool:  # already canonical: nothing to map
+        return s.copy(), []
 
     def _b(v: Any) -> Any:
         if v is None or (isinstance(v, float) and np.isnan(v)):

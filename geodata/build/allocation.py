@@ -347,6 +347,12 @@ def _gather(
     bj = np.floor(y / block_m).astype(np.int64)
     key = np.where(seed_of >= 0, seed_of, -1 - (bi * 100_003 + bj))
     groups = pd.DataFrame({"k": key, "t": teh}).groupby(["k", "t"]).indices
+    look = _Lookup(
+        {c: seeds[c].tolist() for c in ("sid", "name", "name_ur", "x", "y", "kind")},
+        [str(v) for v in tehsils["name"]],
+        tehsils.geometry.to_numpy(),
+        hh + pop,
+    )
     rows: list[dict[str, Any]] = []
     n_split = too_big = 0
     for group, idx in groups.items():
@@ -359,10 +365,20 @@ def _gather(
         n_split += len(parts) > 1
         too_big += sum(len(p) == 1 and load[np.isin(idx, p)].sum() > max_hh for p in parts)
         for j, p in enumerate(parts):
-            rows.append(_row(int(k), int(t), j, len(parts), p, x, y, hh, pop, seeds, tehsils))
+            rows.append(_row(int(k), int(t), j, len(parts), p, x, y, hh, pop, look))
             rows[-1]["outside"] = bool(outside[p[0]])
             rows[-1]["block"] = (int(bi[p[0]]), int(bj[p[0]]))
     return rows, n_split, too_big
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """Seed columns, tehsil names and polygons, and cell weights, read once per gathering."""
+
+    seeds: dict[str, list[Any]]
+    teh_names: list[str]
+    geoms: np.ndarray
+    weight: np.ndarray  # households + persons per cell
 
 
 def _inside_its_unit(
@@ -373,14 +389,13 @@ def _inside_its_unit(
     y: np.ndarray,
     w: np.ndarray,
     t: int,
-    tehsils: gpd.GeoDataFrame,
+    geoms: np.ndarray,
 ) -> tuple[float, float]:
     """``(cx, cy)``, or its heaviest cell when the point lies outside the cells' unit.
 
     The settlement's point decides its tehsil later (a spatial join): it must lie in the
     unit its cells lie in (or outside every census unit, for cells outside them).
     """
-    geoms = tehsils.geometry.to_numpy()
     if t >= 0:
         ok = bool(shapely.contains_xy(geoms[t], cx, cy))
     else:
@@ -416,20 +431,19 @@ def _row(
     y: np.ndarray,
     hh: np.ndarray,
     pop: np.ndarray,
-    seeds: pd.DataFrame,
-    tehsils: gpd.GeoDataFrame,
+    look: _Lookup,
 ) -> dict[str, Any]:
     """One settlement row (metric ``x, y``)."""
     w = hh[p] + pop[p] + 1e-9
     cx, cy = float(np.average(x[p], weights=w)), float(np.average(y[p], weights=w))
-    teh_name = str(tehsils["name"].iloc[t]) if t >= 0 else None
+    teh_name = look.teh_names[t] if t >= 0 else None
     suffix = f"-{j + 1}" if n > 1 else ""
     if k >= 0:
-        s = seeds.iloc[k]
+        s = {c: v[k] for c, v in look.seeds.items()}
         sid, name, name_ur = str(s["sid"]), str(s["name"]), s["name_ur"]
         if n == 1 and np.hypot(s["x"] - cx, s["y"] - cy) < 2000.0:
             cx, cy = float(s["x"]), float(s["y"])
-        cx, cy = _inside_its_unit(cx, cy, p, x, y, hh + pop, t, tehsils)
+        cx, cy = _inside_its_unit(cx, cy, p, x, y, look.weight, t, look.geoms)
         name += f" ({j + 1}/{n})" if n > 1 else ""
         source = f"place={s['kind']}"
     else:

@@ -108,6 +108,7 @@ _ONEWAY_REVERSE = frozenset({"-1", "reverse"})
 _ONEWAY_NO = frozenset({"no", "false", "0"})
 _ONEWAY_REVERSIBLE = frozenset({"reversible", "alternating"})
 _ACCESS_DROP = frozenset({"private", "no"})
+_X_MAX, _Y_MAX = 1_800_000_000, 900_000_000  # valid fixed-point coordinates (libosmium)
 
 Network = Literal["all", "drive", "walk"]
 
@@ -299,8 +300,8 @@ def read_osm_roads_with_report(
 def _read_highway_ways(src: Path, network: Network) -> WayPieces:
     """The kept highway ways of ``src`` as pieces (runs of located nodes), with counts."""
     refs: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
+    lons: list[int] = []  # fixed-point, degrees x 10^7
+    lats: list[int] = []
     starts: list[int] = []
     w = WayPieces(
         np.empty(0, np.int64),
@@ -343,25 +344,7 @@ def _read_highway_ways(src: Path, network: Network) -> WayPieces:
             w.n_reversible += 1
         else:
             oneway = hw in _IMPLIED_ONEWAY or tags.get("junction") in ("roundabout", "circular")
-        # runs of nodes with a location (an extract may cut a way)
-        piece_ref: list[int] = []
-        piece_lon: list[float] = []
-        piece_lat: list[float] = []
-        pieces: list[tuple[list[int], list[float], list[float]]] = []
-        missing = False
-        for nd in obj.nodes:
-            loc = nd.location
-            if loc.valid():
-                piece_ref.append(nd.ref)
-                piece_lon.append(loc.lon)
-                piece_lat.append(loc.lat)
-            else:
-                missing = True
-                if len(piece_ref) >= 2:
-                    pieces.append((piece_ref, piece_lon, piece_lat))
-                piece_ref, piece_lon, piece_lat = [], [], []
-        if len(piece_ref) >= 2:
-            pieces.append((piece_ref, piece_lon, piece_lat))
+        pieces, missing = _located_pieces(obj.nodes)
         w.n_missing += missing
         if not pieces:
             w.dropped["fewer than 2 located nodes"] += 1
@@ -392,10 +375,42 @@ def _read_highway_ways(src: Path, network: Network) -> WayPieces:
             "an OSM extract of a populated area"
         )
     w.refs = np.asarray(refs, dtype=np.int64)
-    w.lon = np.asarray(lons, dtype=float)
-    w.lat = np.asarray(lats, dtype=float)
+    w.lon = np.asarray(lons, dtype=np.int64) / 1e7
+    w.lat = np.asarray(lats, dtype=np.int64) / 1e7
     w.starts = np.asarray(starts, dtype=np.int64)
     return w
+
+
+def _located_pieces(
+    nodes: Any,
+) -> tuple[list[tuple[list[int], list[int], list[int]]], bool]:
+    """Runs of at least 2 located nodes (an extract may cut a way); whether any is not.
+
+    Coordinates are libosmium's fixed-point integers (degrees x 10^7; ``Location.lon`` is
+    exactly ``x / 1e7``). The common case (every node located) takes a few list
+    comprehensions; the per-node loop runs only for ways the extract cuts.
+    """
+    nds = list(nodes)
+    locs = [nd.location for nd in nds]
+    xs = [loc.x for loc in locs]
+    ys = [loc.y for loc in locs]
+    refs = [nd.ref for nd in nds]
+    if xs and min(xs) >= -_X_MAX and max(xs) <= _X_MAX and -_Y_MAX <= min(ys) <= max(ys) <= _Y_MAX:
+        return ([(refs, xs, ys)] if len(refs) >= 2 else []), False
+    pieces: list[tuple[list[int], list[int], list[int]]] = []
+    piece: tuple[list[int], list[int], list[int]] = ([], [], [])
+    for ref, x, y in zip(refs, xs, ys, strict=True):
+        if -_X_MAX <= x <= _X_MAX and -_Y_MAX <= y <= _Y_MAX:  # Location.valid()
+            piece[0].append(ref)
+            piece[1].append(x)
+            piece[2].append(y)
+        else:
+            if len(piece[0]) >= 2:
+                pieces.append(piece)
+            piece = ([], [], [])
+    if len(piece[0]) >= 2:
+        pieces.append(piece)
+    return pieces, bool(nds)
 
 
 def _drop_reason(hw: str | None, tags: Any, network: Network) -> str | None:
