@@ -58,7 +58,10 @@ from geodata.osm.synthetic_admin import (
     synthetic_places,
 )
 
-__all__ = ["FULL_COUNTRY", "SyntheticCountry", "write_synthetic_country"]
+__all__ = ["FULL_COUNTRY", "GENERATOR_VERSION", "SyntheticCountry", "write_synthetic_country"]
+
+#: Raised whenever the generator writes other objects for the same parameters (cache key).
+GENERATOR_VERSION = 1
 
 #: Approximate sizes at ``scale=1.0`` (the targets of issue 21).
 FULL_COUNTRY = {"road_nodes": 12_000_000, "ways": 1_500_000, "tehsils": 600}
