@@ -162,15 +162,19 @@ def allocate_settlements(
         if census is not None and match is not None
         else (PERSONS_PER_ROAD_KM, "default")
     )
+    # each tehsil's cells as ascending indices (a mask per tehsil over every cell of a
+    # country is tehsils x cells)
+    order = np.argsort(teh, kind="stable")
+    bounds = np.searchsorted(teh[order], np.arange(len(tehsils) + 1))
     for t in range(len(tehsils)):
         if census is None or match is None:
             break
         row: Any = census.loc[match.pairs[str(tehsils["name"].iloc[t])]]
-        share = _share(tehsils.iloc[t], row, w_all[teh == t], use_raster, density[0])
-        in_t = teh == t
+        in_t = np.sort(order[bounds[t] : bounds[t + 1]])
+        share = _share(tehsils.iloc[t], row, w_all[in_t], use_raster, density[0])
         for part in ("rural", "urban"):
-            pool = in_t & (urban if part == "urban" else ~urban)
-            if not int(row["households_urban"]) or not pool.any():
+            pool = in_t[urban[in_t] if part == "urban" else ~urban[in_t]]
+            if not int(row["households_urban"]) or not len(pool):
                 pool = in_t  # no urban split, or no cell of this kind: all of its cells
             for arr, col in ((hh, "households"), (pop, "population")):
                 total = int(np.floor(float(row[f"{col}_{part}"]) * share[0] + 1e-9))
@@ -274,8 +278,10 @@ def _with_tehsil_points(
     x, y = cells.x, cells.y
     w = cells.weights(use_raster)
     extra: list[tuple[float, float]] = []
+    box = _BoxIndex(x, y)
     for geom in tehsils.geometry:
-        if not shapely.contains_xy(geom, x, y).any():
+        near = box.within_bounds(geom)
+        if not shapely.contains_xy(geom, x[near], y[near]).any():
             p = geom.representative_point()
             extra.append((p.x, p.y))
     if extra:
@@ -306,10 +312,29 @@ def _assign(x: np.ndarray, y: np.ndarray, seeds: pd.DataFrame) -> np.ndarray:
 def _tehsil_of(x: np.ndarray, y: np.ndarray, tehsils: gpd.GeoDataFrame) -> np.ndarray:
     """Index of the census tehsil holding each point, -1 outside all."""
     out = np.full(len(x), -1, dtype=np.int64)
+    box = _BoxIndex(x, y)
     for t, geom in enumerate(tehsils.geometry):
-        inside = shapely.contains_xy(geom, x, y) & (out < 0)
-        out[inside] = t
+        near = box.within_bounds(geom)  # a point outside the bounds is not inside
+        near = near[out[near] < 0]
+        out[near[shapely.contains_xy(geom, x[near], y[near])]] = t
     return out
+
+
+class _BoxIndex:
+    """Points sorted by x: those within a geometry's bounds without testing every point."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.order = np.argsort(x, kind="stable")
+        self.xs = x[self.order]
+        self.y = y
+
+    def within_bounds(self, geom: Any) -> np.ndarray:
+        """Ascending indices of the points inside the bounds of ``geom`` (edges included)."""
+        x0, y0, x1, y1 = shapely.bounds(geom)
+        a = int(np.searchsorted(self.xs, x0, side="left"))
+        b = int(np.searchsorted(self.xs, x1, side="right"))
+        idx = np.sort(self.order[a:b])
+        return idx[(self.y[idx] >= y0) & (self.y[idx] <= y1)]
 
 
 def _share(

@@ -235,6 +235,8 @@ def _parents(seeds: pd.DataFrame) -> np.ndarray:
 
 def _groups(keys: np.ndarray, idx: np.ndarray) -> dict[int, np.ndarray]:
     """``{key: the entries of idx with that key, in their order}``."""
+    if not len(keys):
+        return {}
     order = np.argsort(keys, kind="stable")
     k, first = np.unique(keys[order], return_index=True)
     return {int(a): b for a, b in zip(k, np.split(idx[order], first[1:]), strict=True)}

@@ -8,6 +8,7 @@ OSM node or only at junctions (``simplify=True``). Lengths are haversine sums of
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -32,10 +33,10 @@ class WayPieces:
     highway: list[str]
     oneway: list[bool]
     surface: list[str | None]
-    maxspeed: list[float]
+    maxspeed: Sequence[float]
     bridge: list[bool]
     name: list[str | None]
-    osm_way: list[int]
+    osm_way: Sequence[int]
     n_read: int = 0
     n_kept: int = 0
     n_reversed: int = 0

@@ -305,6 +305,10 @@ def _read_highway_ways(src: Path, network: Network) -> WayPieces:
     lons = array("q")  # fixed-point, degrees x 10^7
     lats = array("q")
     starts = array("q")
+    # one str object per distinct class, surface and name: a country's millions of per-way
+    # copies would pin the small-object arenas of transient node objects (freed memory the
+    # process cannot give back)
+    shared: dict[str, str] = {}
     w = WayPieces(
         np.empty(0, np.int64),
         np.empty(0),
@@ -318,6 +322,8 @@ def _read_highway_ways(src: Path, network: Network) -> WayPieces:
         [],
         [],
     )
+    maxspeeds = array("d")
+    way_ids = array("q")
     fp = (
         osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
@@ -353,10 +359,13 @@ def _read_highway_ways(src: Path, network: Network) -> WayPieces:
             continue
         w.n_kept += 1
         w.n_reversed += reverse
+        hw = shared.setdefault(hw, hw)
         surface = tags.get("surface")
+        surface = shared.setdefault(surface, surface) if surface is not None else None
         maxspeed = parse_maxspeed(tags.get("maxspeed"))
         bridge = tags.get("bridge", "no") not in ("no", "false", "0")
         name = tags.get("name") or tags.get("name:en") or tags.get("ref")
+        name = shared.setdefault(name, name) if name is not None else None
         for pr, plo, pla in pieces:
             if reverse:
                 pr, plo, pla = pr[::-1], plo[::-1], pla[::-1]
@@ -367,10 +376,10 @@ def _read_highway_ways(src: Path, network: Network) -> WayPieces:
             w.highway.append(hw)
             w.oneway.append(oneway)
             w.surface.append(surface)
-            w.maxspeed.append(maxspeed)
+            maxspeeds.append(maxspeed)
             w.bridge.append(bridge)
             w.name.append(name)
-            w.osm_way.append(obj.id)
+            way_ids.append(obj.id)
     if n_objects == 0:
         raise DataFileError(
             f"{src}: contains no OSM nodes or ways with a highway tag; it is empty or not "
@@ -380,6 +389,7 @@ def _read_highway_ways(src: Path, network: Network) -> WayPieces:
     w.lon = np.frombuffer(lons, dtype=np.int64) / 1e7
     w.lat = np.frombuffer(lats, dtype=np.int64) / 1e7
     w.starts = np.frombuffer(starts, dtype=np.int64).copy()
+    w.maxspeed, w.osm_way = maxspeeds, way_ids
     return w
 
 
