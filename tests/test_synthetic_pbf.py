@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import osmium
@@ -38,6 +39,7 @@ def built(country: SyntheticCountry) -> tuple[Region, object]:
 def _file_counts(pbf: Path) -> Counter[str]:
     """Objects in the file, counted independently of the generator's own figures."""
     n: Counter[str] = Counter()
+    obj: Any
     for obj in osmium.FileProcessor(str(pbf)):
         if obj.is_node():
             n["place" if "place" in obj.tags else "node"] += 1

@@ -334,7 +334,8 @@ class _BoxIndex:
         a = int(np.searchsorted(self.xs, x0, side="left"))
         b = int(np.searchsorted(self.xs, x1, side="right"))
         idx = np.sort(self.order[a:b])
-        return idx[(self.y[idx] >= y0) & (self.y[idx] <= y1)]
+        keep = (self.y[idx] >= y0) & (self.y[idx] <= y1)
+        return np.asarray(idx[keep], dtype=np.int64)
 
 
 def _share(
