@@ -148,7 +148,8 @@ def region_build(
     )
     for line in report.lines():
         out.print(line)
-    run_step(f"writing {out_dir}", save_region, region, out_dir)
+    # build_region returns a validated region: not validated a second time (a country: minutes)
+    run_step(f"writing {out_dir}", save_region, region, out_dir, validate=False)
     out.print(f"Region written to {out_dir}.")
 
 

@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from pyproj import CRS
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -82,6 +83,10 @@ class DrivableNetwork:
         """Number of drivable nodes."""
         return int(self.node_id.shape[0])
 
+    def in_crs(self, crs: Any) -> bool:
+        """Whether ``xy`` is in ``crs`` (a network made for another CRS must be remade)."""
+        return bool(CRS.from_user_input(self.crs).equals(CRS.from_user_input(crs)))
+
     def distance_to_road(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
         """Metres from each point (metric ``(k, 2)``) to the nearest drivable node."""
         if not len(self) or not len(xy):
@@ -110,7 +115,8 @@ def drivable_network(nodes: gpd.GeoDataFrame, edges: pd.DataFrame, crs: Any) -> 
     drive = edges[~edges["highway"].isin(NOT_DRIVABLE)]
     u_id = drive["u"].to_numpy(np.int64)
     v_id = drive["v"].to_numpy(np.int64)
-    used = np.unique(np.concatenate([u_id, v_id]))
+    ends = np.sort(np.concatenate([u_id, v_id]))  # np.unique hashes: slower on millions
+    used = ends[np.r_[True, ends[1:] != ends[:-1]]] if len(ends) else ends
     ids = nodes["node_id"].to_numpy(np.int64)
     order = np.argsort(ids, kind="stable")
     rows = order[np.searchsorted(ids[order], used)] if len(used) else np.zeros(0, np.int64)

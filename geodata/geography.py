@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 from shapely import STRtree, points
 
-from geodata.drivable import drivable_network
+from geodata.drivable import DrivableNetwork, drivable_network
 
 if TYPE_CHECKING:
     from pyproj import CRS
@@ -80,7 +80,10 @@ class GeographyCheck:
 
 
 def check_geography(
-    region: Region, settings: GeographySettings | None = None
+    region: Region,
+    settings: GeographySettings | None = None,
+    *,
+    net: DrivableNetwork | None = None,
 ) -> list[GeographyCheck]:
     """Everything about ``region``'s geography that cannot be right.
 
@@ -90,6 +93,9 @@ def check_geography(
         A validated region.
     settings
         Thresholds; default :class:`GeographySettings`.
+    net
+        The region's drivable network in its metric CRS, when the caller has it
+        (:func:`geodata.drivable.drivable_network`); computed otherwise.
 
     Returns
     -------
@@ -102,7 +108,7 @@ def check_geography(
     if found:  # distances in a CRS that does not fit the region would mislead
         return found
     found += _outside_checks(region, crs, cfg)
-    found += _road_checks(region, crs, cfg)
+    found += _road_checks(region, crs, cfg, net)
     return found
 
 
@@ -200,8 +206,11 @@ def _inside_if_swapped(
     return out
 
 
-def _road_checks(region: Region, crs: CRS, cfg: GeographySettings) -> list[GeographyCheck]:
-    net = drivable_network(region.roads.nodes, region.roads.edges, crs)
+def _road_checks(
+    region: Region, crs: CRS, cfg: GeographySettings, net: DrivableNetwork | None
+) -> list[GeographyCheck]:
+    if net is None or not net.in_crs(crs):
+        net = drivable_network(region.roads.nodes, region.roads.edges, crs)
     if not len(net) or region.settlements.empty:
         return []
     tree = cKDTree(net.xy)

@@ -283,6 +283,8 @@ def redact_text_columns(df: pd.DataFrame, *, what: str) -> pd.DataFrame:
             values.dtype.kind not in "OSU" and not (isinstance(values.dtype, pd.StringDtype))
         ):
             continue
+        if values.dtype.name == "geometry":  # shapes hold no text; hashing them is slow
+            continue
         uniques = [v for v in pd.unique(values.dropna()) if isinstance(v, str)]
         hits = {v: redact(v) for v in uniques if has_identifier(v)}
         if not hits:

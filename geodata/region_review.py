@@ -50,6 +50,12 @@ class ReviewSettings:
     circuity_pairs, circuity_min_km, circuity_outlier, circuity_seed
         Settlement pairs sampled for circuity, their least straight-line distance, the ratio
         above which a pair is an outlier, and the sampling seed.
+    circuity_work, circuity_local_km, circuity_local_targets
+        Search budget: when drivable nodes x pairs exceed ``circuity_work`` (a national
+        region; a district is far below), pairs are drawn near a few sampled settlements
+        instead: ``circuity_pairs / circuity_local_targets`` sources, each with up to
+        ``circuity_local_targets`` settlements within ``circuity_local_km``, and each
+        search stops at ``circuity_outlier x circuity_local_km``.
     census_tolerance
         A tehsil whose settlements hold more than census x (1 + this) households, or (when
         wholly inside) less than census x (1 - this), is flagged.
@@ -63,6 +69,9 @@ class ReviewSettings:
     circuity_min_km: float = 1.0
     circuity_outlier: float = 2.5
     circuity_seed: int = 16
+    circuity_work: int = 100_000_000
+    circuity_local_km: float = 25.0
+    circuity_local_targets: int = 10
     census_tolerance: float = 0.01
 
 
@@ -139,6 +148,7 @@ def review_region(
     settings: ReviewSettings | None = None,
     *,
     census_households: Mapping[str, float] | None = None,
+    net: DrivableNetwork | None = None,
 ) -> RegionReview:
     """Review ``region``: figures a planner should see and warnings with what to do.
 
@@ -151,6 +161,9 @@ def review_region(
     census_households
         Census households per tehsil; default ``region.metadata["census_households"]``
         (written by the build when a census was used), else no comparison.
+    net
+        The region's drivable network in its metric CRS, when the caller has it
+        (:func:`geodata.drivable.drivable_network`); computed otherwise.
 
     Returns
     -------
@@ -159,7 +172,8 @@ def review_region(
     cfg = settings or ReviewSettings()
     crs = region.metric_crs()
     sett = region.settlements
-    net = drivable_network(region.roads.nodes, region.roads.edges, crs)
+    if net is None or not net.in_crs(crs):
+        net = drivable_network(region.roads.nodes, region.roads.edges, crs)
     s_xy = _xy(sett, crs)
     hh = sett["households"].to_numpy(dtype=float)
     far = net.distance_to_road(s_xy) > cfg.far_road_m
@@ -392,17 +406,12 @@ def _circuity(
     _, near = cKDTree(net.xy[main]).query(_xy(sett, net.crs))
     node = main[np.asarray(near, dtype=np.int64)]
     rng = np.random.default_rng(cfg.circuity_seed)
-    k = len(sett)
-    a = rng.integers(0, k, cfg.circuity_pairs)
-    b = rng.integers(0, k, cfg.circuity_pairs)
-    straight = np.hypot(*(net.xy[node[a]] - net.xy[node[b]]).T)
-    keep = (a != b) & (straight >= cfg.circuity_min_km * 1000)
-    a, b, straight = a[keep], b[keep], straight[keep]
+    if len(net) * min(cfg.circuity_pairs, len(sett)) <= cfg.circuity_work:
+        a, b, straight, road = _global_pairs(adj, net.xy, node, cfg, rng)
+    else:
+        a, b, straight, road = _local_pairs(adj, net.xy, node, cfg, rng)
     if not len(a):
         return float("nan"), float("nan"), pd.DataFrame(columns=cols)
-    src, inv = np.unique(node[a], return_inverse=True)
-    dist = dijkstra(adj, directed=False, indices=src)
-    road = dist[inv, node[b]]
     ratio = road / straight
     ids = sett["settlement_id"].astype(str).to_numpy()
     tab = pd.DataFrame(
@@ -419,6 +428,61 @@ def _circuity(
     p90 = float(tab.loc[ok, "circuity"].quantile(0.9)) if ok.any() else float("nan")
     out = tab[~ok | (tab["circuity"] > cfg.circuity_outlier)].reset_index(drop=True)
     return med, p90, out
+
+
+_Pairs = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
+
+
+def _global_pairs(
+    adj: Any, xy: NDArray[np.float64], node: NDArray[np.int64], cfg: ReviewSettings, rng: Any
+) -> _Pairs:
+    """Settlement pairs drawn anywhere in the region, with their straight and road metres."""
+    k = len(node)
+    a = rng.integers(0, k, cfg.circuity_pairs)
+    b = rng.integers(0, k, cfg.circuity_pairs)
+    straight = np.hypot(*(xy[node[a]] - xy[node[b]]).T)
+    keep = (a != b) & (straight >= cfg.circuity_min_km * 1000)
+    a, b, straight = a[keep], b[keep], straight[keep]
+    if not len(a):
+        return a, b, straight, straight
+    src, inv = np.unique(node[a], return_inverse=True)
+    dist = dijkstra(adj, directed=False, indices=src)
+    return a, b, straight, dist[inv, node[b]]
+
+
+def _local_pairs(
+    adj: Any, xy: NDArray[np.float64], node: NDArray[np.int64], cfg: ReviewSettings, rng: Any
+) -> _Pairs:
+    """Pairs within ``circuity_local_km`` of a few sampled settlements (large regions).
+
+    Each source's search stops at ``circuity_outlier x circuity_local_km``: a pair not
+    reached by then is an outlier (its road distance is reported unknown).
+    """
+    k = len(node)
+    n_src = max(1, cfg.circuity_pairs // cfg.circuity_local_targets)
+    radius = cfg.circuity_local_km * 1000
+    tree = cKDTree(xy[node])
+    a_out: list[NDArray[np.int64]] = []
+    b_out: list[NDArray[np.int64]] = []
+    road: list[NDArray[np.float64]] = []
+    for s in rng.choice(k, size=min(n_src, k), replace=False):
+        near = np.asarray(tree.query_ball_point(xy[node[s]], radius), dtype=np.int64)
+        d = np.hypot(*(xy[node[near]] - xy[node[s]]).T)
+        near = near[(near != s) & (d >= cfg.circuity_min_km * 1000)]
+        if not len(near):
+            continue
+        b = rng.choice(near, size=min(cfg.circuity_local_targets, len(near)), replace=False)
+        dist = dijkstra(
+            adj, directed=False, indices=int(node[s]), limit=cfg.circuity_outlier * radius
+        )
+        a_out.append(np.full(len(b), s, dtype=np.int64))
+        b_out.append(np.asarray(b, dtype=np.int64))
+        road.append(dist[node[b]])
+    if not a_out:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0), np.zeros(0)
+    a, b = np.concatenate(a_out), np.concatenate(b_out)
+    return a, b, np.hypot(*(xy[node[a]] - xy[node[b]]).T), np.concatenate(road)
 
 
 def _head(ids: NDArray[Any], k: int = 10) -> str:

@@ -356,9 +356,17 @@ def _check_text(
 ) -> tuple[pd.Series, list[Problem]]:
     """A text column as ``str`` objects (nulls kept); blank text refused unless nullable."""
     problems: list[Problem] = []
-    values = [None if n else str(v) for v, n in zip(s.tolist(), isnull, strict=True)]
+    uniques: Any
+    try:  # each distinct value converted once (a road table repeats a few dozen classes)
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable cells: one by one
+        codes, uniques = np.arange(len(s)), s.to_numpy(dtype=object)
+    text = np.array([None, *(str(v) for v in uniques)], dtype=object)
+    values = text[codes + 1]
+    values[isnull] = None
     converted = pd.Series(values, index=s.index, dtype=object)
-    empty = np.array([v is not None and v.strip() == "" for v in values], dtype=bool)
+    blank = np.array([v is not None and v.strip() == "" for v in text], dtype=bool)
+    empty = blank[codes + 1] & ~isnull
     if not col.nullable and empty.any():
         for r in _rows(s, empty):
             problems.append(Problem("text is empty; give a value", src, r, col.name))
@@ -460,6 +468,8 @@ _BOOL_WORDS: dict[Any, bool] = {
 
 def _check_bool(s: pd.Series, col: Column, src: str) -> tuple[pd.Series | None, list[Problem]]:
     """A true/false column as bool (None when a value is missing or not true/false)."""
+    if s.dtype == bool:  # already canonical: nothing to map
+        return s.copy(), []
 
     def _b(v: Any) -> Any:
         if v is None or (isinstance(v, float) and np.isnan(v)):

@@ -162,15 +162,19 @@ def allocate_settlements(
         if census is not None and match is not None
         else (PERSONS_PER_ROAD_KM, "default")
     )
+    # each tehsil's cells as ascending indices (a mask per tehsil over every cell of a
+    # country is tehsils x cells)
+    order = np.argsort(teh, kind="stable")
+    bounds = np.searchsorted(teh[order], np.arange(len(tehsils) + 1))
     for t in range(len(tehsils)):
         if census is None or match is None:
             break
         row: Any = census.loc[match.pairs[str(tehsils["name"].iloc[t])]]
-        share = _share(tehsils.iloc[t], row, w_all[teh == t], use_raster, density[0])
-        in_t = teh == t
+        in_t = np.sort(order[bounds[t] : bounds[t + 1]])
+        share = _share(tehsils.iloc[t], row, w_all[in_t], use_raster, density[0])
         for part in ("rural", "urban"):
-            pool = in_t & (urban if part == "urban" else ~urban)
-            if not int(row["households_urban"]) or not pool.any():
+            pool = in_t[urban[in_t] if part == "urban" else ~urban[in_t]]
+            if not int(row["households_urban"]) or not len(pool):
                 pool = in_t  # no urban split, or no cell of this kind: all of its cells
             for arr, col in ((hh, "households"), (pop, "population")):
                 total = int(np.floor(float(row[f"{col}_{part}"]) * share[0] + 1e-9))
@@ -274,8 +278,10 @@ def _with_tehsil_points(
     x, y = cells.x, cells.y
     w = cells.weights(use_raster)
     extra: list[tuple[float, float]] = []
+    box = _BoxIndex(x, y)
     for geom in tehsils.geometry:
-        if not shapely.contains_xy(geom, x, y).any():
+        near = box.within_bounds(geom)
+        if not shapely.contains_xy(geom, x[near], y[near]).any():
             p = geom.representative_point()
             extra.append((p.x, p.y))
     if extra:
@@ -306,10 +312,30 @@ def _assign(x: np.ndarray, y: np.ndarray, seeds: pd.DataFrame) -> np.ndarray:
 def _tehsil_of(x: np.ndarray, y: np.ndarray, tehsils: gpd.GeoDataFrame) -> np.ndarray:
     """Index of the census tehsil holding each point, -1 outside all."""
     out = np.full(len(x), -1, dtype=np.int64)
+    box = _BoxIndex(x, y)
     for t, geom in enumerate(tehsils.geometry):
-        inside = shapely.contains_xy(geom, x, y) & (out < 0)
-        out[inside] = t
+        near = box.within_bounds(geom)  # a point outside the bounds is not inside
+        near = near[out[near] < 0]
+        out[near[shapely.contains_xy(geom, x[near], y[near])]] = t
     return out
+
+
+class _BoxIndex:
+    """Points sorted by x: those within a geometry's bounds without testing every point."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.order = np.argsort(x, kind="stable")
+        self.xs = x[self.order]
+        self.y = y
+
+    def within_bounds(self, geom: Any) -> np.ndarray:
+        """Ascending indices of the points inside the bounds of ``geom`` (edges included)."""
+        x0, y0, x1, y1 = shapely.bounds(geom)
+        a = int(np.searchsorted(self.xs, x0, side="left"))
+        b = int(np.searchsorted(self.xs, x1, side="right"))
+        idx = np.sort(self.order[a:b])
+        keep = (self.y[idx] >= y0) & (self.y[idx] <= y1)
+        return np.asarray(idx[keep], dtype=np.int64)
 
 
 def _share(
@@ -347,6 +373,12 @@ def _gather(
     bj = np.floor(y / block_m).astype(np.int64)
     key = np.where(seed_of >= 0, seed_of, -1 - (bi * 100_003 + bj))
     groups = pd.DataFrame({"k": key, "t": teh}).groupby(["k", "t"]).indices
+    look = _Lookup(
+        {c: seeds[c].tolist() for c in ("sid", "name", "name_ur", "x", "y", "kind")},
+        [str(v) for v in tehsils["name"]],
+        tehsils.geometry.to_numpy(),
+        hh + pop,
+    )
     rows: list[dict[str, Any]] = []
     n_split = too_big = 0
     for group, idx in groups.items():
@@ -359,10 +391,20 @@ def _gather(
         n_split += len(parts) > 1
         too_big += sum(len(p) == 1 and load[np.isin(idx, p)].sum() > max_hh for p in parts)
         for j, p in enumerate(parts):
-            rows.append(_row(int(k), int(t), j, len(parts), p, x, y, hh, pop, seeds, tehsils))
+            rows.append(_row(int(k), int(t), j, len(parts), p, x, y, hh, pop, look))
             rows[-1]["outside"] = bool(outside[p[0]])
             rows[-1]["block"] = (int(bi[p[0]]), int(bj[p[0]]))
     return rows, n_split, too_big
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """Seed columns, tehsil names and polygons, and cell weights, read once per gathering."""
+
+    seeds: dict[str, list[Any]]
+    teh_names: list[str]
+    geoms: np.ndarray
+    weight: np.ndarray  # households + persons per cell
 
 
 def _inside_its_unit(
@@ -373,14 +415,13 @@ def _inside_its_unit(
     y: np.ndarray,
     w: np.ndarray,
     t: int,
-    tehsils: gpd.GeoDataFrame,
+    geoms: np.ndarray,
 ) -> tuple[float, float]:
     """``(cx, cy)``, or its heaviest cell when the point lies outside the cells' unit.
 
     The settlement's point decides its tehsil later (a spatial join): it must lie in the
     unit its cells lie in (or outside every census unit, for cells outside them).
     """
-    geoms = tehsils.geometry.to_numpy()
     if t >= 0:
         ok = bool(shapely.contains_xy(geoms[t], cx, cy))
     else:
@@ -416,20 +457,19 @@ def _row(
     y: np.ndarray,
     hh: np.ndarray,
     pop: np.ndarray,
-    seeds: pd.DataFrame,
-    tehsils: gpd.GeoDataFrame,
+    look: _Lookup,
 ) -> dict[str, Any]:
     """One settlement row (metric ``x, y``)."""
     w = hh[p] + pop[p] + 1e-9
     cx, cy = float(np.average(x[p], weights=w)), float(np.average(y[p], weights=w))
-    teh_name = str(tehsils["name"].iloc[t]) if t >= 0 else None
+    teh_name = look.teh_names[t] if t >= 0 else None
     suffix = f"-{j + 1}" if n > 1 else ""
     if k >= 0:
-        s = seeds.iloc[k]
+        s = {c: v[k] for c, v in look.seeds.items()}
         sid, name, name_ur = str(s["sid"]), str(s["name"]), s["name_ur"]
         if n == 1 and np.hypot(s["x"] - cx, s["y"] - cy) < 2000.0:
             cx, cy = float(s["x"]), float(s["y"])
-        cx, cy = _inside_its_unit(cx, cy, p, x, y, hh + pop, t, tehsils)
+        cx, cy = _inside_its_unit(cx, cy, p, x, y, look.weight, t, look.geoms)
         name += f" ({j + 1}/{n})" if n > 1 else ""
         source = f"place={s['kind']}"
     else:

@@ -205,6 +205,7 @@ def build_region(
     secs["settlements"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    net = drivable_network(roads.nodes, roads.edges, metric)  # validate keeps roads as they are
     cen, cand = _sites(
         centres,
         candidates,
@@ -212,7 +213,7 @@ def build_region(
         units,
         places,
         gn,
-        drivable_network(roads.nodes, roads.edges, metric),
+        net,
         _SiteRule(
             centre_capacity_per_day,
             candidate_min_households,
@@ -284,8 +285,8 @@ def build_region(
     secs["validate"] = time.perf_counter() - t
     t = time.perf_counter()
     review = [
-        *review_region(region).lines(),
-        *(f"warning: {w}" for w in check_geography(region)),
+        *review_region(region, net=net).lines(),
+        *(f"warning: {w}" for w in check_geography(region, net=net)),
     ]
     secs["review"] = time.perf_counter() - t
     report = BuildReport(

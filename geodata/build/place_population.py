@@ -172,18 +172,26 @@ def outside_population(
     n_tag = n_assumed = n_capped = 0
     own = outside & (seed_of >= 0)
     src = source[np.maximum(seed_of, 0)]
-    for s in range(len(seeds)):
+    # cells of each place, as ascending index arrays (a mask per place over every cell is
+    # quadratic on a country); places without such cells add nothing and are skipped
+    own_idx = np.flatnonzero(own)
+    by_src = _groups(src[own_idx], own_idx)
+    free = own_idx[src[own_idx] < 0]
+    by_seed = _groups(seed_of[free], free)
+    for s in sorted(set(by_src) | set(by_seed)):
+        if s < 0:
+            continue
         if tagged[s]:
-            m = own & (src == s)
+            m = by_src.get(s, own_idx[:0])
             total = max(tag[s] - sub[s], 0.0)
             cap = float(wt[m].sum()) * density * TAG_DENSITY_FACTOR
-            n_capped += int(m.any() and cap < total)
+            n_capped += int(len(m) > 0 and cap < total)
             total = min(total, cap)
-            n_tag += int(m.any())
+            n_tag += int(len(m) > 0)
         else:
-            m = own & (src < 0) & (seed_of == s)
+            m = by_seed.get(s, own_idx[:0])
             total = float(PLACE_DEFAULT_POPULATION.get(str(seeds["kind"].iloc[s]), 0))
-            n_assumed += int(m.any())
+            n_assumed += int(len(m) > 0)
         pop[m] += spread(wt[m], round(total))
     notes = []
     if n_tag:
@@ -223,6 +231,15 @@ def _parents(seeds: pd.DataFrame) -> np.ndarray:
         if ok.any():
             parent[s] = int(near[ok][np.argmin(d[ok])])
     return parent
+
+
+def _groups(keys: np.ndarray, idx: np.ndarray) -> dict[int, np.ndarray]:
+    """``{key: the entries of idx with that key, in their order}``."""
+    if not len(keys):
+        return {}
+    order = np.argsort(keys, kind="stable")
+    k, first = np.unique(keys[order], return_index=True)
+    return {int(a): b for a, b in zip(k, np.split(idx[order], first[1:]), strict=True)}
 
 
 def _tagged_ancestor(s: int, parent: np.ndarray, tagged: np.ndarray) -> int:

@@ -179,13 +179,7 @@ def greedy_candidates(
     if net is not None:
         s, _ = place_on_main_network(s, net)
     xy = shapely.get_coordinates(s.to_crs(metric).geometry.array)
-    taken = list(shapely.get_coordinates(cen.to_crs(metric).geometry.array))
-    pick: list[int] = []
-    for k, p in enumerate(xy):
-        if taken and np.min(np.hypot(*(np.asarray(taken) - p).T)) < spacing_m:
-            continue
-        pick.append(k)
-        taken.append(p)
+    pick = _spaced(xy, shapely.get_coordinates(cen.to_crs(metric).geometry.array), spacing_m)
     relaxed = not pick  # every site is near a centre: take the one farthest from them
     chosen = s.iloc[pick] if pick else s.iloc[[_farthest(xy, cen, metric)]]
     return _site_table(
@@ -201,6 +195,37 @@ def greedy_candidates(
 
 
 # ---------------------------------------------------------------------------------------
+
+
+def _spaced(xy: np.ndarray, fixed: np.ndarray, spacing_m: float) -> list[int]:
+    """Rows of ``xy`` taken in order when at least ``spacing_m`` from all taken and ``fixed``.
+
+    Taken points are kept in a grid of ``spacing_m`` cells; a point is compared with the
+    points of the 5 x 5 cells around its own (any point farther away is farther than the
+    spacing), not with every point taken (quadratic on a country).
+    """
+    size = spacing_m if spacing_m > 0 else 1.0
+    grid: dict[tuple[int, int], list[tuple[float, float]]] = {}
+
+    def cell(p: np.ndarray) -> tuple[int, int]:
+        return int(np.floor(p[0] / size)), int(np.floor(p[1] / size))
+
+    for p in fixed:
+        grid.setdefault(cell(p), []).append((float(p[0]), float(p[1])))
+    pick: list[int] = []
+    for k, p in enumerate(xy):
+        ci, cj = cell(p)
+        near = [
+            q
+            for di in range(-2, 3)
+            for dj in range(-2, 3)
+            for q in grid.get((ci + di, cj + dj), ())
+        ]
+        if near and np.min(np.hypot(*(np.asarray(near) - p).T)) < spacing_m:
+            continue
+        pick.append(k)
+        grid.setdefault((ci, cj), []).append((float(p[0]), float(p[1])))
+    return pick
 
 
 def _farthest(xy: Any, cen: gpd.GeoDataFrame, metric: Any) -> int:

@@ -8,6 +8,7 @@ OSM node or only at junctions (``simplify=True``). Lengths are haversine sums of
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -32,10 +33,10 @@ class WayPieces:
     highway: list[str]
     oneway: list[bool]
     surface: list[str | None]
-    maxspeed: list[float]
+    maxspeed: Sequence[float]
     bridge: list[bool]
     name: list[str | None]
-    osm_way: list[int]
+    osm_way: Sequence[int]
     n_read: int = 0
     n_kept: int = 0
     n_reversed: int = 0
@@ -136,8 +137,11 @@ def merge_coincident(w: WayPieces) -> np.ndarray:
     n_pieces = len(w.starts)
     ends = np.append(w.starts[1:], n)
     piece_of = np.repeat(np.arange(n_pieces), ends - w.starts)
-    xy = np.column_stack([w.lon, w.lat])
-    _, first, inv = np.unique(xy, axis=0, return_index=True, return_inverse=True)
+    # one complex key per position: the same groups as unique rows of (lon, lat), and a
+    # numeric sort (unique rows sort raw bytes, six times slower on a country)
+    key = np.empty(n, dtype=np.complex128)
+    key.real, key.imag = w.lon, w.lat
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
     # canonical id: the smallest OSM id at each location
     canon_of_loc = np.full(len(first), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(canon_of_loc, inv.ravel(), w.refs)

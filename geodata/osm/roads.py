@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from array import array
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,6 +109,7 @@ _ONEWAY_REVERSE = frozenset({"-1", "reverse"})
 _ONEWAY_NO = frozenset({"no", "false", "0"})
 _ONEWAY_REVERSIBLE = frozenset({"reversible", "alternating"})
 _ACCESS_DROP = frozenset({"private", "no"})
+_X_MAX, _Y_MAX = 1_800_000_000, 900_000_000  # valid fixed-point coordinates (libosmium)
 
 Network = Literal["all", "drive", "walk"]
 
@@ -298,10 +300,15 @@ def read_osm_roads_with_report(
 
 def _read_highway_ways(src: Path, network: Network) -> WayPieces:
     """The kept highway ways of ``src`` as pieces (runs of located nodes), with counts."""
-    refs: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    starts: list[int] = []
+    # 8-byte machine integers, not lists of Python ints (5 times the memory on a country)
+    refs = array("q")
+    lons = array("q")  # fixed-point, degrees x 10^7
+    lats = array("q")
+    starts = array("q")
+    # one str object per distinct class, surface and name: a country's millions of per-way
+    # copies would pin the small-object arenas of transient node objects (freed memory the
+    # process cannot give back)
+    shared: dict[str, str] = {}
     w = WayPieces(
         np.empty(0, np.int64),
         np.empty(0),
@@ -315,6 +322,8 @@ def _read_highway_ways(src: Path, network: Network) -> WayPieces:
         [],
         [],
     )
+    maxspeeds = array("d")
+    way_ids = array("q")
     fp = (
         osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
@@ -343,35 +352,20 @@ def _read_highway_ways(src: Path, network: Network) -> WayPieces:
             w.n_reversible += 1
         else:
             oneway = hw in _IMPLIED_ONEWAY or tags.get("junction") in ("roundabout", "circular")
-        # runs of nodes with a location (an extract may cut a way)
-        piece_ref: list[int] = []
-        piece_lon: list[float] = []
-        piece_lat: list[float] = []
-        pieces: list[tuple[list[int], list[float], list[float]]] = []
-        missing = False
-        for nd in obj.nodes:
-            loc = nd.location
-            if loc.valid():
-                piece_ref.append(nd.ref)
-                piece_lon.append(loc.lon)
-                piece_lat.append(loc.lat)
-            else:
-                missing = True
-                if len(piece_ref) >= 2:
-                    pieces.append((piece_ref, piece_lon, piece_lat))
-                piece_ref, piece_lon, piece_lat = [], [], []
-        if len(piece_ref) >= 2:
-            pieces.append((piece_ref, piece_lon, piece_lat))
+        pieces, missing = _located_pieces(obj.nodes)
         w.n_missing += missing
         if not pieces:
             w.dropped["fewer than 2 located nodes"] += 1
             continue
         w.n_kept += 1
         w.n_reversed += reverse
+        hw = shared.setdefault(hw, hw)
         surface = tags.get("surface")
+        surface = shared.setdefault(surface, surface) if surface is not None else None
         maxspeed = parse_maxspeed(tags.get("maxspeed"))
         bridge = tags.get("bridge", "no") not in ("no", "false", "0")
         name = tags.get("name") or tags.get("name:en") or tags.get("ref")
+        name = shared.setdefault(name, name) if name is not None else None
         for pr, plo, pla in pieces:
             if reverse:
                 pr, plo, pla = pr[::-1], plo[::-1], pla[::-1]
@@ -382,20 +376,53 @@ def _read_highway_ways(src: Path, network: Network) -> WayPieces:
             w.highway.append(hw)
             w.oneway.append(oneway)
             w.surface.append(surface)
-            w.maxspeed.append(maxspeed)
+            maxspeeds.append(maxspeed)
             w.bridge.append(bridge)
             w.name.append(name)
-            w.osm_way.append(obj.id)
+            way_ids.append(obj.id)
     if n_objects == 0:
         raise DataFileError(
             f"{src}: contains no OSM nodes or ways with a highway tag; it is empty or not "
             "an OSM extract of a populated area"
         )
-    w.refs = np.asarray(refs, dtype=np.int64)
-    w.lon = np.asarray(lons, dtype=float)
-    w.lat = np.asarray(lats, dtype=float)
-    w.starts = np.asarray(starts, dtype=np.int64)
+    w.refs = np.frombuffer(refs, dtype=np.int64).copy()
+    w.lon = np.frombuffer(lons, dtype=np.int64) / 1e7
+    w.lat = np.frombuffer(lats, dtype=np.int64) / 1e7
+    w.starts = np.frombuffer(starts, dtype=np.int64).copy()
+    w.maxspeed, w.osm_way = maxspeeds, way_ids
     return w
+
+
+def _located_pieces(
+    nodes: Any,
+) -> tuple[list[tuple[list[int], list[int], list[int]]], bool]:
+    """Runs of at least 2 located nodes (an extract may cut a way); whether any is not.
+
+    Coordinates are libosmium's fixed-point integers (degrees x 10^7; ``Location.lon`` is
+    exactly ``x / 1e7``). The common case (every node located) takes a few list
+    comprehensions; the per-node loop runs only for ways the extract cuts.
+    """
+    nds = list(nodes)
+    locs = [nd.location for nd in nds]
+    xs = [loc.x for loc in locs]
+    ys = [loc.y for loc in locs]
+    refs = [nd.ref for nd in nds]
+    if xs and min(xs) >= -_X_MAX and max(xs) <= _X_MAX and -_Y_MAX <= min(ys) <= max(ys) <= _Y_MAX:
+        return ([(refs, xs, ys)] if len(refs) >= 2 else []), False
+    pieces: list[tuple[list[int], list[int], list[int]]] = []
+    piece: tuple[list[int], list[int], list[int]] = ([], [], [])
+    for ref, x, y in zip(refs, xs, ys, strict=True):
+        if -_X_MAX <= x <= _X_MAX and -_Y_MAX <= y <= _Y_MAX:  # Location.valid()
+            piece[0].append(ref)
+            piece[1].append(x)
+            piece[2].append(y)
+        else:
+            if len(piece[0]) >= 2:
+                pieces.append(piece)
+            piece = ([], [], [])
+    if len(piece[0]) >= 2:
+        pieces.append(piece)
+    return pieces, bool(nds)
 
 
 def _drop_reason(hw: str | None, tags: Any, network: Network) -> str | None:
