@@ -88,10 +88,11 @@ def islamabad(runs: int = 3) -> int:
     return 0 if alone < TARGET_S else 1
 
 
-def _cli_build(osm: Path, census: Path, out: Path) -> dict[str, object]:
+def _cli_build(osm: Path, census: Path, out: Path, *, simplify: bool) -> dict[str, object]:
     """``accessgap region build`` in a child process: wall time, peak RSS and its report."""
     cmd = [sys.executable, "-c", _CLI, "region", "build", "--osm", str(osm)]
     cmd += ["--census", str(census), "--out", str(out)]
+    cmd += ["--simplify-roads"] if simplify else []
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -142,17 +143,22 @@ def _synthetic(cache: Path, scale: float, seed: int) -> tuple[Path, Path]:
     return country.pbf, country.census
 
 
-def national(scale: float, seed: int, cache: Path) -> int:
-    """Build the synthetic country and Islamabad with the CLI; compare with the targets."""
+def national(scale: float, seed: int, cache: Path, *, simplify: bool = False) -> int:
+    """Build the synthetic country and Islamabad with the CLI; compare with the targets.
+
+    ``simplify`` builds both with ``--simplify-roads`` (junctions and way ends as nodes).
+    """
     pbf, census = _synthetic(cache, scale, seed)
+    print(f"road nodes: {'junctions and way ends' if simplify else 'every OSM node'}")
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
-        nat = _cli_build(pbf, census, Path(tmp) / "national")
+        nat = _cli_build(pbf, census, Path(tmp) / "national", simplify=simplify)
         base = None
         if (DATA / "osm" / "islamabad.osm.pbf").is_file():
             base = _cli_build(
                 DATA / "osm" / "islamabad.osm.pbf",
                 DATA / "census2017" / "tehsil_population_2017.csv",
                 Path(tmp) / "islamabad",
+                simplify=simplify,
             )
     print("\n| step | national s | islamabad s |\n|---|---:|---:|")
     for k, v in nat["steps"].items():  # type: ignore[attr-defined]
@@ -194,9 +200,14 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(tempfile.gettempdir()) / "accessgap-bench",
         help="national: folder of generated files (reused when the parameters match)",
     )
+    ap.add_argument(
+        "--simplify-roads",
+        action="store_true",
+        help="national: build with `--simplify-roads` (junctions and way ends as road nodes)",
+    )
     args = ap.parse_args(argv)
     if args.part == "national":
-        return national(args.scale, args.seed, args.cache)
+        return national(args.scale, args.seed, args.cache, simplify=args.simplify_roads)
     return islamabad(args.runs)
 
 

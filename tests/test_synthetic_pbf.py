@@ -203,3 +203,31 @@ def test_review_uses_local_pairs_above_its_search_budget(built: tuple[Region, ob
     assert (out["straight_km"] <= 5.0).all()
     assert (out["road_km"].isna() | (out["circuity"] > 2.5)).all()
     assert (out["road_km"].dropna() <= 2.5 * 5.0).all()
+
+
+def test_cli_builds_a_simplified_country_with_the_same_roads(
+    country: SyntheticCountry, built: tuple[Region, object], tmp_path: Path
+) -> None:
+    # `--simplify-roads` (what a country needs to fit in memory): junctions and way ends
+    # only, the same roads and lengths, travel times within a second of the full graph's
+    from helpers import invoke_cli
+
+    from access.engine import nearest_centre
+    from geodata.region import load_region
+
+    out = tmp_path / "simplified"
+    args = ("--osm", country.pbf, "--census", country.census, "--out", out)
+    result = invoke_cli("region", "build", *args, "--simplify-roads")
+    assert result.exit_code == 0, result.output
+    assert "(simplified)" in result.output
+    full, simple = built[0], load_region(out)
+    assert len(simple.roads.nodes) < len(full.roads.nodes) / 3
+    assert simple.roads.edges["length_m"].sum() == pytest.approx(
+        full.roads.edges["length_m"].sum(), rel=1e-9
+    )
+    same_points = simple.with_(settlements=full.settlements, centres=full.centres)
+    for mode in ("car", "walk"):
+        a = nearest_centre(full, mode=mode)["travel_min"].to_numpy()
+        b = nearest_centre(same_points, mode=mode)["travel_min"].to_numpy()
+        assert np.isfinite(a).mean() > 0.9
+        np.testing.assert_allclose(b, a, atol=1 / 60)
