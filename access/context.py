@@ -11,8 +11,6 @@ again and again (settlements, centres). It also resolves the shared query argume
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -33,6 +31,7 @@ from access.road_geometry import clear_road_geometry, road_geometry, transform_i
 from access.snapping import SnapIndex, Snaps, snap_xy
 from access.speeds import TravelSettings
 from geodata.errors import CRSError, SchemaError
+from geodata.memo import LruMemo
 from geodata.region import Region
 from geodata.schema import STORAGE_CRS
 
@@ -50,9 +49,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-_SNAP_MEMO_SIZE = 4
-_snap_memo: OrderedDict[tuple[str, str], TravelContext] = OrderedDict()
-_snap_lock = threading.Lock()
+_snap_memo: LruMemo[tuple[str, str], TravelContext] = LruMemo(4)
 
 
 class TravelContext:
@@ -92,9 +89,8 @@ class TravelContext:
         self.vert_ptr = geo.vert_ptr
         self.flip = geo.flip
         self._geo = geo
-        self._lock = threading.Lock()
-        self._snaps: OrderedDict[tuple[str, float], Snaps] = OrderedDict()
-        self._derived: OrderedDict[tuple[str, int, int], tuple[Any, Any, Any]] = OrderedDict()
+        self._snaps: LruMemo[tuple[str, float], Snaps] = LruMemo(8)
+        self._derived: LruMemo[tuple[str, int, int], tuple[Any, Any, Any]] = LruMemo(32)
         self.index: SnapIndex = geo.index(graph.edge_snappable, np.isfinite(graph.edge_time_s))
 
     @property
@@ -105,16 +101,12 @@ class TravelContext:
     def derived(self, name: str, a: Snaps, b: Snaps | None, fn: Callable[[], T]) -> T:
         """Memoise ``fn()``, a value derived from memoised snaps ``a`` (and ``b``) only."""
         key = (name, id(a), id(b))
-        with self._lock:
-            hit = self._derived.get(key)
+        hit = self._derived.get(key)
         if hit is not None and hit[0] is a and hit[1] is b:
             cached: T = hit[2]
             return cached
         value = fn()
-        with self._lock:
-            self._derived[key] = (a, b, value)
-            while len(self._derived) > 32:
-                self._derived.popitem(last=False)
+        self._derived.put(key, (a, b, value))
         return value
 
     def geom(self, e: int) -> LineString:
@@ -153,17 +145,12 @@ class TravelContext:
         # the same tables are snapped again and again (settlements, centres): memoise by
         # the coordinates themselves
         key = (hashlib.sha1(np.ascontiguousarray(xy).tobytes()).hexdigest(), float(max_snap_m))
-        with self._lock:
-            hit = self._snaps.get(key)
-        if hit is not None:
-            return hit
+        return self._snaps.get_or_build(key, lambda: self._read_only_snaps(xy, max_snap_m))
+
+    def _read_only_snaps(self, xy: np.ndarray, max_snap_m: float) -> Snaps:
         out = self._snap_xy(xy, max_snap_m)
         for value in vars(out).values():
             value.flags.writeable = False  # shared through the memo
-        with self._lock:
-            self._snaps[key] = out
-            while len(self._snaps) > 8:
-                self._snaps.popitem(last=False)
         return out
 
     def _snap_xy(self, xy: np.ndarray, max_snap_m: float) -> Snaps:
@@ -192,23 +179,12 @@ def travel_context(region: Region, settings: TravelSettings) -> TravelContext:
     """
     graph = compile_graph(region, settings=settings)
     key = (graph.key, CRS.from_user_input(region.metric_crs()).to_string())
-    with _snap_lock:
-        hit = _snap_memo.get(key)
-        if hit is not None:
-            _snap_memo.move_to_end(key)
-            return hit
-    ctx = TravelContext(region, graph)
-    with _snap_lock:
-        _snap_memo[key] = ctx
-        while len(_snap_memo) > _SNAP_MEMO_SIZE:
-            _snap_memo.popitem(last=False)
-    return ctx
+    return _snap_memo.get_or_build(key, lambda: TravelContext(region, graph))
 
 
 def clear_travel_contexts() -> None:
     """Forget every memoised context, compiled graph and road geometry held in memory."""
-    with _snap_lock:
-        _snap_memo.clear()
+    _snap_memo.clear()
     clear_memory_cache()
     clear_road_geometry()
 
@@ -220,9 +196,8 @@ def release_travel_context(region: Region, settings: TravelSettings) -> None:
     three modes' graphs (~0.6 GB each) in memory. Contexts already handed out stay valid.
     """
     gkey = graph_key(region, settings)
-    with _snap_lock:
-        for key in [k for k in _snap_memo if k[0] == gkey]:
-            del _snap_memo[key]
+    for key in [k for k in _snap_memo if k[0] == gkey]:
+        _snap_memo.pop(key)
     forget_graph(gkey)
 
 

@@ -16,8 +16,6 @@ import json
 import logging
 import os
 import tempfile
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from access.kernels import contract_chains
 from access.search import GraphArrays
 from access.speeds import TravelSettings, edge_speeds_kph
 from geodata.errors import SchemaError
+from geodata.memo import LruMemo
 from geodata.region import Region
 
 __all__ = [
@@ -43,9 +42,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 GRAPH_FORMAT = 3
-_MEMO_SIZE = 4
-_memo: OrderedDict[str, CompiledGraph] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo: LruMemo[str, CompiledGraph] = LruMemo(4)
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,34 +213,28 @@ def compile_graph(region: Region, *, settings: TravelSettings | None = None) -> 
     """
     settings = settings or TravelSettings()
     key = graph_key(region, settings)
-    with _memo_lock:
-        hit = _memo.get(key)
-        if hit is not None:
-            _memo.move_to_end(key)
-            return hit
+    return _memo.get_or_build(key, lambda: _load_or_build(region, settings, key))
+
+
+def _load_or_build(region: Region, settings: TravelSettings, key: str) -> CompiledGraph:
+    """The graph ``key`` from the disk cache, or built (and saved there when one is set)."""
     path = Path(settings.cache_dir) / f"graph-{key}.npz" if settings.cache_dir else None
     graph = _load(path, key) if path is not None and path.exists() else None
     if graph is None:
         graph = _build(region, settings, key)
         if path is not None:
             _save(graph, path)
-    with _memo_lock:
-        _memo[key] = graph
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
     return graph
 
 
 def forget_graph(key: str) -> None:
     """Drop the compiled graph ``key`` from the memory cache (the disk cache is untouched)."""
-    with _memo_lock:
-        _memo.pop(key, None)
+    _memo.pop(key)
 
 
 def clear_memory_cache() -> None:
     """Forget the compiled graphs held in memory (the disk cache is untouched)."""
-    with _memo_lock:
-        _memo.clear()
+    _memo.clear()
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ so gaps, placement, vans, scenarios and the app all take the same path.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -43,6 +42,7 @@ from access.offroad import (
 from access.search import bounded_one_to_many, csr_keep_zeros, min_duplicates
 from access.speeds import TravelSettings
 from geodata.errors import SchemaError
+from geodata.memo import LruMemo
 from geodata.region import Region
 
 __all__ = [
@@ -60,10 +60,8 @@ __all__ = [
 #: The grid reaches this far beyond the region's points and roads (metres).
 GRID_MARGIN_M = 2000.0
 
-_MEMO_SIZE = 2
-_memo: OrderedDict[tuple[str, ...], OffroadContext] = OrderedDict()
-_memo_lock = threading.Lock()
-_region_settings: OrderedDict[tuple[str, str], OffroadSettings] = OrderedDict()
+_memo: LruMemo[tuple[str, ...], OffroadContext] = LruMemo(2)
+_region_settings: LruMemo[tuple[str, str], OffroadSettings] = LruMemo(8)
 
 
 G = TypeVar("G", CombinedGraph, GridGraph)
@@ -180,14 +178,10 @@ def resolve_offroad(region: Region, settings: TravelSettings) -> OffroadSettings
     if choice is None and not conf.get("enabled", False):
         return None
     key = (region.fingerprint(), repr(sorted(conf.items())) + repr(sorted(files.items())))
-    hit = _region_settings.get(key)
-    if hit is None:
-        opts = {k: conf[k] for k in ("neighbours", "cell_m", "max_slope") if k in conf}
-        hit = OffroadSettings(**{str(k): v for k, v in files.items()}, **opts)
-        _region_settings[key] = hit
-        while len(_region_settings) > 8:
-            _region_settings.popitem(last=False)
-    return hit
+    opts = {k: conf[k] for k in ("neighbours", "cell_m", "max_slope") if k in conf}
+    return _region_settings.get_or_build(
+        key, lambda: OffroadSettings(**{str(k): v for k, v in files.items()}, **opts)
+    )
 
 
 def offroad_context(
@@ -202,18 +196,12 @@ def offroad_context(
     """
     ctx = travel_context(region, settings)
     key = (ctx.graph.key, offroad.digest(), ctx.crs.to_string())
-    with _memo_lock:
-        hit = _memo.get(key)
-        if hit is not None:
-            _memo.move_to_end(key)
-            return hit
-    surface = load_surface(offroad, crs=ctx.crs, bounds=_bounds(region, ctx))
-    out = _with_roads(ctx, region, surface)
-    with _memo_lock:
-        _memo[key] = out
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
-    return out
+
+    def build() -> OffroadContext:
+        surface = load_surface(offroad, crs=ctx.crs, bounds=_bounds(region, ctx))
+        return _with_roads(ctx, region, surface)
+
+    return _memo.get_or_build(key, build)
 
 
 def nearest_centre_offroad(

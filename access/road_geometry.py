@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -32,15 +31,14 @@ from access.snapping import (
     segment_table,
 )
 from geodata.errors import CRSError
+from geodata.memo import LruMemo
 from geodata.region import Region
 from geodata.schema import STORAGE_CRS
 
 __all__ = ["RoadGeometry", "clear_road_geometry", "road_geometry", "transform_in_threads"]
 
-_MEMO_SIZE = 2
 _GRID_MEMO_SIZE = 2
-_memo: OrderedDict[tuple[str, str], RoadGeometry] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo: LruMemo[tuple[str, str], RoadGeometry] = LruMemo(2)
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,7 +65,9 @@ class RoadGeometry:
     vert_ptr: np.ndarray
     flip: np.ndarray
     lonlat_nodes: np.ndarray
-    _grids: OrderedDict[str, SegmentGrid | None] = field(default_factory=OrderedDict, repr=False)
+    _grids: LruMemo[str, SegmentGrid | None] = field(
+        default_factory=lambda: LruMemo(_GRID_MEMO_SIZE), repr=False
+    )  # contexts keep their own grids
     _nodes: list[np.ndarray] = field(default_factory=list, repr=False)  # metric node_xy
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -101,16 +101,7 @@ class RoadGeometry:
 
     def _grid(self, mask: np.ndarray) -> SegmentGrid | None:
         key = hashlib.sha1(np.packbits(mask).tobytes()).hexdigest() + str(mask.size)
-        with self._lock:
-            if key in self._grids:
-                self._grids.move_to_end(key)
-                return self._grids[key]
-        grid = segment_grid(self.segments, mask)
-        with self._lock:
-            self._grids[key] = grid
-            while len(self._grids) > _GRID_MEMO_SIZE:  # contexts keep their own grids
-                self._grids.popitem(last=False)
-        return grid
+        return self._grids.get_or_build(key, lambda: segment_grid(self.segments, mask))
 
 
 def road_geometry(region: Region, crs: CRS, graph: CompiledGraph) -> RoadGeometry:
@@ -125,23 +116,12 @@ def road_geometry(region: Region, crs: CRS, graph: CompiledGraph) -> RoadGeometr
         When the road tables are not in EPSG:4326.
     """
     key = (region.fingerprint(), crs.to_string())
-    with _memo_lock:
-        hit = _memo.get(key)
-        if hit is not None:
-            _memo.move_to_end(key)
-            return hit
-    geo = _build(region, crs, graph)
-    with _memo_lock:
-        _memo[key] = geo
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
-    return geo
+    return _memo.get_or_build(key, lambda: _build(region, crs, graph))
 
 
 def clear_road_geometry() -> None:
     """Forget the road geometries held in memory."""
-    with _memo_lock:
-        _memo.clear()
+    _memo.clear()
 
 
 def transform_in_threads(

@@ -14,8 +14,6 @@ import json
 import logging
 import os
 import tempfile
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from access.engine import nearest_centre
 from access.offroad_region import resolve_offroad
 from access.speeds import TravelSettings
 from geodata.manifest import file_sha256
+from geodata.memo import LruMemo
 from geodata.region import Region
 
 __all__ = [
@@ -42,9 +41,7 @@ log = logging.getLogger(__name__)
 
 #: Version of the cache layout; part of every key.
 CACHE_FORMAT = 1
-_MEMO_SIZE = 32
-_memo: OrderedDict[str, pd.DataFrame] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo: LruMemo[str, pd.DataFrame] = LruMemo(32)
 
 
 class TravelCache:
@@ -106,21 +103,16 @@ class TravelCache:
     ) -> pd.DataFrame:
         """:func:`access.engine.nearest_centre` of one mode, from the cache when possible."""
         key = travel_key(region, centres, travel)
-        with _memo_lock:
-            hit = _memo.get(key)
-            if hit is not None:
-                _memo.move_to_end(key)
-                self.counts["memory_hits"] += 1
-                return hit.copy()
+        hit = _memo.get(key)
+        if hit is not None:
+            self.counts["memory_hits"] += 1
+            return hit.copy()
         t = self._read(key, region)
         if t is None:
             t = nearest_centre(region, settings=travel, centres=centres)
             self.counts["computed"] += 1
             self._write(key, t)
-        with _memo_lock:
-            _memo[key] = t.copy()
-            while len(_memo) > _MEMO_SIZE:
-                _memo.popitem(last=False)
+        _memo.put(key, t.copy())
         return t
 
     def _paths(self, key: str) -> tuple[Path, Path]:
@@ -171,8 +163,7 @@ class TravelCache:
 
 def clear_memory_cache() -> None:
     """Forget every table held in memory (the files on disk stay)."""
-    with _memo_lock:
-        _memo.clear()
+    _memo.clear()
 
 
 def travel_key(region: Region, centres: gpd.GeoDataFrame, travel: TravelSettings) -> str:
