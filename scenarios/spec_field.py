@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from scenarios.field.options import (
     REVIEW_DEFAULTS,
@@ -23,30 +22,18 @@ from scenarios.field.options import (
     SweepOptions,
 )
 from scenarios.routing.options import VanOptions, parse_weekdays, weekdays_text
-from scenarios.spec_vans import start_date_value, working_days_value
+from scenarios.spec_vans import CalendarSpec
 
 __all__ = ["FieldRulesSpec", "ReviewsSpec", "SweepsSpec"]
 
 
-class FieldRulesSpec(BaseModel):
+class FieldRulesSpec(CalendarSpec):
     """The field rules both sections share (the rest stay at :class:`VanOptions` defaults)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     start_date: date | None = None
     within_min: float = Field(default=REVIEW_DEFAULTS.field.within_min, ge=0)
     working_days: str = weekdays_text(REVIEW_DEFAULTS.field.working_days)
     overnight_at_halt: bool = REVIEW_DEFAULTS.field.overnight_at_halt
-
-    @field_validator("start_date", mode="before")
-    @classmethod
-    def _start_date(cls, v: Any) -> Any:
-        return start_date_value(v)
-
-    @field_validator("working_days", mode="before")
-    @classmethod
-    def _working_days(cls, v: Any) -> str:
-        return working_days_value(v)
 
     def field_rules(self, base: VanOptions) -> VanOptions:
         """``base`` with this section's threshold, working days and overnight rule."""

@@ -22,7 +22,7 @@ from scenarios.routing.options import (
     weekdays_text,
 )
 
-__all__ = ["VansSpec", "start_date_value", "working_days_value"]
+__all__ = ["CalendarSpec", "VansSpec", "start_date_value", "working_days_value"]
 
 
 def start_date_value(v: Any) -> Any:
@@ -47,7 +47,26 @@ def working_days_value(v: Any) -> str:
 _HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 
-class VansSpec(BaseModel):
+class CalendarSpec(BaseModel):
+    """Reads a section's ``start_date`` and ``working_days`` (vans, reviews and sweeps alike).
+
+    The fields and their defaults are the subclasses'; this base only parses them.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("start_date", mode="before", check_fields=False)
+    @classmethod
+    def _start_date(cls, v: Any) -> Any:
+        return start_date_value(v)
+
+    @field_validator("working_days", mode="before", check_fields=False)
+    @classmethod
+    def _working_days(cls, v: Any) -> str:
+        return working_days_value(v)
+
+
+class VansSpec(CalendarSpec):
     """A mobile-van campaign (:func:`scenarios.routing.plan_vans`).
 
     Keys are :class:`~scenarios.routing.VanOptions` fields with its defaults
@@ -55,8 +74,6 @@ class VansSpec(BaseModel):
     ``start_date`` the first day (``YYYY-MM-DD``; default the next Monday), ``working_days``
     names and ranges (``Mon-Sat``). :meth:`van_options` builds the options object.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     vans: int = Field(default=VAN_DEFAULTS.vans, ge=1, le=500)
     days: int = Field(default=VAN_DEFAULTS.days, ge=1, le=366)
@@ -72,16 +89,6 @@ class VansSpec(BaseModel):
     overnight_at_halt: bool = VAN_DEFAULTS.overnight_at_halt
     min_onsite_ratio: float = Field(default=VAN_DEFAULTS.min_onsite_ratio, ge=0)
     women_share: float = Field(default=VAN_DEFAULTS.women_share, ge=0, lt=1)
-
-    @field_validator("start_date", mode="before")
-    @classmethod
-    def _start_date(cls, v: Any) -> Any:
-        return start_date_value(v)
-
-    @field_validator("working_days", mode="before")
-    @classmethod
-    def _working_days(cls, v: Any) -> str:
-        return working_days_value(v)
 
     @model_validator(mode="before")
     @classmethod
