@@ -92,6 +92,13 @@ OutDir = Annotated[
     Path, typer.Option("--out", "-o", help="Folder to write into.", callback=checked_out)
 ]
 RegionArg = Annotated[Path, typer.Argument(help="Region folder (see `accessgap sample`).")]
+NoticesOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Write notices/: an Urdu notice per union council (HTML, PDF) and an SMS per "
+        "village saying when the team comes."
+    ),
+]
 
 
 def main() -> None:

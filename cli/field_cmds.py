@@ -9,7 +9,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from cli.common import OutDir, RegionArg, app, load_checked, out, run_step
+from cli.common import NoticesOpt, OutDir, RegionArg, app, load_checked, out, run_step
 from geodata.errors import AccessGapError, DataFileError
 from scenarios.field.options import REVIEW_DEFAULTS, SWEEP_DEFAULTS, SWEEP_MODES
 from scenarios.routing.options import parse_date, parse_weekdays, weekdays_text
@@ -47,13 +47,7 @@ def reviews(
     max_drive: Annotated[
         int, typer.Option(help="Most driving minutes per van-day (0: no cap).")
     ] = _F.max_drive_min_per_day or 0,
-    notices: Annotated[
-        bool,
-        typer.Option(
-            help="Write notices/: an Urdu notice per union council (HTML, PDF) and an SMS "
-            "per village saying when the team comes."
-        ),
-    ] = True,
+    notices: NoticesOpt = True,
 ) -> None:
     """Plan quarterly mobile reviews: every target visited --visits times in --weeks weeks."""
     from scenarios.field import ReviewOptions, plan_reviews, read_targets, write_reviews
@@ -114,13 +108,7 @@ def sweeps(
     within: Annotated[
         float, typer.Option(help="Settlements beyond this many car minutes of every centre.")
     ] = SWEEP_DEFAULTS.field.within_min,
-    notices: Annotated[
-        bool,
-        typer.Option(
-            help="Write notices/: an Urdu notice per union council (HTML, PDF) and an SMS "
-            "per village saying when the team comes."
-        ),
-    ] = True,
+    notices: NoticesOpt = True,
 ) -> None:
     """Plan door-to-door sweeps of settlements neither centres nor vans reach."""
     from scenarios.field import SweepOptions, plan_sweeps, write_sweeps

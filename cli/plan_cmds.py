@@ -8,6 +8,7 @@ import typer
 
 from cli.common import (
     MODES_HELP,
+    NoticesOpt,
     OutDir,
     RegionArg,
     app,
@@ -130,13 +131,7 @@ def vans(
     time_limit: Annotated[
         float | None, typer.Option(help="Solver seconds.")
     ] = VAN_DEFAULTS.time_limit_s,
-    notices: Annotated[
-        bool,
-        typer.Option(
-            help="Write notices/: an Urdu notice per union council (HTML, PDF) and an SMS "
-            "per village."
-        ),
-    ] = True,
+    notices: NoticesOpt = True,
 ) -> None:
     """Plan mobile registration vans: halts, dates, order; itineraries (CSV, XLSX, GPX, PDF).
 
