@@ -21,9 +21,9 @@ geopandas, the travel engine) load on first use, so importing :class:`VanOptions
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from geodata.lazy import lazy_exports
 from scenarios.routing.options import APP_TIME_LIMIT_S, VAN_DEFAULTS, VanOptions, hhmm
 
 if TYPE_CHECKING:
@@ -113,16 +113,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """Load a public name from its module on first use (PEP 562)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """Public names, the lazily loaded ones included."""
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), __all__)
