@@ -511,8 +511,8 @@ def search_coverage_arrays(
             n_threads=n_threads,
         )
     return (
-        res.target.astype(np.int32),
-        cols[res.source].astype(np.int32),
+        res.target.astype(np.int32, copy=False),
+        cols.astype(np.int32)[res.source],
         np.asarray(res.cost, np.float64),
     )
 
@@ -540,19 +540,24 @@ def combine_coverage_arrays(
     ([[0.0], [0.5]], 2)
     """
     parts = list(parts)
-    rows = np.concatenate([p[0] for p in parts] + [np.empty(0, np.int32)]).astype(np.int64)
-    cols = np.concatenate([p[1] for p in parts] + [np.empty(0, np.int32)]).astype(np.int64)
-    vals = np.concatenate([p[2] for p in parts] + [np.empty(0)])
-    if problem.extra_rows.size:
-        rows = np.concatenate([rows, problem.extra_rows])
-        cols = np.concatenate([cols, problem.extra_cols])
-        vals = np.concatenate([vals, problem.extra_cost_s])
+    # int32 positions while they fit: tens of millions of entries are copied less
+    it = np.int32 if max(problem.n_rows, problem.n_cols) < 2**31 - 1 else np.int64
+    rows = np.concatenate(
+        [np.asarray(p[0], it) for p in parts] + [np.asarray(problem.extra_rows, it)]
+    )
+    cols = np.concatenate(
+        [np.asarray(p[1], it) for p in parts] + [np.asarray(problem.extra_cols, it)]
+    )
+    vals = np.concatenate(
+        [np.asarray(p[2], np.float64) for p in parts] + [np.asarray(problem.extra_cost_s)]
+    )
     # linear-time bucketing by row (a lexsort of tens of millions of pairs took seconds)
     indptr, indices, data = coo_min_csr(rows, cols, vals, problem.n_rows)
     small = max(problem.n_cols, indices.size) < 2**31 - 1
     idx = np.int32 if small else np.int64
+    data /= 60.0
     return csr_matrix(
-        (data / 60.0, indices.astype(idx), indptr.astype(idx)),
+        (data, indices.astype(idx, copy=False), indptr.astype(idx, copy=False)),
         shape=(problem.n_rows, problem.n_cols),
     )
 

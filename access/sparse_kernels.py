@@ -2,9 +2,9 @@
 
 A national coverage matrix has tens of millions of entries; sorting them with
 ``np.lexsort`` took longer than the searches on the terminal core. :func:`coo_min_csr`
-buckets the entries by row (a counting sort), then sorts each short row by column and keeps
-the smallest value of every repeated pair. Same result as
-:func:`access.search.min_duplicates` followed by :func:`access.search.csr_keep_zeros`.
+sorts the entries with two stable counting sorts (by column, then by row: a radix sort with
+two digits), then keeps the smallest value of every repeated pair in one pass. Same result
+as :func:`access.search.min_duplicates` followed by :func:`access.search.csr_keep_zeros`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def coo_min_csr(rows, cols, vals, n_rows):  # type: ignore[no-untyped-def]
     Parameters
     ----------
     rows, cols
-        ``int64`` row and column of each entry (``0 <= row < n_rows``).
+        Integer row and column of each entry (``0 <= row < n_rows``, ``col >= 0``).
     vals
         ``float64`` values; explicit zeros are kept.
     n_rows
@@ -31,7 +31,7 @@ def coo_min_csr(rows, cols, vals, n_rows):  # type: ignore[no-untyped-def]
     Returns
     -------
     indptr, indices, data
-        ``int64`` offsets, ``int64`` columns and ``float64`` values.
+        ``int64`` offsets, columns (of ``cols``' dtype) and ``float64`` values.
 
     Examples
     --------
@@ -41,37 +41,47 @@ def coo_min_csr(rows, cols, vals, n_rows):  # type: ignore[no-untyped-def]
     ([0, 1, 3], [0, 0, 2], [0.0, 1.0, 3.0])
     """
     m = rows.shape[0]
+    n_cols = 0
+    for i in range(m):
+        if cols[i] >= n_cols:
+            n_cols = cols[i] + 1
+    # pass 1: stable counting sort by column
+    cstart = np.zeros(n_cols + 1, np.int64)
+    for i in range(m):
+        cstart[cols[i] + 1] += 1
+    for c in range(n_cols):
+        cstart[c + 1] += cstart[c]
+    by_col = np.empty(m, np.int64)
+    for i in range(m):
+        c = cols[i]
+        by_col[cstart[c]] = i
+        cstart[c] += 1
+    # pass 2: stable counting sort by row (columns stay ascending within a row)
     start = np.zeros(n_rows + 1, np.int64)
     for i in range(m):
         start[rows[i] + 1] += 1
     for r in range(n_rows):
         start[r + 1] += start[r]
     fill = start[:-1].copy()
-    c_b = np.empty(m, np.int64)
+    c_b = np.empty(m, cols.dtype)
     v_b = np.empty(m, np.float64)
-    for i in range(m):
+    for j in range(m):
+        i = by_col[j]
         r = rows[i]
         c_b[fill[r]] = cols[i]
         v_b[fill[r]] = vals[i]
         fill[r] += 1
+    # one pass: repeated (row, col) pairs are adjacent; keep their minimum
     indptr = np.zeros(n_rows + 1, np.int64)
     k = 0
     for r in range(n_rows):
-        a, b = start[r], start[r + 1]
-        if b > a:
-            order = np.argsort(c_b[a:b], kind="mergesort")
-            cs = c_b[a:b][order]
-            vs = v_b[a:b][order]
-            c_b[k] = cs[0]
-            v_b[k] = vs[0]
-            k += 1
-            for j in range(1, b - a):
-                if cs[j] == c_b[k - 1]:
-                    if vs[j] < v_b[k - 1]:
-                        v_b[k - 1] = vs[j]
-                else:
-                    c_b[k] = cs[j]
-                    v_b[k] = vs[j]
-                    k += 1
+        for j in range(start[r], start[r + 1]):
+            if k > indptr[r] and c_b[j] == c_b[k - 1]:
+                if v_b[j] < v_b[k - 1]:
+                    v_b[k - 1] = v_b[j]
+            else:
+                c_b[k] = c_b[j]
+                v_b[k] = v_b[j]
+                k += 1
         indptr[r + 1] = k
     return indptr, c_b[:k].copy(), v_b[:k].copy()

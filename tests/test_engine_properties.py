@@ -245,3 +245,31 @@ def test_closures_never_shorten_times(seed, mode, frac):
     pa = set(zip(*ma[keep].nonzero(), strict=True))
     pb = set(zip(*mb[keep].nonzero(), strict=True))
     assert pb <= pa
+
+
+@HYP
+@given(
+    ops=st.lists(
+        st.tuples(st.integers(0, 19), st.floats(0, 100, allow_nan=False), st.booleans()),
+        max_size=80,
+    )
+)
+def test_indexed_heap_pops_in_key_order(ops):
+    """Inserts, decrease-keys and pops on the searches' indexed heap match a dict."""
+    from access.kernels import iheap_pop, iheap_update
+
+    hk, hv, pos = np.empty(21), np.empty(21, np.int32), np.full(20, -1, np.int32)
+    size, ref = 0, {}
+    for node, key, pop in ops:
+        if pop and size:
+            k, v, size = iheap_pop(hk, hv, pos, size)
+            assert k == min(ref.values()) and ref.pop(int(v)) == k
+            assert pos[v] == -1
+        elif node not in ref or key < ref[node]:  # insert or lower, never raise
+            size = iheap_update(hk, hv, pos, size, key, node)
+            ref[node] = key
+        assert size == len(ref)
+        assert all(hv[pos[x]] == x and hk[pos[x]] == ref[x] for x in ref)
+    while size:
+        k, v, size = iheap_pop(hk, hv, pos, size)
+        assert ref.pop(int(v)) == k and all(k <= r for r in ref.values())

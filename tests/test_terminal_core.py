@@ -264,7 +264,9 @@ def test_linear_csr_equals_sorted_min(seed, m, nr):
     r, c = rng.integers(0, nr, m), rng.integers(0, 15, m)
     v = np.round(rng.uniform(0, 3, m), 0)  # zeros and repeated pairs
     want = csr_keep_zeros(*min_duplicates(r, c, v), (nr, 15))
-    indptr, indices, data = coo_min_csr(r.astype(np.int64), c.astype(np.int64), v, nr)
-    assert indptr.tolist() == want.indptr.tolist()
-    assert indices.tolist() == want.indices.tolist()
-    assert data.tolist() == want.data.tolist()
+    for dtype in (np.int64, np.int32):  # the coverage matrix passes int32 positions
+        indptr, indices, data = coo_min_csr(r.astype(dtype), c.astype(dtype), v, nr)
+        assert indices.dtype == dtype
+        assert indptr.tolist() == want.indptr.tolist()
+        assert indices.tolist() == want.indices.tolist()
+        assert data.tolist() == want.data.tolist()
