@@ -46,7 +46,7 @@ from access.search import (
     multi_source_dijkstra,
 )
 from access.snapping import Snaps
-from access.sparse_kernels import coo_min_csr
+from access.sparse_kernels import coo_min_csr_two
 from access.speeds import TravelSettings
 from access.terminal_core import (
     TerminalCore,
@@ -510,9 +510,11 @@ def search_coverage_arrays(
             targets=targets,
             n_threads=n_threads,
         )
+    every_site = cols.size == sources.n_items and bool((cols == np.arange(cols.size)).all())
+    site = res.source if every_site else cols[res.source]
     return (
         res.target.astype(np.int32, copy=False),
-        cols.astype(np.int32)[res.source],
+        site.astype(np.int32, copy=False),
         np.asarray(res.cost, np.float64),
     )
 
@@ -540,19 +542,24 @@ def combine_coverage_arrays(
     ([[0.0], [0.5]], 2)
     """
     parts = list(parts)
-    # int32 positions while they fit: tens of millions of entries are copied less
+    # int32 positions while they fit, and the searches' tens of millions of entries are not
+    # copied again to append the extra pairs (they go in as a second batch)
     it = np.int32 if max(problem.n_rows, problem.n_cols) < 2**31 - 1 else np.int64
-    rows = np.concatenate(
-        [np.asarray(p[0], it) for p in parts] + [np.asarray(problem.extra_rows, it)]
-    )
-    cols = np.concatenate(
-        [np.asarray(p[1], it) for p in parts] + [np.asarray(problem.extra_cols, it)]
-    )
-    vals = np.concatenate(
-        [np.asarray(p[2], np.float64) for p in parts] + [np.asarray(problem.extra_cost_s)]
-    )
+
+    def joined(k: int, dtype: type) -> np.ndarray:
+        arrays: list[np.ndarray] = [np.asarray(p[k], dtype) for p in parts]
+        return arrays[0] if len(arrays) == 1 else np.concatenate([np.empty(0, dtype), *arrays])
+
     # linear-time bucketing by row (a lexsort of tens of millions of pairs took seconds)
-    indptr, indices, data = coo_min_csr(rows, cols, vals, problem.n_rows)
+    indptr, indices, data = coo_min_csr_two(
+        joined(0, it),
+        joined(1, it),
+        joined(2, np.float64),
+        np.asarray(problem.extra_rows, it),
+        np.asarray(problem.extra_cols, it),
+        np.asarray(problem.extra_cost_s, np.float64),
+        problem.n_rows,
+    )
     small = max(problem.n_cols, indices.size) < 2**31 - 1
     idx = np.int32 if small else np.int64
     data /= 60.0

@@ -5,6 +5,8 @@ A national coverage matrix has tens of millions of entries; sorting them with
 sorts the entries with two stable counting sorts (by column, then by row: a radix sort with
 two digits), then keeps the smallest value of every repeated pair in one pass. Same result
 as :func:`access.search.min_duplicates` followed by :func:`access.search.csr_keep_zeros`.
+:func:`coo_min_csr_two` takes the entries in two batches (the searches' tens of millions
+and a few extra pairs), so the big one is never copied to append the small one.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["coo_min_csr"]
+__all__ = ["coo_min_csr", "coo_min_csr_two"]
 
 
 @njit(cache=True, nogil=True)
@@ -40,38 +42,76 @@ def coo_min_csr(rows, cols, vals, n_rows):  # type: ignore[no-untyped-def]
     >>> ip.tolist(), ix.tolist(), v.tolist()
     ([0, 1, 3], [0, 0, 2], [0.0, 1.0, 3.0])
     """
-    m = rows.shape[0]
+    return coo_min_csr_two(rows, cols, vals, rows[:0], cols[:0], vals[:0], n_rows)
+
+
+@njit(cache=True, nogil=True)
+def coo_min_csr_two(rows, cols, vals, rows2, cols2, vals2, n_rows):  # type: ignore[no-untyped-def]
+    """:func:`coo_min_csr` of the entries of two batches together (same dtypes).
+
+    Examples
+    --------
+    >>> ip, ix, v = coo_min_csr_two(np.array([1, 0]), np.array([2, 0]), np.array([5.0, 0.0]),
+    ...                             np.array([1, 1]), np.array([0, 2]), np.array([1.0, 3.0]), 2)
+    >>> ip.tolist(), ix.tolist(), v.tolist()
+    ([0, 1, 3], [0, 0, 2], [0.0, 1.0, 3.0])
+    """
+    m1 = rows.shape[0]
+    m = m1 + rows2.shape[0]
     n_cols = 0
-    for i in range(m):
-        if cols[i] >= n_cols:
-            n_cols = cols[i] + 1
-    # pass 1: stable counting sort by column
-    cstart = np.zeros(n_cols + 1, np.int64)
-    for i in range(m):
-        cstart[cols[i] + 1] += 1
-    for c in range(n_cols):
-        cstart[c + 1] += cstart[c]
+    for i in range(m1):
+        n_cols = max(n_cols, cols[i] + 1)
+    for i in range(m - m1):
+        n_cols = max(n_cols, cols2[i] + 1)
+    # pass 1: stable counting sort by column (entry numbers; batch 2 follows batch 1)
+    cstart = _starts(cols, cols2, n_cols)
     by_col = np.empty(m, np.int64)
-    for i in range(m):
+    for i in range(m1):
         c = cols[i]
         by_col[cstart[c]] = i
         cstart[c] += 1
+    for i in range(m - m1):
+        c = cols2[i]
+        by_col[cstart[c]] = m1 + i
+        cstart[c] += 1
     # pass 2: stable counting sort by row (columns stay ascending within a row)
-    start = np.zeros(n_rows + 1, np.int64)
-    for i in range(m):
-        start[rows[i] + 1] += 1
-    for r in range(n_rows):
-        start[r + 1] += start[r]
+    start = _starts(rows, rows2, n_rows)
     fill = start[:-1].copy()
     c_b = np.empty(m, cols.dtype)
     v_b = np.empty(m, np.float64)
     for j in range(m):
         i = by_col[j]
-        r = rows[i]
-        c_b[fill[r]] = cols[i]
-        v_b[fill[r]] = vals[i]
+        if i < m1:
+            r, c, v = rows[i], cols[i], vals[i]
+        else:
+            r, c, v = rows2[i - m1], cols2[i - m1], vals2[i - m1]
+        c_b[fill[r]] = c
+        v_b[fill[r]] = v
         fill[r] += 1
-    # one pass: repeated (row, col) pairs are adjacent; keep their minimum
+    indptr, k = _keep_min(start, c_b, v_b)
+    return indptr, c_b[:k].copy(), v_b[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def _starts(keys, keys2, size):  # type: ignore[no-untyped-def]
+    """Where each key's entries start once sorted (counts of both batches, summed up)."""
+    start = np.zeros(size + 1, np.int64)
+    for i in range(keys.shape[0]):
+        start[keys[i] + 1] += 1
+    for i in range(keys2.shape[0]):
+        start[keys2[i] + 1] += 1
+    for r in range(size):
+        start[r + 1] += start[r]
+    return start
+
+
+@njit(cache=True, nogil=True)
+def _keep_min(start, c_b, v_b):  # type: ignore[no-untyped-def]
+    """Fold the adjacent repeats of each row's sorted columns into their minimum, in place.
+
+    Returns the CSR offsets and the number of entries kept.
+    """
+    n_rows = start.shape[0] - 1
     indptr = np.zeros(n_rows + 1, np.int64)
     k = 0
     for r in range(n_rows):
@@ -84,4 +124,4 @@ def coo_min_csr(rows, cols, vals, n_rows):  # type: ignore[no-untyped-def]
                 v_b[k] = v_b[j]
                 k += 1
         indptr[r + 1] = k
-    return indptr, c_b[:k].copy(), v_b[:k].copy()
+    return indptr, k

@@ -21,7 +21,7 @@ from access.core import CoverageArrays
 from access.engine import Seeds, bounded_one_to_many, coverage_matrix
 from access.partition import assemble_coverage, coverage_chunk, coverage_chunks, prepare_coverage
 from access.search import GraphArrays, csr_keep_zeros, min_duplicates
-from access.sparse_kernels import coo_min_csr
+from access.sparse_kernels import coo_min_csr, coo_min_csr_two
 from access.speeds import TravelSettings
 from access.terminal_core import build_terminal_core, core_one_to_many, terminal_nodes
 from geodata.errors import SchemaError
@@ -264,9 +264,14 @@ def test_linear_csr_equals_sorted_min(seed, m, nr):
     r, c = rng.integers(0, nr, m), rng.integers(0, 15, m)
     v = np.round(rng.uniform(0, 3, m), 0)  # zeros and repeated pairs
     want = csr_keep_zeros(*min_duplicates(r, c, v), (nr, 15))
+    cut = int(rng.integers(0, m + 1))  # the same entries in two batches
     for dtype in (np.int64, np.int32):  # the coverage matrix passes int32 positions
-        indptr, indices, data = coo_min_csr(r.astype(dtype), c.astype(dtype), v, nr)
-        assert indices.dtype == dtype
-        assert indptr.tolist() == want.indptr.tolist()
-        assert indices.tolist() == want.indices.tolist()
-        assert data.tolist() == want.data.tolist()
+        ri, ci = r.astype(dtype), c.astype(dtype)
+        for indptr, indices, data in (
+            coo_min_csr(ri, ci, v, nr),
+            coo_min_csr_two(ri[:cut], ci[:cut], v[:cut], ri[cut:], ci[cut:], v[cut:], nr),
+        ):
+            assert indices.dtype == dtype
+            assert indptr.tolist() == want.indptr.tolist()
+            assert indices.tolist() == want.indices.tolist()
+            assert data.tolist() == want.data.tolist()
