@@ -495,7 +495,13 @@ def prepare_coverage(
     s_snap = ctx.snap(region.settlements, max_snap_m=st.max_snap_m)
     c_snap = ctx.snap(site_gdf, max_snap_m=st.max_snap_m)
     return prepare_coverage_arrays(
-        ctx.graph, s_snap, c_snap, st, limit_s=float(cutoff_min) * 60.0, memo=ctx.derived
+        ctx.graph,
+        s_snap,
+        c_snap,
+        st,
+        limit_s=float(cutoff_min) * 60.0,
+        memo=ctx.derived,
+        node_xy=ctx.node_xy,
     )
 
 

@@ -256,6 +256,7 @@ def coverage_matrix(
         limit_s=float(cutoff_min) * 60.0,
         memo=ctx.derived,
         method=method,
+        node_xy=ctx.node_xy,
     )
     part = search_coverage_arrays(
         problem.reverse,

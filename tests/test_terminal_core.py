@@ -88,6 +88,8 @@ def test_seeds_must_be_terminals_and_bad_input_is_named():
     bad = graph(2, [(0, 1, -1.0)])
     with pytest.raises(SchemaError, match=">= 0"):
         build_terminal_core(bad, np.array([0, 1]))
+    with pytest.raises(SchemaError, match=r"one \(x, y\) row per graph node"):
+        build_terminal_core(g, np.array([0]), node_xy=np.zeros((2, 2)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -144,15 +146,20 @@ def networkx_costs(g: GraphArrays, src: Seeds, tgt: Seeds, limit: float):
     max_degree=st.integers(2, 12),
     max_added=st.integers(-2, 6),
     budget=st.integers(1, 40),
+    hilbert=st.booleans(),
 )
-def test_core_equals_networkx_and_direct_search(seed, n, m, limit, max_degree, max_added, budget):
+def test_core_equals_networkx_and_direct_search(
+    seed, n, m, limit, max_degree, max_added, budget, hilbert
+):
     g, src, tgt = random_problem(seed, n, m)
+    xy = np.random.default_rng(seed).uniform(0, 1000, (n, 2)) if hilbert else None
     core = build_terminal_core(
         g,
         terminal_nodes(n, src, tgt),
         max_degree=max_degree,
         max_added=max_added,
         settle_budget=budget,
+        node_xy=xy,  # numbered along a Hilbert curve, else reverse Cuthill-McKee
     )
     assert core.n_nodes <= n
     got = entries(core_one_to_many(core, src, tgt, limit=limit))
