@@ -14,12 +14,14 @@ region (``load_region(..., roads="arrays")``) never builds a GeoDataFrame here.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 from pyproj import CRS, Transformer
 
 from access.graph import CompiledGraph
@@ -172,17 +174,8 @@ def _build(region: Region, crs: CRS, graph: CompiledGraph) -> RoadGeometry:
     xy = arrays.vertex_xy
     ptr = arrays.vertex_ptr
     nxy = arrays.node_xy
-    # does each geometry run from u to v, or from v to u? (its first vertex, read from the
-    # coordinates; an empty geometry counts as running from u)
-    empty = ptr[1:] == ptr[:-1]
-    first = np.minimum(ptr[:-1], max(len(xy) - 1, 0))
-    start = np.where(empty[:, None], nxy[graph.edge_u], xy[first]) if len(xy) else nxy[graph.edge_u]
-    du = np.hypot(*(start - nxy[graph.edge_u]).T)
-    dv = np.hypot(*(start - nxy[graph.edge_v]).T)
-    flip = dv < du
-    del start
     node_metric = transform_in_threads(STORAGE_CRS, crs, nxy)
-    metric = _project_vertices(xy, ptr, nxy, node_metric, graph, flip, crs)
+    metric, flip = _project_vertices(xy, ptr, nxy, node_metric, graph, crs)
     table = segment_table(metric, arrays.vertex_edge(), arrays.n_edges)
     node_metric.flags.writeable = False
     for a in (metric, table.start, table.seg_edge, table.seg_off, table.edge_length):
@@ -203,25 +196,56 @@ def _project_vertices(
     nxy: np.ndarray,
     node_metric: np.ndarray,
     graph: CompiledGraph,
-    flip: np.ndarray,
     crs: CRS,
-) -> np.ndarray:
-    """Metric vertices: an end vertex equal to its node's lon/lat takes the node's projection.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Metric vertices, and whether each geometry runs from ``v`` to ``u``.
 
-    pyproj maps equal inputs to equal outputs, so this equals projecting every vertex, and
-    an edge's two end vertices (most of a road graph's vertices) are not projected again.
+    A geometry runs from the end node nearer its first vertex (an empty one from ``u``). An
+    end vertex equal to its node's lon/lat (bit for bit) takes the node's projection: pyproj
+    maps equal inputs to equal outputs, so this equals projecting every vertex, and an
+    edge's two end vertices (most of a road graph's vertices) are not projected again. One
+    compiled pass over the edges does both (it replaced numpy gathers over every vertex:
+    0.9 s -> 0.1 s on the national graph's 7 M vertices).
     """
-    metric = np.empty_like(xy)
-    done = np.zeros(len(xy), bool)
-    has = ptr[1:] > ptr[:-1]
-    for at, node in (
-        (ptr[:-1][has], np.where(flip, graph.edge_v, graph.edge_u)[has]),
-        (ptr[1:][has] - 1, np.where(flip, graph.edge_u, graph.edge_v)[has]),
-    ):
-        same = (xy[at].view(np.uint64) == nxy[node].view(np.uint64)).all(axis=1)  # bitwise
-        metric[at[same]] = node_metric[node[same]]
-        done[at[same]] = True
+    xy = np.ascontiguousarray(xy, np.float64)
+    nxy = np.ascontiguousarray(nxy, np.float64)
+    metric, flip, done = _ends_kernel(
+        xy,
+        xy.view(np.int64),  # bit patterns: "equal" means bit for bit
+        np.asarray(ptr, np.int64),
+        nxy,
+        nxy.view(np.int64),
+        np.ascontiguousarray(node_metric, np.float64),
+        np.asarray(graph.edge_u, np.int64),
+        np.asarray(graph.edge_v, np.int64),
+    )
     rest = np.flatnonzero(~done)
     if rest.size:
         metric[rest] = transform_in_threads(STORAGE_CRS, crs, xy[rest])
-    return metric
+    return metric, flip
+
+
+@njit(cache=True, nogil=True)
+def _ends_kernel(xy, xy_bits, ptr, nxy, nxy_bits, node_metric, edge_u, edge_v):  # type: ignore[no-untyped-def]
+    """Each edge's direction, and its end vertices' projections where they equal a node's."""
+    n_edges = ptr.shape[0] - 1
+    metric = np.empty_like(xy)
+    done = np.zeros(xy.shape[0], np.bool_)
+    flip = np.zeros(n_edges, np.bool_)
+    for e in range(n_edges):
+        a, b = ptr[e], ptr[e + 1]
+        if b == a:
+            continue  # empty geometry: runs from u
+        u, v = edge_u[e], edge_v[e]
+        x, y = xy[a, 0], xy[a, 1]
+        du = math.hypot(x - nxy[u, 0], y - nxy[u, 1])
+        dv = math.hypot(x - nxy[v, 0], y - nxy[v, 1])
+        fl = dv < du
+        flip[e] = fl
+        first, last = (v, u) if fl else (u, v)
+        for at, node in ((a, first), (b - 1, last)):
+            if xy_bits[at, 0] == nxy_bits[node, 0] and xy_bits[at, 1] == nxy_bits[node, 1]:
+                metric[at, 0] = node_metric[node, 0]
+                metric[at, 1] = node_metric[node, 1]
+                done[at] = True
+    return metric, flip, done
