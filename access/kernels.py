@@ -160,15 +160,9 @@ def bounded_kernel(  # type: ignore[no-untyped-def]
     ([0, 1], [0.0, 1.0])
     """
     n = indptr.shape[0] - 1
-    dist = np.full(n, np.inf)
+    dist, touched, best, ttouched, hk, hv, pos = _work_arrays(n, n_targets)
     dlen = np.zeros(n)
-    touched = np.empty(n, np.int32)
-    best = np.full(n_targets, np.inf)
     bestlen = np.zeros(n_targets)
-    ttouched = np.empty(n_targets, np.int32)
-    hk = np.empty(n + 1, np.float64)
-    hv = np.empty(n + 1, np.int32)
-    pos = np.full(n, -1, np.int32)
     out_cap = 1 << 16
     o_src = np.empty(out_cap, np.int32)
     o_tgt = np.empty(out_cap, np.int32)
@@ -200,17 +194,9 @@ def bounded_kernel(  # type: ignore[no-untyped-def]
                 out_cap *= 2
             o_src, o_tgt, o_val, o_len = _grow(o_src, o_tgt, o_val, o_len, n_out, out_cap)
         for i in range(ntt):
-            t = ttouched[i]
-            o_src[n_out] = s
-            o_tgt[n_out] = t
-            o_val[n_out] = best[t]
-            o_len[n_out] = bestlen[t]
-            n_out += 1
-            best[t] = np.inf
-        for i in range(nt):
-            x = touched[i]
-            dist[x] = np.inf
-            pos[x] = -1  # nodes left in the heap when a search stopped early
+            o_len[n_out + i] = bestlen[ttouched[i]]
+        n_out = _flush(s, ntt, ttouched, best, o_src, o_tgt, o_val, n_out)
+        _reset(nt, touched, dist, pos)
     return o_src[:n_out].copy(), o_tgt[:n_out].copy(), o_val[:n_out].copy(), o_len[:n_out].copy()
 
 
@@ -250,57 +236,30 @@ def bounded_cost_kernel(  # type: ignore[no-untyped-def]
     ([0, 1], [0.0, 1.0])
     """
     n = indptr.shape[0] - 1
-    dist = np.full(n, np.inf)
-    touched = np.empty(n, np.int32)
-    best = np.full(n_targets, np.inf)
-    ttouched = np.empty(n_targets, np.int32)
-    hk = np.empty(n + 1, np.float64)
-    hv = np.empty(n + 1, np.int32)
-    pos = np.full(n, -1, np.int32)
+    dist, touched, best, ttouched, hk, hv, pos = _work_arrays(n, n_targets)
     out_cap = 1 << 16
     o_src = np.empty(out_cap, np.int32)
     o_tgt = np.empty(out_cap, np.int32)
     o_val = np.empty(out_cap, np.float64)
     n_out = 0
     for s in src_list:
-        size = 0
-        nt = 0
-        for i in range(src_ptr[s], src_ptr[s + 1]):
-            x = src_nodes[i]
-            c = src_cost[i]
-            if c <= limit and c < dist[x]:
-                if dist[x] == np.inf:
-                    touched[nt] = x
-                    nt += 1
-                dist[x] = c
-                size = iheap_update(hk, hv, pos, size, c, x)
+        size, nt = _seed(
+            s, src_ptr, src_nodes, src_cost, src_cost, limit, dist, dist, touched, hk, hv, pos
+        )  # no lengths: the "length" written at the seeds is the cost itself
         ntt = 0
         while size > 0:
             d, u, size = iheap_pop(hk, hv, pos, size)
             ntt = _offer_cost(u, d, tgt_ptr, tgt_ids, tgt_cost, limit, best, ttouched, ntt)
-            for a in range(indptr[u], indptr[u + 1]):
-                v = indices[a]
-                nd = d + weights[a]
-                dv = dist[v]
-                if nd <= limit and nd < dv:
-                    if dv == np.inf:
-                        touched[nt] = v
-                        nt += 1
-                    dist[v] = nd
-                    size = iheap_update(hk, hv, pos, size, nd, v)
+            size, nt = _relax(
+                u, d, 0.0, indptr, indices, weights, weights, limit, False, dist, dist,
+                touched, nt, hk, hv, pos, size,
+            )  # fmt: skip
         if n_out + ntt > out_cap:
             while n_out + ntt > out_cap:
                 out_cap *= 2
             o_src, o_tgt, o_val, _ = _grow(o_src, o_tgt, o_val, o_val, n_out, out_cap)
-        for i in range(ntt):
-            t = ttouched[i]
-            o_src[n_out] = s
-            o_tgt[n_out] = t
-            o_val[n_out] = best[t]
-            n_out += 1
-            best[t] = np.inf
-        for i in range(nt):
-            dist[touched[i]] = np.inf
+        n_out = _flush(s, ntt, ttouched, best, o_src, o_tgt, o_val, n_out)
+        _reset(nt, touched, dist, pos)
     return o_src[:n_out].copy(), o_tgt[:n_out].copy(), o_val[:n_out].copy()
 
 
@@ -426,17 +385,8 @@ def heap_pop(hk, hv, size):  # type: ignore[no-untyped-def]
         lk = hk[size]
         lv = hv[size]
         i = 0
-        while True:
-            c = 4 * i + 1
-            if c >= size:
-                break
-            best = c
-            bk = hk[c]
-            end = c + 4 if c + 4 <= size else size
-            for j in range(c + 1, end):
-                if hk[j] < bk:
-                    bk = hk[j]
-                    best = j
+        while 4 * i + 1 < size:
+            best, bk = _min_child(hk, 4 * i + 1, size)
             if bk >= lk:
                 break
             hk[i] = bk
@@ -445,6 +395,19 @@ def heap_pop(hk, hv, size):  # type: ignore[no-untyped-def]
         hk[i] = lk
         hv[i] = lv
     return key, val, size
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _min_child(hk, c, size):  # type: ignore[no-untyped-def]
+    """Slot and key of the smallest of the (up to 4) children starting at slot ``c``."""
+    best = c
+    bk = hk[c]
+    end = c + 4 if c + 4 <= size else size
+    for j in range(c + 1, end):
+        if hk[j] < bk:
+            bk = hk[j]
+            best = j
+    return best, bk
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -485,17 +448,8 @@ def iheap_pop(hk, hv, pos, size):  # type: ignore[no-untyped-def]
         lk = hk[size]
         lv = hv[size]
         i = 0
-        while True:
-            c = 4 * i + 1
-            if c >= size:
-                break
-            best = c
-            bk = hk[c]
-            end = c + 4 if c + 4 <= size else size
-            for j in range(c + 1, end):
-                if hk[j] < bk:
-                    bk = hk[j]
-                    best = j
+        while 4 * i + 1 < size:
+            best, bk = _min_child(hk, 4 * i + 1, size)
             if bk >= lk:
                 break
             hk[i] = bk
@@ -580,6 +534,42 @@ def _relax(  # type: ignore[no-untyped-def]
                 dlen[v] = lu + lengths[a]
             size = iheap_update(hk, hv, pos, size, nd, v)
     return size, nt
+
+
+@njit(cache=True, nogil=True)
+def _work_arrays(n, n_targets):  # type: ignore[no-untyped-def]
+    """A bounded search's labels, touched lists and indexed heap (reset between searches)."""
+    return (
+        np.full(n, np.inf),
+        np.empty(n, np.int32),
+        np.full(n_targets, np.inf),
+        np.empty(n_targets, np.int32),
+        np.empty(n + 1, np.float64),
+        np.empty(n + 1, np.int32),
+        np.full(n, -1, np.int32),
+    )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _flush(s, ntt, ttouched, best, o_src, o_tgt, o_val, n_out):  # type: ignore[no-untyped-def]
+    """Write source ``s``'s targets found (room known to exist), reset them; new count."""
+    for i in range(ntt):
+        t = ttouched[i]
+        o_src[n_out] = s
+        o_tgt[n_out] = t
+        o_val[n_out] = best[t]
+        n_out += 1
+        best[t] = np.inf
+    return n_out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _reset(nt, touched, dist, pos):  # type: ignore[no-untyped-def]
+    """Forget the labels and heap slots of the nodes a search touched."""
+    for i in range(nt):
+        x = touched[i]
+        dist[x] = np.inf
+        pos[x] = -1  # nodes left in the heap when a search stopped early
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -477,13 +477,17 @@ def prepare_coverage(
     cutoff_min: float = 120.0,
     settings: TravelSettings | None = None,
     mode: str | None = None,
+    method: str = "auto",
 ) -> CoverageArrays:
     """The arrays of :func:`access.queries.coverage_matrix`, ready to split by site columns.
+
+    ``method`` is :func:`access.core.prepare_coverage_arrays`'s (``auto``, ``direct`` or
+    ``terminal_core``).
 
     Raises
     ------
     SchemaError
-        When ``cutoff_min`` is negative or NaN.
+        When ``cutoff_min`` is negative or NaN, or ``method`` is unknown.
     CRSError
         When a layer is not in EPSG:4326.
     """
@@ -501,6 +505,7 @@ def prepare_coverage(
         st,
         limit_s=float(cutoff_min) * 60.0,
         memo=ctx.derived,
+        method=method,
         node_xy=ctx.node_xy,
     )
 

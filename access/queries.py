@@ -46,7 +46,6 @@ from access.core import (
     COVERAGE_METHODS,
     combine_coverage_arrays,
     combine_nearest_arrays,
-    prepare_coverage_arrays,
     prepare_nearest_arrays,
     search_coverage_arrays,
     search_nearest_arrays,
@@ -60,6 +59,7 @@ from access.offroad_region import (
     resolve_offroad,
     travel_matrix_offroad,
 )
+from access.partition import prepare_coverage
 from access.search import bounded_one_to_many
 from access.snapping import Snaps
 from access.speeds import TravelSettings
@@ -244,19 +244,8 @@ def coverage_matrix(
         )
         m.data /= 60.0
         return m
-    ctx = travel_context(region, st)
-    site_gdf = site_table(region, sites)
-    s_snap = ctx.snap(region.settlements, max_snap_m=st.max_snap_m)
-    c_snap = ctx.snap(site_gdf, max_snap_m=st.max_snap_m)
-    problem = prepare_coverage_arrays(
-        ctx.graph,
-        s_snap,
-        c_snap,
-        st,
-        limit_s=float(cutoff_min) * 60.0,
-        memo=ctx.derived,
-        method=method,
-        node_xy=ctx.node_xy,
+    problem = prepare_coverage(
+        region, sites=sites, cutoff_min=cutoff_min, settings=st, method=method
     )
     part = search_coverage_arrays(
         problem.reverse,
