@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from access.kernels import heap_pop, heap_push
+from access.heaps import heap_pop, heap_push
 
 __all__ = ["contract_to_terminals"]
 

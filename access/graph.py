@@ -23,7 +23,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from access.kernels import contract_chains
+from access.chain_kernels import contract_chains
 from access.search import GraphArrays
 from access.speeds import TravelSettings, edge_speeds_kph
 from geodata.errors import SchemaError

@@ -481,8 +481,7 @@ def prepare_coverage(
 ) -> CoverageArrays:
     """The arrays of :func:`access.queries.coverage_matrix`, ready to split by site columns.
 
-    ``method`` is :func:`access.core.prepare_coverage_arrays`'s (``auto``, ``direct`` or
-    ``terminal_core``).
+    ``method``: as :func:`access.core.prepare_coverage_arrays`.
 
     Raises
     ------
@@ -495,19 +494,12 @@ def prepare_coverage(
         raise SchemaError(f"cutoff_min must be >= 0, got {cutoff_min!r}", source="coverage")
     st = resolve_settings(settings, mode)
     ctx = travel_context(region, st)
-    site_gdf = site_table(region, sites)
     s_snap = ctx.snap(region.settlements, max_snap_m=st.max_snap_m)
-    c_snap = ctx.snap(site_gdf, max_snap_m=st.max_snap_m)
+    c_snap = ctx.snap(site_table(region, sites), max_snap_m=st.max_snap_m)
     return prepare_coverage_arrays(
-        ctx.graph,
-        s_snap,
-        c_snap,
-        st,
-        limit_s=float(cutoff_min) * 60.0,
-        memo=ctx.derived,
-        method=method,
-        node_xy=ctx.node_xy,
-    )
+        ctx.graph, s_snap, c_snap, st, limit_s=float(cutoff_min) * 60.0, memo=ctx.derived,
+        method=method, node_xy=ctx.node_xy,
+    )  # fmt: skip
 
 
 def coverage_chunks(inputs: CoverageArrays, n_chunks: int) -> list[np.ndarray]:

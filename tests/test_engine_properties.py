@@ -256,7 +256,7 @@ def test_closures_never_shorten_times(seed, mode, frac):
 )
 def test_indexed_heap_pops_in_key_order(ops):
     """Inserts, decrease-keys and pops on the searches' indexed heap match a dict."""
-    from access.kernels import iheap_pop, iheap_update
+    from access.heaps import iheap_pop, iheap_update
 
     hk, hv, pos = np.empty(21), np.empty(21, np.int32), np.full(20, -1, np.int32)
     size, ref = 0, {}
