@@ -173,8 +173,9 @@ def bounded_kernel(  # type: ignore[no-untyped-def]
             d, u, size = iheap_pop(hk, hv, pos, size)
             lu = dlen[u]
             ntt, offered = _offer(
-                u, d, lu, tgt_ptr, tgt_ids, tgt_cost, tgt_len, limit, best, bestlen, ttouched, ntt
-            )
+                u, d, lu, tgt_ptr, tgt_ids, tgt_cost, tgt_len, limit, best, bestlen, ttouched, ntt,
+                True,
+            )  # fmt: skip
             slots_done += offered
             if stop_when_all_found and slots_done >= n_slots:
                 break
@@ -242,7 +243,10 @@ def bounded_cost_kernel(  # type: ignore[no-untyped-def]
         ntt = 0
         while size > 0:
             d, u, size = iheap_pop(hk, hv, pos, size)
-            ntt = _offer_cost(u, d, tgt_ptr, tgt_ids, tgt_cost, limit, best, ttouched, ntt)
+            ntt, _ = _offer(
+                u, d, 0.0, tgt_ptr, tgt_ids, tgt_cost, tgt_cost, limit, best, best, ttouched, ntt,
+                False,
+            )  # fmt: skip
             size, nt = _relax(
                 u, d, 0.0, indptr, indices, weights, weights, limit, False, dist, dist,
                 touched, nt, hk, hv, pos, size,
@@ -279,8 +283,13 @@ def _seed(s, src_ptr, src_nodes, src_cost, src_len, limit, dist, dlen, touched, 
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _offer(u, d, lu, tgt_ptr, tgt_ids, tgt_cost, tgt_len, limit, best, bestlen, ttouched, ntt):  # type: ignore[no-untyped-def]
-    """Offer the targets hanging off settled node ``u``; returns (touched, slots seen)."""
+def _offer(  # type: ignore[no-untyped-def]
+    u, d, lu, tgt_ptr, tgt_ids, tgt_cost, tgt_len, limit, best, bestlen, ttouched, ntt, with_len
+):
+    """Offer the targets hanging off settled node ``u``; returns (touched, slots seen).
+
+    ``bestlen`` and ``tgt_len`` are read and written only ``with_len``.
+    """
     for k in range(tgt_ptr[u], tgt_ptr[u + 1]):
         t = tgt_ids[k]
         c = d + tgt_cost[k]
@@ -289,7 +298,8 @@ def _offer(u, d, lu, tgt_ptr, tgt_ids, tgt_cost, tgt_len, limit, best, bestlen, 
                 ttouched[ntt] = t
                 ntt += 1
             best[t] = c
-            bestlen[t] = lu + tgt_len[k]
+            if with_len:
+                bestlen[t] = lu + tgt_len[k]
     return ntt, tgt_ptr[u + 1] - tgt_ptr[u]
 
 
@@ -363,20 +373,6 @@ def _reset(nt, touched, dist, pos):  # type: ignore[no-untyped-def]
         x = touched[i]
         dist[x] = np.inf
         pos[x] = -1  # nodes left in the heap when a search stopped early
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _offer_cost(u, d, tgt_ptr, tgt_ids, tgt_cost, limit, best, ttouched, ntt):  # type: ignore[no-untyped-def]
-    """:func:`_offer` without lengths; returns the number of targets touched."""
-    for k in range(tgt_ptr[u], tgt_ptr[u + 1]):
-        t = tgt_ids[k]
-        c = d + tgt_cost[k]
-        if c <= limit and c < best[t]:
-            if best[t] == np.inf:
-                ttouched[ntt] = t
-                ntt += 1
-            best[t] = c
-    return ntt
 
 
 @njit(cache=True, nogil=True)
