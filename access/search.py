@@ -360,12 +360,15 @@ def bounded_one_to_many(
         np.asarray(src.length, np.float64),
     )
 
+    lean = lengths is None and not stop_when_all_found  # coverage: the cost-only kernel
+
     def run(chunk: np.ndarray) -> tuple[np.ndarray, ...]:
-        if lengths is None and not stop_when_all_found:  # coverage: the lean kernel
-            s_, t_, c_ = bounded_cost_kernel(
-                *args[:3], chunk, *s_args[:3], t_ptr, t_ids, t_cost, tgt.n_items, float(limit)
+        if lean:
+            return tuple(
+                bounded_cost_kernel(
+                    *args[:3], chunk, *s_args[:3], t_ptr, t_ids, t_cost, tgt.n_items, float(limit)
+                )
             )
-            return s_, t_, c_, np.asarray(t_len)[:0]
         return tuple(
             bounded_kernel(
                 *args,
@@ -388,9 +391,8 @@ def bounded_one_to_many(
         with ThreadPoolExecutor(max_workers=threads) as pool:
             parts = list(pool.map(run, chunks))
     if parts:
-        s_out, t_out, c_out, l_out = (np.concatenate([p[i] for p in parts]) for i in range(4))
-        if lengths is None and not stop_when_all_found:
-            l_out = np.zeros(c_out.size)
+        s_out, t_out, c_out = (np.concatenate([p[i] for p in parts]) for i in range(3))
+        l_out = np.zeros(c_out.size) if lean else np.concatenate([p[3] for p in parts])
     else:
         s_out = t_out = np.empty(0, np.int32)
         c_out = l_out = np.empty(0)

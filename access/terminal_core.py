@@ -213,6 +213,8 @@ def build_terminal_core(
 def _bandwidth_order(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Reverse Cuthill-McKee order of a CSR's nodes (``perm[new] = old``)."""
     n = indptr.shape[0] - 1
+    if n == 0:  # scipy cannot order an empty graph
+        return np.zeros(0, np.int64)
     pattern = csr_matrix((np.ones(indices.size, np.int8), indices, indptr), shape=(n, n))
     return np.asarray(
         reverse_cuthill_mckee((pattern + pattern.T).tocsr(), symmetric_mode=True), np.int64

@@ -78,6 +78,15 @@ def test_one_way_zero_cost_and_parallel_arcs():
     assert entries(r) == {(0, 0): 3.0, (0, 1): 0.0, (1, 0): 0.0, (1, 1): 1.0}
 
 
+@pytest.mark.parametrize("xy", [None, np.zeros((3, 2))])
+def test_a_graph_without_terminals_contracts_to_an_empty_core(xy):
+    g = graph(3, [(0, 1, 1.0), (1, 2, 1.0)])
+    core = build_terminal_core(g, np.zeros(3, bool), node_xy=xy)
+    assert core.n_nodes == 0 and core.local.tolist() == [-1, -1, -1]
+    r = core_one_to_many(core, Seeds.from_nodes([]), Seeds.from_nodes([]), limit=5.0)
+    assert r.source.size == 0
+
+
 def test_seeds_must_be_terminals_and_bad_input_is_named():
     g = graph(3, [(0, 1, 1.0), (1, 2, 1.0)])
     core = build_terminal_core(g, np.array([True, False, True]))
