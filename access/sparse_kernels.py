@@ -1,12 +1,12 @@
 """Numba kernel: (row, col, value) entries to a CSR matrix in linear time, keeping minima.
 
 A national coverage matrix has tens of millions of entries; sorting them with
-``np.lexsort`` took longer than the searches on the terminal core. :func:`coo_min_csr`
+``np.lexsort`` took longer than the searches on the terminal core. :func:`coo_min_csr_two`
 sorts the entries with two stable counting sorts (by column, then by row: a radix sort with
 two digits), then keeps the smallest value of every repeated pair in one pass. Same result
 as :func:`access.search.min_duplicates` followed by :func:`access.search.csr_keep_zeros`.
-:func:`coo_min_csr_two` takes the entries in two batches (the searches' tens of millions
-and a few extra pairs), so the big one is never copied to append the small one.
+It takes the entries in two batches (the searches' tens of millions and a few extra pairs),
+so the big one is never copied to append the small one.
 """
 
 from __future__ import annotations
@@ -14,18 +14,19 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["coo_min_csr", "coo_min_csr_two"]
+__all__ = ["coo_min_csr_two"]
 
 
 @njit(cache=True, nogil=True)
-def coo_min_csr(rows, cols, vals, n_rows):  # type: ignore[no-untyped-def]
-    """CSR arrays of the entries, columns sorted within rows, repeated pairs at their min.
+def coo_min_csr_two(rows, cols, vals, rows2, cols2, vals2, n_rows):  # type: ignore[no-untyped-def]
+    """CSR of two batches of entries: columns sorted within rows, repeated pairs at their min.
 
     Parameters
     ----------
-    rows, cols
-        Integer row and column of each entry (``0 <= row < n_rows``, ``col >= 0``).
-    vals
+    rows, cols, rows2, cols2
+        Integer row and column of each entry of each batch (``0 <= row < n_rows``,
+        ``col >= 0``; both batches of one dtype).
+    vals, vals2
         ``float64`` values; explicit zeros are kept.
     n_rows
         Number of rows.
@@ -34,20 +35,6 @@ def coo_min_csr(rows, cols, vals, n_rows):  # type: ignore[no-untyped-def]
     -------
     indptr, indices, data
         ``int64`` offsets, columns (of ``cols``' dtype) and ``float64`` values.
-
-    Examples
-    --------
-    >>> ip, ix, v = coo_min_csr(np.array([1, 0, 1, 1]), np.array([2, 0, 0, 2]),
-    ...                         np.array([5.0, 0.0, 1.0, 3.0]), 2)
-    >>> ip.tolist(), ix.tolist(), v.tolist()
-    ([0, 1, 3], [0, 0, 2], [0.0, 1.0, 3.0])
-    """
-    return coo_min_csr_two(rows, cols, vals, rows[:0], cols[:0], vals[:0], n_rows)
-
-
-@njit(cache=True, nogil=True)
-def coo_min_csr_two(rows, cols, vals, rows2, cols2, vals2, n_rows):  # type: ignore[no-untyped-def]
-    """:func:`coo_min_csr` of the entries of two batches together (same dtypes).
 
     Examples
     --------

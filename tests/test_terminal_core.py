@@ -21,7 +21,7 @@ from access.core import CoverageArrays
 from access.engine import Seeds, bounded_one_to_many, coverage_matrix
 from access.partition import assemble_coverage, coverage_chunk, coverage_chunks, prepare_coverage
 from access.search import GraphArrays, csr_keep_zeros, min_duplicates
-from access.sparse_kernels import coo_min_csr, coo_min_csr_two
+from access.sparse_kernels import coo_min_csr_two
 from access.speeds import TravelSettings
 from access.terminal_core import build_terminal_core, core_one_to_many, terminal_nodes
 from geodata.errors import SchemaError
@@ -284,7 +284,7 @@ def test_linear_csr_equals_sorted_min(seed, m, nr):
     for dtype in (np.int64, np.int32):  # the coverage matrix passes int32 positions
         ri, ci = r.astype(dtype), c.astype(dtype)
         for indptr, indices, data in (
-            coo_min_csr(ri, ci, v, nr),
+            coo_min_csr_two(ri, ci, v, ri[:0], ci[:0], v[:0], nr),  # one batch
             coo_min_csr_two(ri[:cut], ci[:cut], v[:cut], ri[cut:], ci[cut:], v[cut:], nr),
         ):
             assert indices.dtype == dtype
